@@ -1,0 +1,54 @@
+"""rnnlib: the numpy core of the course "Recurrent neural networks and LSTMs, step by step".
+
+The eight functions of the public math API are importable from here::
+
+    from rnnlib import rnn_forward, lstm_backward
+
+Core modules use numpy only; :mod:`rnnlib.viz` (matplotlib) and :mod:`rnnlib.widgets`
+(ipywidgets) are imported on demand, never by ``import rnnlib``.
+"""
+
+from .activations import relu, sigmoid, softmax, tanh
+from .data import (
+    encode_words,
+    memory_task,
+    one_hot_word,
+    split_by_family,
+    split_random,
+    word_family,
+    word_sentiment_data,
+)
+from .gradcheck import GradCheckReport, gradient_check, numerical_gradient, relative_error
+from .losses import (
+    affine_backward,
+    affine_forward,
+    binary_logistic_loss,
+    last_step,
+    softmax_cross_entropy,
+)
+from .lstm import (
+    lstm_backward,
+    lstm_forward,
+    lstm_internals,
+    lstm_step_backward,
+    lstm_step_forward,
+)
+from .model import SequenceClassifier, init_recurrent
+from .optim import SGD, Adam, clip_grad_norm, global_norm
+from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from .train import Callback, History, StopTraining, TrainingDiverged, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward", "lstm_internals",
+    "sigmoid", "tanh", "softmax", "relu",
+    "affine_forward", "affine_backward", "binary_logistic_loss", "softmax_cross_entropy", "last_step",
+    "numerical_gradient", "relative_error", "gradient_check", "GradCheckReport",
+    "SGD", "Adam", "clip_grad_norm", "global_norm",
+    "SequenceClassifier", "init_recurrent",
+    "train", "History", "Callback", "StopTraining", "TrainingDiverged",
+    "word_sentiment_data", "split_random", "split_by_family", "word_family", "encode_words",
+    "one_hot_word", "memory_task",
+]

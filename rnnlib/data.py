@@ -1,0 +1,272 @@
+"""Data: a word-sentiment set from the VADER lexicon, one-hot letters, and the memory task.
+
+No download ever: the lexicon is a file inside the installed ``vaderSentiment`` package, read with
+:mod:`importlib.resources` (its analyser, which imports ``requests``, is never imported).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ._validate import check_dim
+
+__all__ = [
+    "ALPHABET",
+    "WordSet",
+    "load_vader_lexicon",
+    "word_sentiment_data",
+    "word_family",
+    "split_random",
+    "split_by_family",
+    "encode_words",
+    "one_hot_word",
+    "memory_task",
+]
+
+ALPHABET = string.ascii_lowercase  # feature k of a one-hot letter is ALPHABET[k]
+_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def load_vader_lexicon():
+    """All entries of ``vader_lexicon.txt``: a tuple of (token, mean valence) pairs.
+
+    Mean valence is the average of ten human ratings on a scale from -4 (extremely negative) to
+    +4 (extremely positive). The lexicon (Hutto & Gilbert, 2014) is MIT-licensed.
+    """
+    try:
+        resource = importlib.resources.files("vaderSentiment").joinpath("vader_lexicon.txt")
+        text = resource.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError) as exc:  # pragma: no cover - install problem
+        raise RuntimeError("the VADER lexicon was not found: install the course's dependencies "
+                           "(pip install vaderSentiment), see the README") from exc
+    entries = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            entries.append((parts[0], float(parts[1])))
+    return tuple(entries)
+
+
+@dataclass(frozen=True)
+class WordSet:
+    """Words with binary sentiment labels (1 = positive) and their mean valence."""
+
+    words: tuple
+    labels: np.ndarray  # (N,) int
+    valence: np.ndarray  # (N,) float
+
+    def __len__(self):
+        return len(self.words)
+
+    def subset(self, idx):
+        """The words at integer positions ``idx``."""
+        idx = np.asarray(idx, dtype=np.intp)
+        return WordSet(tuple(self.words[k] for k in idx), self.labels[idx], self.valence[idx])
+
+    def encode(self, max_len=None):
+        """``(x, y, lengths)`` ready for a model: see :func:`encode_words`."""
+        x, lengths = encode_words(self.words, max_len)
+        return x, self.labels.copy(), lengths
+
+
+def word_sentiment_data(threshold=1.0):
+    """The word-sentiment data set: lower-case a-z words of the VADER lexicon with a clear valence.
+
+    Parameters
+    ----------
+    threshold : float
+        A word is positive when its mean valence is >= ``threshold``, negative when it is
+        <= ``-threshold``; words in between are dropped.
+
+    Returns
+    -------
+    WordSet
+        Sorted alphabetically (5586 words at the default threshold, 44% positive).
+    """
+    if not threshold > 0:
+        raise ValueError(f"threshold must be > 0; got {threshold!r}")
+    rows = sorted((w, v) for w, v in load_vader_lexicon() if _WORD.fullmatch(w) and abs(v) >= threshold)
+    words = tuple(w for w, _ in rows)
+    valence = np.array([v for _, v in rows])
+    return WordSet(words, (valence > 0).astype(int), valence)
+
+
+_PREFIXES = ("un", "dis", "non", "mis")
+_SUFFIXES = (
+    "nesses", "ness", "fully", "lessly", "less", "ful", "ities", "ity", "ments", "ment", "ations",
+    "ation", "ingly", "ings", "ing", "edly", "ed", "ers", "er", "est", "ies", "ied", "ily", "ly",
+    "able", "ably", "ible", "ive", "ous", "ism", "ist", "es", "s", "y", "e",
+)
+
+
+def word_family(word):
+    """A crude stem shared by a word family: ``hopeless``, ``hopefully``, ``hope`` -> ``hop``.
+
+    Negation prefixes (un-, dis-, non-, mis-) and common suffixes are stripped repeatedly while
+    at least three letters remain; the first four letters of what is left name the family. It
+    over-merges a little (``pass`` and ``passion``), which only makes a split stricter.
+    """
+    w = word.lower()
+    for p in _PREFIXES:
+        if w.startswith(p) and len(w) - len(p) >= 4:
+            w = w[len(p):]
+            break
+    changed = True
+    while changed:
+        changed = False
+        for s in _SUFFIXES:
+            if w.endswith(s) and len(w) - len(s) >= 3:
+                w = w[: -len(s)]
+                changed = True
+                break
+    return w[:4]
+
+
+def _fractions(fractions):
+    fr = np.asarray(fractions, dtype=float)
+    if fr.shape != (3,) or np.any(fr <= 0) or not np.isclose(fr.sum(), 1.0):
+        raise ValueError(f"fractions must be three positive numbers (train, validation, test) summing to 1; "
+                         f"got {fractions!r}")
+    return fr
+
+
+def split_random(data, fractions=(0.7, 0.15, 0.15), seed=0):
+    """Stratified random split into train, validation and test.
+
+    Each class is shuffled with a seeded generator and cut by ``fractions``, so every part keeps
+    the positive rate of the whole set. Near-copies (``hopeless`` / ``hopelessly``) end up on both
+    sides: see :func:`split_by_family` for the honest split.
+
+    Returns
+    -------
+    train, val, test : WordSet
+    """
+    fr = _fractions(fractions)
+    rng = np.random.default_rng(seed)
+    parts = [[], [], []]
+    for label in (0, 1):
+        idx = rng.permutation(np.flatnonzero(data.labels == label))
+        cut = np.round(np.cumsum(fr)[:2] * len(idx)).astype(int)
+        for k, chunk in enumerate(np.split(idx, cut)):
+            parts[k].extend(chunk.tolist())
+    return tuple(data.subset(sorted(p)) for p in parts)
+
+
+def split_by_family(data, fractions=(0.7, 0.15, 0.15), seed=0):
+    """Split keeping every word family (see :func:`word_family`) on one side.
+
+    Families are shuffled with a seeded generator and dealt out so that each part receives about
+    its fraction of the words of each class (families are assigned by their majority label).
+
+    Returns
+    -------
+    train, val, test : WordSet
+    """
+    fr = _fractions(fractions)
+    rng = np.random.default_rng(seed)
+    families = {}
+    for k, w in enumerate(data.words):
+        families.setdefault(word_family(w), []).append(k)
+    keys = sorted(families)
+    parts = [[], [], []]
+    for label in (0, 1):
+        group = [key for key in keys if round(np.mean(data.labels[families[key]])) == label]
+        group = [group[k] for k in rng.permutation(len(group))]
+        total = sum(len(families[key]) for key in group)
+        bounds = np.cumsum(fr) * total
+        filled = 0
+        for key in group:
+            part = int(np.searchsorted(bounds[:2], filled, side="right"))
+            parts[part].extend(families[key])
+            filled += len(families[key])
+    return tuple(data.subset(sorted(p)) for p in parts)
+
+
+def one_hot_word(word, max_len=None):
+    """One word as a (T, 26) one-hot matrix; row t is the letter at position t.
+
+    Padding rows (when ``max_len > len(word)``) are all zero.
+    """
+    x, _ = encode_words([word], max_len)
+    return x[0]
+
+
+def encode_words(words, max_len=None):
+    """One-hot encode words letter by letter into a post-padded batch.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Lower-case a-z words.
+    max_len : int, optional
+        T; by default the longest word's length. Longer words are an error.
+
+    Returns
+    -------
+    x : numpy.ndarray, shape (N, T, 26), float64
+        ``x[n, t, k] = 1`` when letter t of word n is ``ALPHABET[k]``. Steps after a word's end
+        are zero rows (padding).
+    lengths : numpy.ndarray of int, shape (N,)
+        Each word's length. A many-to-one model reads its output at step ``lengths[n] - 1``, so
+        the padding after a word never changes its prediction.
+    """
+    if isinstance(words, str):
+        raise ValueError(f"words must be a sequence of words; got the single string {words!r} "
+                         "(wrap it in a list)")
+    words = list(words)
+    for w in words:
+        if not isinstance(w, str) or not _WORD.fullmatch(w):
+            raise ValueError(f"every word must be a non-empty string of lower-case letters a-z; got {w!r}")
+    lengths = np.array([len(w) for w in words], dtype=np.intp)
+    T = int(lengths.max()) if words else 0
+    if max_len is not None:
+        max_len = check_dim("max_len", max_len)
+        if words and T > max_len:
+            raise ValueError(f"max_len must be at least the longest word's length {T}; got {max_len}")
+        T = max_len
+    x = np.zeros((len(words), T, len(ALPHABET)))
+    for n, w in enumerate(words):
+        x[n, np.arange(len(w)), [ord(ch) - ord("a") for ch in w]] = 1.0
+    return x, lengths
+
+
+def memory_task(n, lag, n_features=8, seed=0):
+    """The long-range memory task: remember the symbol at step 0 across ``lag`` distractors.
+
+    Step 0 holds one of two signal symbols (one-hot feature 0 or 1); steps 1..lag hold random
+    distractors (one-hot among features 2..n_features-1). The label is which signal came first,
+    so a model must carry one bit for ``lag`` steps. Chance level is 50%.
+
+    Parameters
+    ----------
+    n : int
+        Number of sequences.
+    lag : int
+        Distractor steps after the signal (sequence length T = lag + 1), >= 0.
+    n_features : int
+        D, at least 3.
+    seed : int
+
+    Returns
+    -------
+    x : numpy.ndarray, shape (n, lag + 1, n_features), float64
+    y : numpy.ndarray of int, shape (n,)
+    """
+    n = check_dim("n", n)
+    lag = check_dim("lag", lag, lo=0)
+    n_features = check_dim("n_features", n_features, lo=3)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=n)
+    x = np.zeros((n, lag + 1, n_features))
+    x[np.arange(n), 0, y] = 1.0
+    if lag:
+        distractors = rng.integers(2, n_features, size=(n, lag))
+        x[np.arange(n)[:, None], np.arange(1, lag + 1)[None, :], distractors] = 1.0
+    return x, y

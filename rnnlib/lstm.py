@@ -1,0 +1,301 @@
+r"""The LSTM cell: one step, and a whole sequence with backpropagation through time.
+
+Gate blocks of the 4H columns are in the order input i, forget f, candidate g, output o (PyTorch's
+order, so ``Wx`` is PyTorch's ``weight_ih`` transposed)::
+
+    a   = x_t @ Wx + h_{t-1} @ Wh + b     # (N, 4H)
+    i   = sigmoid(a[:, 0H:1H])            # (N, H)  input gate
+    f   = sigmoid(a[:, 1H:2H])            # (N, H)  forget gate
+    g   = tanh(a[:, 2H:3H])               # (N, H)  candidate
+    o   = sigmoid(a[:, 3H:4H])            # (N, H)  output gate
+    c_t = f * c_{t-1} + i * g             # (N, H)  cell state
+    h_t = o * tanh(c_t)                   # (N, H)  hidden state
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import as_array
+from .activations import sigmoid
+
+__all__ = [
+    "GATE_NAMES",
+    "LSTMStepCache",
+    "LSTMCache",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "lstm_internals",
+]
+
+GATE_NAMES = ("i", "f", "g", "o")
+
+
+class LSTMStepCache(NamedTuple):
+    """What :func:`lstm_step_backward` needs; the gates are there for plotting too."""
+
+    x: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    c_prev: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, 4H)
+    Wh: np.ndarray  # (H, 4H)
+    i: np.ndarray  # (N, H)
+    f: np.ndarray  # (N, H)
+    g: np.ndarray  # (N, H)
+    o: np.ndarray  # (N, H)
+    c: np.ndarray  # (N, H)
+    tanh_c: np.ndarray  # (N, H)
+
+
+class LSTMCache(NamedTuple):
+    """What :func:`lstm_backward` needs; every field of shape (N, T, H) is one per step."""
+
+    x: np.ndarray  # (N, T, D)
+    h0: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, 4H)
+    Wh: np.ndarray  # (H, 4H)
+    hs: np.ndarray  # (N, T, H)
+    cs: np.ndarray  # (N, T, H)
+    i: np.ndarray  # (N, T, H)
+    f: np.ndarray  # (N, T, H)
+    g: np.ndarray  # (N, T, H)
+    o: np.ndarray  # (N, T, H)
+
+
+def _check_weights(Wx, Wh, b, dims):
+    Wx = as_array("Wx", Wx, ("D", "4H"), dims)
+    Wh = as_array("Wh", Wh, ("H", "4H"), dims)
+    if dims["4H"] != 4 * dims["H"]:
+        raise ValueError(f"Wh must have shape (H, 4H) with 4H = 4 * {dims['H']} = {4 * dims['H']} "
+                         f"(gate blocks i, f, g, o); got shape {Wh.shape}")
+    b = as_array("b", b, ("4H",), dims)
+    return Wx, Wh, b
+
+
+def _gates(a, H):
+    """Split pre-activations (N, 4H) into the gate values i, f, g, o, each (N, H)."""
+    i = sigmoid(a[:, 0 * H:1 * H])  # (N, H)
+    f = sigmoid(a[:, 1 * H:2 * H])  # (N, H)
+    g = np.tanh(a[:, 2 * H:3 * H])  # (N, H)
+    o = sigmoid(a[:, 3 * H:4 * H])  # (N, H)
+    return i, f, g, o
+
+
+def _gate_grads(di, df, dg, do, i, f, g, o):
+    """Gradients of the pre-activations (N, 4H) from the gradients of the gate values."""
+    return np.concatenate(
+        [
+            di * i * (1.0 - i),  # sigmoid' = s (1 - s)
+            df * f * (1.0 - f),
+            dg * (1.0 - g**2),  # tanh' = 1 - tanh^2
+            do * o * (1.0 - o),
+        ],
+        axis=1,
+    )
+
+
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    r"""One step of the LSTM.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+    h_prev : array_like, shape (N, H)
+    c_prev : array_like, shape (N, H)
+    Wx : array_like, shape (D, 4H)
+        Input weights, gate blocks i, f, g, o.
+    Wh : array_like, shape (H, 4H)
+        Recurrent weights, gate blocks i, f, g, o.
+    b : array_like, shape (4H,)
+
+    Returns
+    -------
+    h : numpy.ndarray, shape (N, H)
+    c : numpy.ndarray, shape (N, H)
+    cache : LSTMStepCache
+        Values for :func:`lstm_step_backward`; ``cache.i``, ``.f``, ``.g``, ``.o`` are the gates.
+
+    Notes
+    -----
+    .. math::
+        a &= x_t W_x + h_{t-1} W_h + b \\
+        i = \sigma(a_i),\ f &= \sigma(a_f),\ g = \tanh(a_g),\ o = \sigma(a_o) \\
+        c_t &= f \odot c_{t-1} + i \odot g \\
+        h_t &= o \odot \tanh(c_t)
+    """
+    dims = {}
+    x = as_array("x", x, ("N", "D"), dims)
+    h_prev = as_array("h_prev", h_prev, ("N", "H"), dims)
+    c_prev = as_array("c_prev", c_prev, ("N", "H"), dims)
+    Wx, Wh, b = _check_weights(Wx, Wh, b, dims)
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b  # (N, 4H)
+    i, f, g, o = _gates(a, H)  # (N, H) each
+    c = f * c_prev + i * g  # (N, H)
+    tanh_c = np.tanh(c)  # (N, H)
+    h = o * tanh_c  # (N, H)
+    return h, c, LSTMStepCache(x, h_prev, c_prev, Wx, Wh, i, f, g, o, c, tanh_c)
+
+
+def lstm_step_backward(dh, dc, cache):
+    r"""Backward pass of one LSTM step.
+
+    Parameters
+    ----------
+    dh : array_like, shape (N, H)
+        Gradient of the loss with respect to the step's ``h``.
+    dc : array_like, shape (N, H)
+        Gradient with respect to the step's ``c`` arriving from later steps.
+    cache : LSTMStepCache
+
+    Returns
+    -------
+    dx : numpy.ndarray, shape (N, D)
+    dh_prev : numpy.ndarray, shape (N, H)
+    dc_prev : numpy.ndarray, shape (N, H)
+    dWx : numpy.ndarray, shape (D, 4H)
+    dWh : numpy.ndarray, shape (H, 4H)
+    db : numpy.ndarray, shape (4H,)
+
+    Notes
+    -----
+    .. math::
+        \frac{\partial L}{\partial c_t} \mathrel{+}= \frac{\partial L}{\partial h_t} \odot o
+        \odot (1 - \tanh^2 c_t), \qquad
+        \frac{\partial L}{\partial c_{t-1}} = \frac{\partial L}{\partial c_t} \odot f
+    """
+    x, h_prev, c_prev, Wx, Wh, i, f, g, o, c, tanh_c = cache
+    dh = as_array("dh", dh, c.shape)
+    dc = as_array("dc", dc, c.shape)
+    # reverse order of the forward lines
+    do = dh * tanh_c  # (N, H)            h = o * tanh(c)
+    dc = dc + dh * o * (1.0 - tanh_c**2)  # (N, H)
+    df = dc * c_prev  # (N, H)            c = f * c_prev + i * g
+    dc_prev = dc * f  # (N, H)
+    di = dc * g  # (N, H)
+    dg = dc * i  # (N, H)
+    da = _gate_grads(di, df, dg, do, i, f, g, o)  # (N, 4H)
+    db = da.sum(axis=0)  # (4H,)
+    dWh = h_prev.T @ da  # (H, 4H)
+    dh_prev = da @ Wh.T  # (N, H)
+    dWx = x.T @ da  # (D, 4H)
+    dx = da @ Wx.T  # (N, D)
+    return dx, dh_prev, dc_prev, dWx, dWh, db
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    r"""Run the LSTM over a whole sequence (the cell state starts at zero).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+    h0 : array_like, shape (N, H)
+    Wx : array_like, shape (D, 4H)
+    Wh : array_like, shape (H, 4H)
+    b : array_like, shape (4H,)
+
+    Returns
+    -------
+    hs : numpy.ndarray, shape (N, T, H)
+    cache : LSTMCache
+        Values for :func:`lstm_backward`; also every step's gates and cell state (see
+        :func:`lstm_internals`).
+
+    Notes
+    -----
+    The step equations of :func:`lstm_step_forward` with :math:`c_{-1} = 0`. The input
+    projection of all steps is one matrix product before the loop.
+    """
+    dims = {}
+    x = as_array("x", x, ("N", "T", "D"), dims)
+    h0 = as_array("h0", h0, ("N", "H"), dims)
+    Wx, Wh, b = _check_weights(Wx, Wh, b, dims)
+    N, T, D = x.shape
+    H = h0.shape[1]
+    dtype = np.result_type(x, h0, Wx, Wh, b)
+    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 4 * H)  # (N, T, 4H) all steps at once
+    hs, cs, i_s, f_s, g_s, o_s = (np.empty((N, T, H), dtype=dtype) for _ in range(6))
+    h = h0
+    c = np.zeros_like(h0, dtype=dtype)
+    for t in range(T):
+        a = xWx[:, t] + h @ Wh  # (N, 4H)
+        i, f, g, o = _gates(a, H)  # (N, H) each
+        c = f * c + i * g  # (N, H)
+        h = o * np.tanh(c)  # (N, H)
+        hs[:, t], cs[:, t] = h, c
+        i_s[:, t], f_s[:, t], g_s[:, t], o_s[:, t] = i, f, g, o
+    return hs, LSTMCache(x, h0, Wx, Wh, hs, cs, i_s, f_s, g_s, o_s)
+
+
+def lstm_backward(dhs, cache):
+    r"""Backpropagation through time for :func:`lstm_forward`.
+
+    Parameters
+    ----------
+    dhs : array_like, shape (N, T, H)
+        Gradient of the loss with respect to every hidden state.
+    cache : LSTMCache
+
+    Returns
+    -------
+    dx : numpy.ndarray, shape (N, T, D)
+    dh0 : numpy.ndarray, shape (N, H)
+    dWx : numpy.ndarray, shape (D, 4H)
+    dWh : numpy.ndarray, shape (H, 4H)
+    db : numpy.ndarray, shape (4H,)
+
+    Notes
+    -----
+    Two gradients flow backwards between steps: through :math:`h` (multiplied by :math:`W_h`
+    and the gate derivatives) and through the cell state, where
+    :math:`\partial L / \partial c_{t-1} = \partial L / \partial c_t \odot f_t` is only a
+    pointwise product: the gradient highway.
+    """
+    x, h0, Wx, Wh, hs, cs, i_s, f_s, g_s, o_s = cache
+    N, T, D = x.shape
+    H = h0.shape[1]
+    dhs = as_array("dhs", dhs, (N, T, H))
+    das = np.empty((N, T, 4 * H), dtype=hs.dtype)  # (N, T, 4H)
+    dh_next = np.zeros_like(h0, dtype=hs.dtype)  # (N, H)
+    dc_next = np.zeros_like(dh_next)  # (N, H)
+    zeros = np.zeros_like(dh_next)
+    for t in reversed(range(T)):
+        i, f, g, o, c = i_s[:, t], f_s[:, t], g_s[:, t], o_s[:, t], cs[:, t]
+        c_prev = cs[:, t - 1] if t > 0 else zeros
+        tanh_c = np.tanh(c)
+        dh = dhs[:, t] + dh_next  # (N, H)
+        do = dh * tanh_c  # (N, H)
+        dc = dc_next + dh * o * (1.0 - tanh_c**2)  # (N, H)
+        df = dc * c_prev  # (N, H)
+        dc_next = dc * f  # (N, H)
+        di = dc * g  # (N, H)
+        dg = dc * i  # (N, H)
+        da = _gate_grads(di, df, dg, do, i, f, g, o)  # (N, 4H)
+        das[:, t] = da
+        dh_next = da @ Wh.T  # (N, H)
+    dh0 = dh_next
+    h_prevs = np.concatenate([h0[:, None, :].astype(hs.dtype), hs[:, :-1]], axis=1)  # (N, T, H)
+    db = das.sum(axis=(0, 1))  # (4H,)
+    dWh = h_prevs.reshape(N * T, H).T @ das.reshape(N * T, 4 * H)  # (H, 4H)
+    dWx = x.reshape(N * T, D).T @ das.reshape(N * T, 4 * H)  # (D, 4H)
+    dx = (das.reshape(N * T, 4 * H) @ Wx.T).reshape(N, T, D)  # (N, T, D)
+    return dx, dh0, dWx, dWh, db
+
+
+def lstm_internals(cache):
+    """Every step's gates and states from an :func:`lstm_forward` cache, for plotting.
+
+    Parameters
+    ----------
+    cache : LSTMCache
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"``, each of shape (N, T, H).
+    """
+    return {"h": cache.hs, "c": cache.cs, "i": cache.i, "f": cache.f, "g": cache.g, "o": cache.o}

@@ -1,0 +1,198 @@
+"""A small training loop with callbacks, clipping, seeded shuffling and divergence detection."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import as_array, check_dim
+from .losses import check_lengths
+from .model import predictions
+from .optim import SGD, Adam, clip_grad_norm, global_norm
+
+__all__ = ["train", "History", "Callback", "TrainingDiverged", "StopTraining", "make_optimizer"]
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised when the loss or the gradients become NaN or inf; ``.history`` holds the run so far."""
+
+    def __init__(self, message, history=None):
+        super().__init__(message)
+        self.history = history
+
+
+class StopTraining(Exception):
+    """Raise from a callback to end training early (the history is kept)."""
+
+
+class Callback:
+    """Base class of training callbacks; override the hooks you need.
+
+    ``info`` is a dict. After each step: ``step``, ``epoch``, ``loss``, ``accuracy`` (of the
+    batch), ``grad_norm`` (global, before clipping) and ``grad_norms`` (per parameter). After each
+    epoch: ``epoch``, ``step``, ``loss`` and ``accuracy`` (means over the epoch), and
+    ``val_loss``/``val_accuracy`` when validation data was given.
+    """
+
+    def on_step_end(self, info):
+        """Called after every optimiser step."""
+
+    def on_epoch_end(self, info):
+        """Called after every pass over the training data."""
+
+
+@dataclass
+class History:
+    """What happened during :func:`train`, as lists of floats (one entry per step or epoch)."""
+
+    step_loss: list = field(default_factory=list)
+    step_grad_norm: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    epoch_accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    diverged: str | None = None
+
+    @property
+    def steps(self):
+        return len(self.step_loss)
+
+
+def make_optimizer(params, optimizer="sgd", lr=0.1, momentum=0.9):
+    """``"sgd"`` (with momentum) or ``"adam"`` over ``params``; an optimiser object passes through."""
+    if optimizer == "sgd":
+        return SGD(params, lr=lr, momentum=momentum)
+    if optimizer == "adam":
+        return Adam(params, lr=lr)
+    if hasattr(optimizer, "step"):
+        return optimizer
+    raise ValueError(f"optimizer must be 'sgd', 'adam' or an object with .step(grads); got {optimizer!r}")
+
+
+def _evaluate(model, x, y, lengths, batch_size=1024):
+    losses, correct = [], 0
+    for s in range(0, len(y), batch_size):
+        sl = slice(s, s + batch_size)
+        loss, _, z = model.loss(x[sl], y[sl], None if lengths is None else lengths[sl])
+        losses.append(loss * len(y[sl]))
+        correct += int(np.sum(predictions(z) == y[sl]))
+    return float(np.sum(losses) / len(y)), correct / len(y)
+
+
+def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, optimizer="sgd",
+          lr=0.1, momentum=0.9, clip=None, seed=0, callbacks=(), val=None, progress=False,
+          on_divergence="raise"):
+    """Train a :class:`~rnnlib.model.SequenceClassifier` with mini-batches.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+        Its ``params`` are updated in place.
+    x : array_like, shape (N, T, D)
+    y : array_like, shape (N,)
+    lengths : array_like of int, shape (N,), optional
+        True lengths of post-padded sequences.
+    epochs, steps : int
+        Train for this many passes over the data, or this many optimiser steps (exactly one).
+    batch_size : int
+        Mini-batch size; N for full-batch gradient descent.
+    optimizer : {"sgd", "adam"} or object with ``step(grads)``
+    lr, momentum : float
+        Learning rate; momentum for SGD.
+    clip : float, optional
+        Clip the global gradient norm to this value.
+    seed : int
+        Seed of the shuffling (the weights are seeded by the model).
+    callbacks : sequence of Callback
+    val : tuple (x, y) or (x, y, lengths), optional
+        Validation data, evaluated after every epoch.
+    progress : bool or file-like
+        Print one line per epoch (to stdout, or to the given file).
+    on_divergence : {"raise", "stop"}
+        On a NaN or inf loss or gradient: raise :class:`TrainingDiverged`, or stop, print the
+        message and return the history with ``history.diverged`` set.
+
+    Returns
+    -------
+    History
+    """
+    dims = {}
+    x = as_array("x", x, ("N", "T", model.input_size), dims)
+    y = np.asarray(y)
+    if y.shape != (dims["N"],):
+        raise ValueError(f"y must have shape ({dims['N']},) (one label per sequence in x); got shape {y.shape}")
+    if lengths is not None:
+        lengths = check_lengths(lengths, dims["N"], dims["T"])
+    if (epochs is None) == (steps is None):
+        raise ValueError(f"give exactly one of epochs and steps; got epochs={epochs!r}, steps={steps!r}")
+    total_steps = None if steps is None else check_dim("steps", steps)
+    n_epochs = None if epochs is None else check_dim("epochs", epochs)
+    batch_size = check_dim("batch_size", batch_size)
+    if on_divergence not in ("raise", "stop"):
+        raise ValueError(f"on_divergence must be 'raise' or 'stop'; got {on_divergence!r}")
+    if val is not None:
+        val = tuple(val) + (None,) * (3 - len(val))
+    out = sys.stdout if progress is True else progress
+    opt = make_optimizer(model.params, optimizer, lr, momentum)
+    rng = np.random.default_rng(seed)
+    history = History()
+    N = dims["N"]
+    step, epoch = 0, 0
+    try:
+        while (n_epochs is None or epoch < n_epochs) and (total_steps is None or step < total_steps):
+            order = rng.permutation(N)
+            ep_loss, ep_correct, ep_seen = 0.0, 0, 0
+            for s in range(0, N, batch_size):
+                idx = order[s:s + batch_size]
+                loss, grads, z = model.loss(x[idx], y[idx], None if lengths is None else lengths[idx])
+                norm = global_norm(grads)
+                if not (np.isfinite(loss) and np.isfinite(norm)):
+                    history.diverged = (
+                        f"training diverged at step {step} (epoch {epoch}): the loss is {loss} and the "
+                        f"gradient norm is {norm}. Lower the learning rate (lr={lr}) or clip the "
+                        f"gradients (clip={clip})."
+                    )
+                    if on_divergence == "raise":
+                        raise TrainingDiverged(history.diverged, history)
+                    print(history.diverged, file=out or sys.stdout)
+                    return history
+                grad_norms = {k: float(np.linalg.norm(g)) for k, g in grads.items()}
+                if clip is not None:
+                    grads, _ = clip_grad_norm(grads, clip)
+                opt.step(grads)
+                correct = int(np.sum(predictions(z) == y[idx]))
+                history.step_loss.append(loss)
+                history.step_grad_norm.append(norm)
+                ep_loss += loss * len(idx)
+                ep_correct += correct
+                ep_seen += len(idx)
+                info = {"step": step, "epoch": epoch, "loss": loss, "accuracy": correct / len(idx),
+                        "grad_norm": norm, "grad_norms": grad_norms}
+                step += 1
+                for cb in callbacks:
+                    cb.on_step_end(info)
+                if total_steps is not None and step >= total_steps:
+                    break
+            history.epoch_loss.append(ep_loss / ep_seen)
+            history.epoch_accuracy.append(ep_correct / ep_seen)
+            info = {"epoch": epoch, "step": step, "loss": history.epoch_loss[-1],
+                    "accuracy": history.epoch_accuracy[-1]}
+            if val is not None:
+                vx, vy, vl = val
+                vloss, vacc = _evaluate(model, np.asarray(vx), np.asarray(vy), vl)
+                history.val_loss.append(vloss)
+                history.val_accuracy.append(vacc)
+                info.update(val_loss=vloss, val_accuracy=vacc)
+            epoch += 1
+            if out:
+                line = f"epoch {epoch:3d}  step {step:5d}  loss {info['loss']:.4f}  acc {info['accuracy']:.3f}"
+                if val is not None:
+                    line += f"  val_loss {info['val_loss']:.4f}  val_acc {info['val_accuracy']:.3f}"
+                print(line, file=out)
+            for cb in callbacks:
+                cb.on_epoch_end(info)
+    except StopTraining:
+        pass
+    return history

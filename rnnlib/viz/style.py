@@ -1,0 +1,69 @@
+"""Shared look of every figure: a colour-blind-safe palette, readable fonts, PNG rendering."""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.figure import Figure
+
+__all__ = ["PALETTE", "CMAP", "CMAP_DIVERGING", "new_figure", "figure_to_png", "get_ax"]
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#999999",
+}
+CMAP = "viridis"  # sequential data (activations in [0, 1], counts)
+CMAP_DIVERGING = "RdBu_r"  # signed data (weights, tanh activations); colour-blind readable
+
+
+
+def new_figure(figsize=(6.0, 3.5), dpi=100, **subplots):
+    """A pyplot-free Figure, optionally with axes.
+
+    Parameters
+    ----------
+    figsize : tuple of float
+        Inches.
+    dpi : int
+    **subplots
+        Passed to ``fig.subplots`` (``nrows``, ``ncols``, ...). If none are given the figure
+        has no axes.
+
+    Returns
+    -------
+    fig : Figure
+    axes : Axes or array of Axes (only when ``subplots`` were given)
+    """
+    from cycler import cycler
+
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    if not subplots:
+        return fig
+    axes = fig.subplots(**subplots)
+    for ax in getattr(axes, "flat", [axes]):
+        ax.set_prop_cycle(cycler(color=[PALETTE[k] for k in ("blue", "orange", "green", "vermillion",
+                                                             "sky", "purple", "black")]))
+    return fig, axes
+
+
+def get_ax(ax=None, figsize=(6.0, 3.5)):
+    """Return ``(fig, ax)``: the given axes and its figure, or a new figure with one axes."""
+    if ax is not None:
+        return ax.figure, ax
+    return new_figure(figsize=figsize, nrows=1, ncols=1)
+
+
+def figure_to_png(fig, dpi=None):
+    """Render a figure to PNG bytes (fast settings: low compression, no metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})
+    return buf.getvalue()

@@ -1,0 +1,106 @@
+"""The pieces every explorer shares: a figure shown as a PNG image widget, an error area, and
+an :class:`Explorer` base class that wires controls to one ``update`` function.
+
+Why an ``Image`` widget rather than ``display(fig)`` in an ``Output``: the image is replaced in
+place (no figures piling up), its bytes can be compared by a test with no kernel or browser,
+and nbval sees the same output every run.
+"""
+
+from __future__ import annotations
+
+import html
+import traceback
+
+import ipywidgets as widgets
+
+from ..viz.style import figure_to_png
+
+__all__ = ["LiveFigure", "Explorer", "error_box"]
+
+
+class LiveFigure:
+    """A matplotlib Figure shown in an ``ipywidgets.Image`` that is redrawn in place.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Pyplot-free figure; change its artists, then call :meth:`redraw`.
+    width : str, optional
+        CSS width of the image (default: the figure's natural size).
+    """
+
+    def __init__(self, fig, width=None):
+        self.fig = fig
+        layout = widgets.Layout(width=width) if width else widgets.Layout()
+        self.image = widgets.Image(format="png", layout=layout)
+        self.redraws = 0
+        self.redraw()
+
+    def redraw(self):
+        """Render the figure to PNG and put it in the image widget."""
+        self.image.value = figure_to_png(self.fig)
+        self.redraws += 1
+
+
+def error_box():
+    """An HTML widget for errors raised inside callbacks (empty and invisible when all is well)."""
+    return widgets.HTML(value="", layout=widgets.Layout(display="none"))
+
+
+class Explorer(widgets.VBox):
+    """Base class of the course's explorers.
+
+    A subclass builds its controls and figures, calls :meth:`watch` on the controls, and
+    implements :meth:`render`, which reads the controls' values and updates the figures.
+    :meth:`update` wraps ``render`` so that an exception is shown in the widget (and kept in
+    ``self.last_error``) instead of vanishing into the browser console.
+
+    Attributes
+    ----------
+    controls : dict of str to Widget
+        The explorer's inputs by name; tests set ``explorer.controls[name].value``.
+    error : ipywidgets.HTML
+        Shows the last error in red; hidden when the last update succeeded.
+    last_error : BaseException or None
+    """
+
+    def __init__(self, controls, body, **kwargs):
+        self.controls = dict(controls)
+        self.error = error_box()
+        self.last_error = None
+        super().__init__(children=[*body, self.error], **kwargs)
+
+    def watch(self, *names):
+        """Call :meth:`update` whenever one of the named controls (default: all) changes value."""
+        for name in names or self.controls:
+            self.controls[name].observe(self._on_change, names="value")
+
+    def _on_change(self, change):
+        self.update()
+
+    def render(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update(self):
+        """Redraw from the current control values; show any error in the widget.
+
+        Returns
+        -------
+        bool
+            True if the update succeeded.
+        """
+        try:
+            self.render()
+        except Exception as exc:  # shown to the learner, kept for tests
+            self.last_error = exc
+            detail = html.escape("".join(traceback.format_exception_only(type(exc), exc)).strip())
+            self.error.value = (
+                "<div style='color:#b00020;border:1px solid #b00020;padding:4px 8px;border-radius:4px'>"
+                f"<b>This explorer hit an error:</b> <code>{detail}</code></div>"
+            )
+            self.error.layout.display = "block"
+            return False
+        self.last_error = None
+        self.error.value = ""
+        self.error.layout.display = "none"
+        return True
