@@ -33,6 +33,7 @@ class LiveFigure:
         self.fig = fig
         layout = widgets.Layout(width=width) if width else widgets.Layout()
         self.image = widgets.Image(format="png", layout=layout)
+        self.image.add_class("rnnlib-figure")  # the browser test finds figures by this class
         self.redraws = 0
         self.redraw()
 
@@ -67,8 +68,10 @@ class Explorer(widgets.VBox):
     def __init__(self, controls, body, **kwargs):
         self.controls = dict(controls)
         self.error = error_box()
+        self.error.add_class("rnnlib-error")
         self.last_error = None
         super().__init__(children=[*body, self.error], **kwargs)
+        self.add_class("rnnlib-explorer")  # the browser test finds explorers by this class
 
     def watch(self, *names):
         """Call :meth:`update` whenever one of the named controls (default: all) changes value."""
