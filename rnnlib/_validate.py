@@ -63,7 +63,7 @@ def as_array(name, value, spec, dims=None, dtype=None, finite=True):
             bound = dims.setdefault(want, got)
             if bound != got:
                 raise ValueError(f"{name} must have shape {format_shape(spec)} with {want}={bound} "
-                                 f"(set by an earlier argument); got shape {arr.shape}")
+                                 f"(set by the other arguments); got shape {arr.shape}")
             expected.append(bound)
         else:
             if want != got:

@@ -67,11 +67,9 @@ class LSTMCache(NamedTuple):
 
 
 def _check_weights(Wx, Wh, b, dims):
+    dims["4H"] = 4 * dims["H"]  # H is known from h0 / h_prev: the gate blocks fix 4H
     Wx = as_array("Wx", Wx, ("D", "4H"), dims)
     Wh = as_array("Wh", Wh, ("H", "4H"), dims)
-    if dims["4H"] != 4 * dims["H"]:
-        raise ValueError(f"Wh must have shape (H, 4H) with 4H = 4 * {dims['H']} = {4 * dims['H']} "
-                         f"(gate blocks i, f, g, o); got shape {Wh.shape}")
     b = as_array("b", b, ("4H",), dims)
     return Wx, Wh, b
 
