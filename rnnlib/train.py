@@ -146,12 +146,18 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
             ep_loss, ep_correct, ep_seen = 0.0, 0, 0
             for s in range(0, N, batch_size):
                 idx = order[s:s + batch_size]
-                loss, grads, z = model.loss(x[idx], y[idx], None if lengths is None else lengths[idx])
-                norm = global_norm(grads)
-                if not (np.isfinite(loss) and np.isfinite(norm)):
+                bad_params = [k for k, p in model.params.items() if not np.all(np.isfinite(p))]
+                if bad_params:
+                    loss = norm = float("nan")
+                else:
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        loss, grads, z = model.loss(x[idx], y[idx], None if lengths is None else lengths[idx])
+                        norm = global_norm(grads)
+                if bad_params or not (np.isfinite(loss) and np.isfinite(norm)):
+                    where = f"; parameters {', '.join(bad_params)} hold NaN or inf" if bad_params else ""
                     history.diverged = (
                         f"training diverged at step {step} (epoch {epoch}): the loss is {loss} and the "
-                        f"gradient norm is {norm}. Lower the learning rate (lr={lr}) or clip the "
+                        f"gradient norm is {norm}{where}. Lower the learning rate (lr={lr}) or clip the "
                         f"gradients (clip={clip})."
                     )
                     if on_divergence == "raise":
