@@ -1,0 +1,115 @@
+"""The word-sentiment data set, the splits, one-hot encoding and the memory task."""
+
+import numpy as np
+import pytest
+
+from rnnlib import (
+    encode_words,
+    memory_task,
+    one_hot_word,
+    split_by_family,
+    split_random,
+    word_family,
+    word_sentiment_data,
+)
+from rnnlib.data import ALPHABET, load_vader_lexicon
+
+
+def test_lexicon_is_read_from_the_installed_package():
+    entries = dict(load_vader_lexicon())
+    assert len(entries) > 7000
+    assert entries["good"] == pytest.approx(1.9)
+    assert entries["hopeless"] == pytest.approx(-2.0)
+
+
+def test_word_sentiment_data_contents():
+    data = word_sentiment_data()
+    assert len(data) == 5578 == len(set(data.words))
+    assert all(w.isascii() and w.isalpha() and w.islower() for w in data.words)
+    assert np.all(np.abs(data.valence) >= 1.0)
+    np.testing.assert_array_equal(data.labels, (data.valence > 0).astype(int))
+    assert data.labels.mean() == pytest.approx(0.437, abs=0.001)
+    words = dict(zip(data.words, data.labels))
+    assert words["happy"] == 1 and words["hopeless"] == 0
+    assert "okay" not in words  # valence 0.9: dropped by the threshold
+
+
+def test_threshold_checks():
+    assert len(word_sentiment_data(2.0)) < len(word_sentiment_data(1.0))
+    with pytest.raises(ValueError, match="threshold must be > 0"):
+        word_sentiment_data(0)
+
+
+@pytest.mark.parametrize("split", [split_random, split_by_family])
+def test_splits_partition_and_stratify(split):
+    data = word_sentiment_data()
+    parts = split(data, seed=3)
+    words = [set(p.words) for p in parts]
+    assert sum(len(w) for w in words) == len(data)
+    assert not (words[0] & words[1]) and not (words[0] & words[2]) and not (words[1] & words[2])
+    for part, frac in zip(parts, (0.7, 0.15, 0.15)):
+        assert len(part) / len(data) == pytest.approx(frac, abs=0.02)
+        assert part.labels.mean() == pytest.approx(data.labels.mean(), abs=0.03)
+    again = split(data, seed=3)
+    assert again[2].words == parts[2].words
+    assert split(data, seed=4)[2].words != parts[2].words
+
+
+def test_family_split_keeps_families_together_and_random_does_not():
+    data = word_sentiment_data()
+
+    def shared_families(parts):
+        fam = [{word_family(w) for w in p.words} for p in parts]
+        return len(fam[0] & fam[2])
+
+    assert shared_families(split_by_family(data, seed=0)) == 0
+    assert shared_families(split_random(data, seed=0)) > 200
+
+
+@pytest.mark.parametrize("words", [["hopeless", "hopelessly", "hopelessness", "hope", "hopeful"],
+                                   ["happy", "unhappy", "happiness", "happily"], ["help", "helpful", "helpless"]])
+def test_word_families(words):
+    assert len({word_family(w) for w in words}) == 1
+
+
+def test_fraction_checks():
+    with pytest.raises(ValueError, match="fractions must be three positive numbers"):
+        split_random(word_sentiment_data(), fractions=(0.5, 0.5))
+
+
+def test_one_hot_encoding_round_trip():
+    x, lengths = encode_words(["cab", "a", "zz"])
+    assert x.shape == (3, 3, 26) and x.dtype == np.float64
+    np.testing.assert_array_equal(lengths, [3, 1, 2])
+    assert "".join(ALPHABET[k] for k in x[0].argmax(axis=1)) == "cab"
+    np.testing.assert_array_equal(x.sum(axis=2), [[1, 1, 1], [1, 0, 0], [1, 1, 0]])  # padding rows are zero
+    m = one_hot_word("bad", max_len=5)
+    assert m.shape == (5, 26) and m[3:].sum() == 0
+
+
+@pytest.mark.parametrize("bad", [["Good"], ["two words"], [""], ["caf\u00e9"], [3]])
+def test_encode_rejects_bad_words(bad):
+    with pytest.raises(ValueError, match="lower-case letters a-z"):
+        encode_words(bad)
+
+
+def test_encode_checks_max_len_and_single_string():
+    with pytest.raises(ValueError, match="max_len must be at least the longest word's length 5"):
+        encode_words(["happy"], max_len=3)
+    with pytest.raises(ValueError, match="wrap it in a list"):
+        encode_words("happy")
+
+
+def test_memory_task():
+    x, y = memory_task(200, lag=7, n_features=6, seed=1)
+    assert x.shape == (200, 8, 6) and y.shape == (200,)
+    np.testing.assert_array_equal(x.sum(axis=2), 1.0)  # one symbol per step
+    np.testing.assert_array_equal(x[:, 0].argmax(axis=1), y)  # the label is the first symbol
+    assert np.all(x[:, 1:, :2] == 0)  # signals never reappear as distractors
+    assert 0.35 < y.mean() < 0.65
+    x2, y2 = memory_task(200, lag=7, n_features=6, seed=1)
+    np.testing.assert_array_equal(x, x2)
+    x0, _ = memory_task(5, lag=0)
+    assert x0.shape == (5, 1, 8)
+    with pytest.raises(ValueError, match="lag must be an integer >= 0"):
+        memory_task(5, lag=-1)
