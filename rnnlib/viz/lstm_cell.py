@@ -1,0 +1,590 @@
+r"""Figure 4 of the essay, the LSTM cell, with live values; gate heatmaps; the latch's cell state.
+
+The cell diagram is drawn once by :class:`LSTMCellDiagram`; :meth:`LSTMCellDiagram.set_values`
+then rewrites only its text and colours, so an explorer can redraw it quickly. The diagram
+follows the usual layout: the cell state :math:`c` runs along the top, :math:`h_{t-1}` and
+:math:`x_t` come in at the bottom and feed the four gate blocks (forget :math:`f`, input
+:math:`i`, candidate :math:`g`, output :math:`o`), pointwise :math:`\times` and :math:`+` nodes
+combine them, and :math:`c_t` and :math:`h_t` leave on the right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
+
+from .._validate import as_array
+from ..activations import sigmoid
+from ..latch import cell_step_values
+from .style import CMAP, CMAP_DIVERGING, PALETTE, get_ax, new_figure
+
+__all__ = [
+    "LSTMCellDiagram",
+    "draw_lstm_cell",
+    "GATE_INFO",
+    "plot_gate_heatmap",
+    "plot_gates_over_word",
+    "LatchPlot",
+    "plot_latch",
+    "plot_latch_decay",
+    "freeze_layout",
+]
+
+# name -> (long name, activation, value range)
+GATE_INFO = {
+    "i": ("input gate", "sigmoid", (0.0, 1.0)),
+    "f": ("forget gate", "sigmoid", (0.0, 1.0)),
+    "g": ("candidate", "tanh", (-1.0, 1.0)),
+    "o": ("output gate", "sigmoid", (0.0, 1.0)),
+    "c": ("cell state", "", None),
+    "h": ("hidden state", "tanh", (-1.0, 1.0)),
+}
+_TEX = {"i": "i", "f": "f", "g": "g", "o": "o", "c": "c_t", "h": "h_t"}
+
+
+# Layout in data units (the axes spans 0..16 by 0..9.6, equal aspect).
+_Y_CELL = 7.0  # the cell-state line
+_Y_BUS = 1.7  # the bus carrying [h_{t-1}, x_t] to the gates
+_Y_GATE = 3.6  # centre of the gate blocks
+_Y_MUL = 5.3  # the i * g node and the tanh(c_t) block
+_X = {"f": 4.0, "i": 6.0, "g": 7.6, "o": 10.2, "tanh": 12.0, "x_in": 2.6}
+_GATE_W, _GATE_H = 1.3, 0.9
+_NODE_R = 0.38
+_WIRE = {"color": "#333333", "lw": 1.6, "zorder": 1}
+
+
+def _value_norm(gate):
+    lo, hi = GATE_INFO[gate][2]
+    return Normalize(lo, hi)
+
+
+def _text_colour(rgba):
+    """Black or white, whichever reads better on ``rgba`` (relative luminance)."""
+    r, g, b = rgba[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def _pick(values, key, unit):
+    """A scalar from ``values[key]`` (a number or an array whose flat element ``unit`` is used)."""
+    arr = np.asarray(values[key], dtype=float).ravel()
+    if arr.size == 0:
+        raise ValueError(f"values[{key!r}] must be a number or a non-empty array; got an empty array")
+    if unit >= arr.size:
+        raise ValueError(f"unit must be < {arr.size} (the size of values[{key!r}]); got {unit}")
+    return float(arr[0] if arr.size == 1 else arr[unit])
+
+
+def _complete(values, unit=0):
+    """Fill in every number the diagram shows from x, h_prev, c_prev and the gates (or a_*)."""
+    if values is None:
+        values = cell_step_values()  # the notebook's worked example
+    if not isinstance(values, dict):
+        raise ValueError(f"values must be a dict of gate and state values; got {type(values).__name__}")
+    v = {}
+    for key in ("x", "h_prev", "c_prev"):
+        if key not in values:
+            raise ValueError(f"values must contain {key!r}; got keys {sorted(values)}")
+        v[key] = _pick(values, key, unit)
+    for gate, (_, act, _) in GATE_INFO.items():
+        if gate in ("c", "h"):
+            continue
+        if gate in values:
+            v[gate] = _pick(values, gate, unit)
+        elif f"a_{gate}" in values:
+            a = _pick(values, f"a_{gate}", unit)
+            v[gate] = float(np.tanh(a)) if act == "tanh" else float(0.5 * (1.0 + np.tanh(0.5 * a)))
+        else:
+            raise ValueError(f"values must contain the gate {gate!r} or its pre-activation 'a_{gate}'; "
+                             f"got keys {sorted(values)}")
+        v[f"a_{gate}"] = _pick(values, f"a_{gate}", unit) if f"a_{gate}" in values else None
+    v["fc"] = v["f"] * v["c_prev"]
+    v["ig"] = v["i"] * v["g"]
+    v["c"] = _pick(values, "c", unit) if "c" in values else v["fc"] + v["ig"]
+    v["tanh_c"] = float(np.tanh(v["c"]))
+    v["h"] = _pick(values, "h", unit) if "h" in values else v["o"] * v["tanh_c"]
+    return v
+
+
+class LSTMCellDiagram:
+    r"""The LSTM cell drawn once, with text and colour artists that :meth:`set_values` rewrites.
+
+    Parameters
+    ----------
+    values : dict, optional
+        Scalars (or arrays, of which element ``unit`` is shown) for ``x``, ``h_prev``,
+        ``c_prev`` and either the gates ``i``, ``f``, ``g``, ``o`` or their pre-activations
+        ``a_i``, ``a_f``, ``a_g``, ``a_o`` (both may be given; ``c`` and ``h`` are computed when
+        missing). :func:`rnnlib.latch.cell_step_values` returns such a dict; by default its
+        worked example (x = 1, h_prev = 0.2, c_prev = 0.5) is shown.
+    ax : matplotlib.axes.Axes, optional
+    unit : int
+        Which hidden unit to show when the values are vectors.
+    title : str, optional
+    figsize : tuple of float
+    dpi : int
+
+    Attributes
+    ----------
+    fig, ax
+    texts : dict of str to matplotlib.text.Text
+        The live labels, by the value they show (``"f"``, ``"c"``, ``"equation"``, ...).
+    boxes : dict of str to matplotlib.patches.Patch
+        The gate blocks, filled with the colour of their value.
+
+    Notes
+    -----
+    .. math::
+        c_t = f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t)
+    """
+
+    def __init__(self, values=None, ax=None, unit=0, title="The LSTM cell (one unit), with live values",
+                 figsize=(8.0, 4.9), dpi=90):
+        if ax is None:  # a fixed layout: constrained layout would re-measure every label on each draw
+            fig = new_figure(figsize=figsize, dpi=dpi)
+            fig.set_layout_engine(None)
+            FigureCanvasAgg(fig)  # one canvas and renderer for good: text metrics stay cached
+            ax = fig.add_axes((0.0, 0.0, 1.0, 0.94))
+        self.fig, self.ax = ax.figure, ax
+        self.texts, self.boxes = {}, {}
+        self.unit = unit
+        self._cmaps = {"sigmoid": colormaps[CMAP], "tanh": colormaps[CMAP_DIVERGING]}
+        self._draw_static(title)
+        self.set_values(values, unit)
+
+    # ----------------------------------------------------------------- static parts
+    def _wire(self, points, arrow=False):
+        xs, ys = zip(*points)
+        if arrow:
+            self.ax.plot(xs[:-1], ys[:-1], **_WIRE)
+            self.ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=12,
+                                              color=_WIRE["color"], lw=_WIRE["lw"], zorder=1,
+                                              shrinkA=0, shrinkB=0))
+        else:
+            self.ax.plot(xs, ys, **_WIRE)
+
+    def _node(self, xy, symbol):
+        self.ax.add_patch(Circle(xy, _NODE_R, facecolor="#fbe3ee", edgecolor="#333333", lw=1.4, zorder=3))
+        self.ax.text(*xy, symbol, ha="center", va="center", fontsize=13, zorder=4)
+
+    def _label(self, key, xy, static, ha="left", size=9.5, color="black"):
+        """A label ``static`` (mathtext, parsed once) followed by a live number ``self.texts[key]``.
+
+        Only the number changes in :meth:`set_values`; it is plain text, so an update never
+        re-parses mathtext. The pair is anchored at ``xy`` on its left (``ha="left"``) or right end.
+        """
+        box = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.9}
+        kw = {"va": "center", "fontsize": size, "zorder": 5, "color": color, "bbox": box}
+        if ha == "left":
+            label = self.ax.text(*xy, static, ha="left", **kw)
+            live = self.ax.annotate("", xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points",
+                                    ha="left", annotation_clip=False, **kw)
+        else:
+            live = self.ax.text(*xy, "", ha="right", **kw)
+            label = self.ax.annotate(static, xy=(0.0, 0.5), xycoords=live, xytext=(-2, 0),
+                                     textcoords="offset points", ha="right", annotation_clip=False, **kw)
+        self.texts[key] = live
+        self.texts[f"{key}_label"] = label
+        return live
+
+    def _draw_static(self, title):
+        ax = self.ax
+        ax.set_xlim(0, 16)
+        ax.set_ylim(0, 9.5)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=11)
+        ax.add_patch(FancyBboxPatch((1.4, 0.9), 12.4, 7.1, boxstyle="round,pad=0.05,rounding_size=0.5",
+                                    facecolor="#f3f3f3", edgecolor="#888888", lw=1.2, zorder=0))
+        x_f, x_i, x_g, x_o, x_t, x_in = _X["f"], _X["i"], _X["g"], _X["o"], _X["tanh"], _X["x_in"]
+        top = _Y_GATE + _GATE_H / 2
+        bottom = _Y_GATE - _GATE_H / 2
+        # cell state line along the top: c_{t-1} -> (x f) -> (+ i g) -> c_t
+        self._wire([(0.3, _Y_CELL), (x_f - _NODE_R, _Y_CELL)])
+        self._wire([(x_f + _NODE_R, _Y_CELL), (x_g - _NODE_R, _Y_CELL)])
+        self._wire([(x_g + _NODE_R, _Y_CELL), (15.7, _Y_CELL)], arrow=True)
+        self._node((x_f, _Y_CELL), "×")
+        self._node((x_g, _Y_CELL), "+")
+        # bus: h_{t-1} from the left, x_t from below, joined and fed to every gate
+        self._wire([(0.3, _Y_BUS), (x_o, _Y_BUS)])
+        self._wire([(x_in, 0.15), (x_in, _Y_BUS)])
+        ax.add_patch(Circle((x_in, _Y_BUS), 0.09, color="#333333", zorder=2))
+        for gate in ("f", "i", "g", "o"):
+            self._wire([(_X[gate], _Y_BUS), (_X[gate], bottom)], arrow=True)
+        # gate outputs
+        self._wire([(x_f, top), (x_f, _Y_CELL - _NODE_R)], arrow=True)  # f up to the x on the line
+        self._wire([(x_i, top), (x_i, _Y_MUL), (x_g - _NODE_R, _Y_MUL)], arrow=True)  # i across to i*g
+        self._wire([(x_g, top), (x_g, _Y_MUL - _NODE_R)], arrow=True)  # g up to i*g
+        self._wire([(x_g, _Y_MUL + _NODE_R), (x_g, _Y_CELL - _NODE_R)], arrow=True)  # i*g up to +
+        self._node((x_g, _Y_MUL), "×")
+        # output: c_t down through tanh, times o, out as h_t
+        self._wire([(x_t, _Y_CELL), (x_t, _Y_MUL + 0.35)], arrow=True)
+        ax.add_patch(Ellipse((x_t, _Y_MUL), 1.3, 0.7, facecolor="#fff6cc", edgecolor="#333333", lw=1.2,
+                             zorder=3))
+        ax.text(x_t, _Y_MUL, "tanh", ha="center", va="center", fontsize=10, zorder=4)
+        ax.add_patch(Circle((x_t, _Y_CELL), 0.08, color="#333333", zorder=2))
+        self._wire([(x_t, _Y_MUL - 0.35), (x_t, _Y_GATE + _NODE_R)], arrow=True)
+        self._wire([(x_o + _GATE_W / 2, _Y_GATE), (x_t - _NODE_R, _Y_GATE)], arrow=True)
+        self._node((x_t, _Y_GATE), "×")
+        self._wire([(x_t, _Y_GATE - _NODE_R), (x_t, _Y_BUS), (15.7, _Y_BUS)], arrow=True)
+        # gate blocks: colour = value, text = activation, caption = name
+        for gate in ("f", "i", "g", "o"):
+            name, act, _ = GATE_INFO[gate]
+            box = FancyBboxPatch((_X[gate] - _GATE_W / 2, bottom), _GATE_W, _GATE_H,
+                                 boxstyle="round,pad=0.02,rounding_size=0.12", edgecolor="#333333", lw=1.2,
+                                 zorder=3)
+            ax.add_patch(box)
+            self.boxes[gate] = box
+            self.texts[f"box_{gate}"] = ax.text(_X[gate], _Y_GATE, "σ" if act == "sigmoid" else "tanh",
+                                                ha="center", va="center", fontsize=12 if act == "sigmoid" else 10,
+                                                zorder=4)
+        # static captions
+        captions = {"f": "forget", "i": "input", "g": "candidate", "o": "output"}
+        for gate, caption in captions.items():
+            ax.text(_X[gate], _Y_BUS - 0.45, caption, ha="center", va="center", fontsize=8,
+                    color=PALETTE["grey"], zorder=2)
+        # live labels: a static mathtext name and a plain-text number each
+        self._label("c_prev", (0.3, _Y_CELL + 0.45), "$c_{t-1}$ =")
+        self._label("c", (15.7, _Y_CELL + 0.45), "$c_t$ =", ha="right")
+        self._label("h_prev", (0.3, _Y_BUS + 0.45), "$h_{t-1}$ =")
+        self._label("h", (15.7, _Y_BUS + 0.45), "$h_t$ =", ha="right")
+        self._label("x", (x_in + 0.2, 0.35), "$x_t$ =")
+        self._label("fc", (x_f + 0.55, _Y_CELL + 0.45), "$f \\cdot c_{t-1}$ =", size=8.5)
+        self._label("f", (x_f - 0.15, (top + _Y_CELL) / 2 + 0.2), "$f$ =", ha="right")
+        self._label("i", (x_i - 0.15, (top + _Y_MUL) / 2), "$i$ =", ha="right")
+        self._label("g", (x_g + 0.15, (top + _Y_MUL) / 2 - 0.05), "$g$ =")
+        self._label("ig", (x_g + 0.15, (_Y_MUL + _Y_CELL) / 2), "$i \\cdot g$ =", size=8.5)
+        self._label("o", (x_o + 0.1, _Y_GATE + 0.75), "$o$ =")
+        self._label("tanh_c", (x_t + 0.25, (_Y_GATE + _Y_MUL) / 2), "$\\tanh\\,c_t$ =", size=8.5)
+        for gate in ("f", "i", "g", "o"):
+            self._label(f"a_{gate}", (_X[gate] + 0.1, (bottom + _Y_BUS) / 2), f"$a_{gate}$ =", size=7.5,
+                        color="#444444")
+        # the two update equations with the numbers filled in, one line above the cell
+        kw = {"va": "center", "fontsize": 9.5}
+        eq_c = ax.text(0.3, 9.0, "$c_t = f \\cdot c_{t-1} + i \\cdot g$ =", ha="left", **kw)
+        self.texts["eq_c"] = ax.annotate("", xy=(1.0, 0.5), xycoords=eq_c, xytext=(3, 0),
+                                         textcoords="offset points", ha="left", **kw)
+        eq_h = ax.annotate("$h_t = o \\cdot \\tanh\\, c_t$ =", xy=(1.0, 0.5), xycoords=self.texts["eq_c"],
+                           xytext=(18, 0), textcoords="offset points", ha="left", **kw)
+        self._colour_keys()
+        self.texts["eq_h"] = ax.annotate("", xy=(1.0, 0.5), xycoords=eq_h, xytext=(3, 0),
+                                         textcoords="offset points", ha="left", **kw)
+
+    def _colour_keys(self):
+        """Two small colour bars (bottom right) saying what a gate block's colour means."""
+        for k, (act, lo, hi, label) in enumerate((("sigmoid", 0, 1, "σ gates"), ("tanh", -1, 1, "tanh"))):
+            y = 1.1 - 0.6 * k
+            cax = self.ax.inset_axes((14.2, y, 1.5, 0.2), transform=self.ax.transData)
+            cax.imshow(np.linspace(lo, hi, 64)[None, :], aspect="auto", cmap=self._cmaps[act],
+                       extent=(lo, hi, 0, 1))
+            cax.set_yticks([])
+            cax.set_xticks([lo, hi], [f"{lo:g}", f"{hi:g}"], fontsize=6.5)
+            cax.tick_params(length=1.5, pad=1)
+            self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=7)
+
+    # ----------------------------------------------------------------- live parts
+    def set_values(self, values, unit=None):
+        """Write new values on the diagram (text and colours only; nothing is redrawn from scratch).
+
+        Parameters
+        ----------
+        values : dict
+            See the class docstring.
+        unit : int, optional
+            Which element of vector values to show (default: the one given at construction).
+
+        Returns
+        -------
+        dict of str to float
+            Every number shown (gates, ``c``, ``h``, ``fc``, ``ig``, ``tanh_c``, ...).
+        """
+        unit = self.unit if unit is None else unit
+        v = _complete(values, unit)
+        t = self.texts
+        for key in ("c_prev", "c", "h_prev", "h", "x", "fc", "ig", "tanh_c", "f", "i", "g", "o"):
+            t[key].set_text(f"{v[key]:.2f}")
+        for gate in ("f", "i", "g", "o"):
+            a = v[f"a_{gate}"]
+            t[f"a_{gate}"].set_text("" if a is None else f"{a:.2f}")
+            t[f"a_{gate}"].set_visible(a is not None)
+            t[f"a_{gate}_label"].set_visible(a is not None)
+            cmap = self._cmaps[GATE_INFO[gate][1]]
+            rgba = cmap(_value_norm(gate)(v[gate]))
+            self.boxes[gate].set_facecolor(rgba)
+            t[f"box_{gate}"].set_color(_text_colour(rgba))
+        t["eq_c"].set_text(f"{v['f']:.2f}·{v['c_prev']:.2f} + {v['i']:.2f}·{v['g']:.2f} = {v['c']:.2f}")
+        t["eq_h"].set_text(f"{v['o']:.2f}·{v['tanh_c']:.2f} = {v['h']:.2f}")
+        return v
+
+
+def draw_lstm_cell(values=None, ax=None, unit=0, title="The LSTM cell (one unit), with live values"):
+    r"""Draw the LSTM cell (essay Figure 4) with the given values written on it.
+
+    Parameters
+    ----------
+    values : dict, optional
+        See :class:`LSTMCellDiagram`; by default a worked example (x = 1, h_prev = 0.2,
+        c_prev = 0.5).
+    ax : matplotlib.axes.Axes, optional
+    unit : int
+        Which hidden unit to show when the values are vectors.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    .. math:: c_t = f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t)
+    """
+    return LSTMCellDiagram(values, ax=ax, unit=unit, title=title).fig
+
+
+def freeze_layout(fig):
+    """Prepare a figure for fast repeated PNG renders and return it.
+
+    Attaches an Agg canvas (so every render reuses one renderer and its text-metrics cache),
+    runs the figure's layout engine once, then switches the engine off (so a render does not
+    lay the figure out again). Call it after building the figure, before updating it in place.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not isinstance(fig, Figure):
+        raise ValueError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    if fig.get_layout_engine() is not None:
+        fig.canvas.draw()
+        fig.set_layout_engine(None)
+    return fig
+
+
+# --------------------------------------------------------------------- gates over a sequence
+def _letters(letters, T):
+    if isinstance(letters, str):
+        letters = list(letters)
+    letters = list(letters)
+    if len(letters) != T:
+        raise ValueError(f"letters must have one label per time step ({T}); got {len(letters)}: {letters!r}")
+    return letters
+
+
+def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
+    r"""One gate (or state) over a sequence as a heatmap: hidden units down, time steps across.
+
+    Parameters
+    ----------
+    values : array_like, shape (T, H)
+        The gate's value at every step for every unit (one sequence of
+        :func:`rnnlib.lstm.lstm_internals`).
+    letters : str or sequence of str, length T
+        Label of each time step (the word's letters).
+    gate : {"i", "f", "g", "o", "c", "h"}
+    ax : matplotlib.axes.Axes, optional
+    colorbar : bool
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Sigmoid gates use the sequential colour map on [0, 1]; ``g``, ``h`` and ``c`` use the
+    diverging map, centred on zero.
+    """
+    if gate not in GATE_INFO:
+        raise ValueError(f"gate must be one of {tuple(GATE_INFO)}; got {gate!r}")
+    values = as_array("values", values, ("T", "H"))
+    T, H = values.shape
+    letters = _letters(letters, T)
+    fig, ax = get_ax(ax, figsize=(max(3.0, 0.45 * T + 1.8), max(2.0, 0.3 * H + 1.2)))
+    name, act, rng = GATE_INFO[gate]
+    if rng is None:  # the cell state is unbounded: symmetric range from the data
+        m = max(float(np.abs(values).max()), 1e-6)
+        rng = (-m, m)
+    cmap = CMAP if act == "sigmoid" else CMAP_DIVERGING
+    im = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=rng[0], vmax=rng[1], origin="lower",
+                   interpolation="nearest")
+    ax.set_xticks(range(T), [f"{ch}" for ch in letters])
+    ax.set_xlabel("time step t (letter read)")
+    ax.set_ylabel("hidden unit")
+    ax.set_yticks(range(H))
+    ax.set_title(f"{name} ${_TEX[gate]}$", fontsize=10)
+    if colorbar:
+        fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02, label=f"${_TEX[gate]}$")
+    return fig
+
+
+def plot_gates_over_word(internals, word, n=0, gates=("f", "i", "g", "c", "o", "h")):
+    """Every gate and state of one word as heatmaps side by side (time across, units down).
+
+    Parameters
+    ----------
+    internals : dict of str to array_like, each (N, T, H)
+        From :func:`rnnlib.lstm.lstm_internals` or ``SequenceClassifier.internals``.
+    word : str
+        The word in row ``n``; only its ``len(word)`` steps are shown (padding is cut off).
+    n : int
+        Which sequence of the batch.
+    gates : sequence of str
+        Panels, in order (three per row).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not isinstance(internals, dict):
+        raise ValueError(f"internals must be a dict of gate name to array; got {type(internals).__name__}")
+    missing = [g for g in gates if g not in internals]
+    if missing:
+        raise ValueError(f"internals must contain {list(gates)}; missing {missing}")
+    arrays = {g: as_array(f"internals[{g!r}]", internals[g], ("N", "T", "H")) for g in gates}
+    N, T, H = arrays[gates[0]].shape
+    if not 0 <= n < N:
+        raise ValueError(f"n must be in 0..{N - 1}; got {n}")
+    if not isinstance(word, str) or not 1 <= len(word) <= T:
+        raise ValueError(f"word must be a string of 1..{T} letters (the sequence in row n); got {word!r}")
+    ncols = min(3, len(gates))
+    nrows = int(np.ceil(len(gates) / ncols))
+    L = len(word)
+    fig, axes = new_figure(figsize=(3.0 * ncols + 0.4, (0.22 * H + 1.3) * nrows + 0.5), dpi=90,
+                           nrows=nrows, ncols=ncols, squeeze=False)
+    for k, gate in enumerate(gates):
+        ax = axes.flat[k]
+        plot_gate_heatmap(arrays[gate][n, :L], word, gate, ax=ax)
+        if k % ncols:
+            ax.set_ylabel("")
+    for ax in list(axes.flat)[len(gates):]:
+        ax.axis("off")
+    fig.suptitle(f"Inside the LSTM while it reads '{word}' ({H} units)", fontsize=11)
+    return fig
+
+
+# --------------------------------------------------------------------- the latch
+class LatchPlot:
+    r"""The latch's cell state over the steps for bit 1 and bit 0, with its gates underneath.
+
+    Built once; :meth:`update` moves the lines (``set_data``) and rewrites the texts.
+
+    Parameters
+    ----------
+    run1, run0 : dict of str to array_like, each (T,)
+        :func:`rnnlib.latch.latch_run` for bit 1 and bit 0 (``"c"``, ``"h"``, ``"i"``, ``"f"``).
+    forget_bias : float
+        Used for the dashed envelope :math:`\pm c_0 f^t` and the caption.
+    accuracy : float, optional
+        Shown in the caption (bits read back correctly over many sequences).
+    figsize : tuple of float
+    dpi : int
+
+    Notes
+    -----
+    .. math:: c_t = f\,c_{t-1} + i_t\,g_t \approx f^t c_0 \quad\text{while } i_t \approx 0
+    """
+
+    def __init__(self, run1, run0, forget_bias, accuracy=None, figsize=(7.6, 4.3), dpi=90):
+        self.fig, (self.ax_c, self.ax_g) = new_figure(figsize=figsize, dpi=dpi, nrows=2, ncols=1, sharex=True,
+                                                      height_ratios=(2.2, 1.0))
+        self.fig.suptitle("The latch: one LSTM unit holding a bit", fontsize=11)
+        ax = self.ax_c
+        ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
+        (self.line1,) = ax.plot([], [], color=PALETTE["blue"], lw=2, label="$c_t$, bit 1 stored")
+        (self.line0,) = ax.plot([], [], color=PALETTE["orange"], lw=2, label="$c_t$, bit 0 stored")
+        (self.env_hi,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--", label=r"$\pm c_0 f^{\,t}$")
+        (self.env_lo,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--")
+        ax.set_ylabel("cell state $c_t$")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        self.caption = ax.set_title(" \n ", loc="left", fontsize=8.5)
+        gx = self.ax_g
+        (self.line_f,) = gx.plot([], [], color=PALETTE["green"], lw=1.8, drawstyle="steps-post", label="forget gate $f_t$")
+        (self.line_i,) = gx.plot([], [], color=PALETTE["vermillion"], lw=1.8, ls=(0, (4, 2)), drawstyle="steps-post",
+                                 label="input gate $i_t$")
+        gx.set_ylim(-0.05, 1.05)
+        gx.set_ylabel("gate value")
+        gx.set_xlabel("time step t (bit written at t = 0)")
+        gx.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        self.update(run1, run0, forget_bias, accuracy)
+
+    def update(self, run1, run0, forget_bias, accuracy=None):
+        """Show new runs (same keys as at construction); returns the Figure."""
+        for name, run in (("run1", run1), ("run0", run0)):
+            if not isinstance(run, dict) or not {"c", "i", "f"} <= set(run):
+                raise ValueError(f"{name} must be a dict with 'c', 'i' and 'f' (from latch_run); got {run!r:.80}")
+        c1 = as_array("run1['c']", run1["c"], ("T",))
+        c0 = as_array("run0['c']", run0["c"], ("T",))
+        T = c1.shape[0]
+        if c0.shape[0] != T:
+            raise ValueError(f"run0['c'] must have the length of run1['c'] ({T}); got {c0.shape[0]}")
+        steps = np.arange(T)
+        f = float(sigmoid(float(forget_bias)))
+        envelope = abs(c1[0]) * f**steps
+        self.line1.set_data(steps, c1)
+        self.line0.set_data(steps, c0)
+        self.env_hi.set_data(steps, envelope)
+        self.env_lo.set_data(steps, -envelope)
+        self.line_f.set_data(steps, run1["f"])
+        self.line_i.set_data(steps, run1["i"])
+        self.ax_g.set_xlim(0, max(T - 1, 1))
+        lim = max(1.15, 1.08 * float(max(np.abs(c1).max(), np.abs(c0).max())))
+        self.ax_c.set_ylim(-lim, lim)
+        text = (f"$f = \\sigma(b_f)$ = $\\sigma$({forget_bias:.1f}) = {f:.4f};   after N = {T - 1} steps: "
+                f"$c_N$ = {c1[-1]:+.3f} (bit 1), {c0[-1]:+.3f} (bit 0)")
+        if accuracy is not None:
+            text += f"\nbit read back as $h_N > 0$: correct in {100 * accuracy:.0f}% of sequences"
+        self.caption.set_text(text)
+        return self.fig
+
+
+def plot_latch(run1, run0, forget_bias, accuracy=None):
+    """The latch's cell state for both bits over the steps, and its gates (see :class:`LatchPlot`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    return LatchPlot(run1, run0, forget_bias, accuracy).fig
+
+
+def plot_latch_decay(curves, ax=None):
+    r"""The stored cell state :math:`c_t` over the steps for several forget biases.
+
+    Parameters
+    ----------
+    curves : dict of float to array_like (T,)
+        Forget bias -> cell state over the steps (e.g. ``latch_run(...)["c"]``).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    With the input gate closed, :math:`c_t \approx \sigma(b_f)^t c_0`.
+    """
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError(f"curves must be a non-empty dict of forget bias -> c_t array; got {curves!r:.80}")
+    fig, ax = get_ax(ax, figsize=(6.4, 3.2))
+    colours = [PALETTE[k] for k in ("blue", "green", "orange", "vermillion", "purple", "sky", "black")]
+    for k, (bias, c) in enumerate(sorted(curves.items(), reverse=True)):
+        c = as_array(f"curves[{bias!r}]", c, ("T",))
+        f = float(sigmoid(float(bias)))
+        ax.plot(np.arange(c.shape[0]), c, color=colours[k % len(colours)], lw=2,
+                label=f"$b_f$ = {bias:g} ($f$ = {f:.3f})")
+    ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
+    ax.set_xlabel("time step t (bit 1 written at t = 0)")
+    ax.set_ylabel("cell state $c_t$")
+    ax.set_title("How long the bit survives depends on the forget bias", fontsize=11)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_ylim(-0.1, 1.1)
+    return fig

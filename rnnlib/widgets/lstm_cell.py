@@ -1,0 +1,207 @@
+r"""Explorers of the LSTM cell: one step with sliders, and the one-bit latch.
+
+* :func:`lstm_cell_explorer`: sliders for :math:`x_t`, :math:`h_{t-1}`, :math:`c_{t-1}` and the
+  four biases of a one-unit cell; the drawn cell (essay Figure 4) shows the gate values,
+  :math:`c_t` and :math:`h_t`. Presets set the gates to "keep", "write", "forget" or "hide".
+* :func:`latch_explorer`: sliders for the forget bias, the input gate during the hold and the
+  number of steps N; a plot of the stored cell state over the steps and how often the bit is
+  read back correctly.
+
+Both draw their figure once and update its text, colours and lines in place.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from ..latch import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
+from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram, freeze_layout
+from .base import Explorer, LiveFigure
+
+__all__ = ["LSTMCellExplorer", "lstm_cell_explorer", "LatchExplorer", "latch_explorer", "benchmark_cases",
+           "CELL_PRESETS"]
+
+# preset -> biases (b_i, b_f, b_g, b_o); None keeps the current slider value
+CELL_PRESETS = {
+    "worked example": CELL_EXAMPLE["b"],
+    "keep: forget gate open, input gate shut": (-6.0, 6.0, None, None),
+    "write: forget gate shut, input gate open": (6.0, -6.0, None, None),
+    "accumulate: both open": (6.0, 6.0, None, None),
+    "hide: output gate shut": (None, None, None, -6.0),
+}
+
+_SLIDER_STYLE = {"description_width": "150px"}
+_SLIDER_LAYOUT = {"width": "340px"}
+
+
+def _slider(description, value, lo, hi, step=0.05, readout_format=".2f"):
+    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                               continuous_update=False, readout_format=readout_format, style=_SLIDER_STYLE,
+                               layout=widgets.Layout(**_SLIDER_LAYOUT))
+
+
+class LSTMCellExplorer(Explorer):
+    r"""One step of a one-unit LSTM, drawn, with sliders for its inputs and biases.
+
+    Parameters
+    ----------
+    x, h_prev, c_prev : float
+        Initial slider values of :math:`x_t`, :math:`h_{t-1}`, :math:`c_{t-1}`.
+    Wx, Wh : sequence of 4 float
+        Fixed weights of the gates (order i, f, g, o).
+    b : sequence of 4 float
+        Initial biases (order i, f, g, o).
+
+    Notes
+    -----
+    .. math::
+        a = x_t W_x + h_{t-1} W_h + b, \quad c_t = f \odot c_{t-1} + i \odot g, \quad
+        h_t = o \odot \tanh(c_t)
+    """
+
+    def __init__(self, x=CELL_EXAMPLE["x"], h_prev=CELL_EXAMPLE["h_prev"], c_prev=CELL_EXAMPLE["c_prev"],
+                 Wx=CELL_EXAMPLE["Wx"], Wh=CELL_EXAMPLE["Wh"], b=CELL_EXAMPLE["b"]):
+        self.Wx, self.Wh = tuple(float(w) for w in Wx), tuple(float(w) for w in Wh)
+        self.values = cell_step_values(x, h_prev, c_prev, self.Wx, self.Wh, b)  # also validates
+        controls = {
+            "x": _slider("input x_t", x, -3.0, 3.0),
+            "h_prev": _slider("h_{t-1}", h_prev, -1.0, 1.0),
+            "c_prev": _slider("c_{t-1}", c_prev, -3.0, 3.0),
+            "b_i": _slider("input bias b_i", b[0], -8.0, 8.0, 0.1),
+            "b_f": _slider("forget bias b_f", b[1], -8.0, 8.0, 0.1),
+            "b_g": _slider("candidate bias b_g", b[2], -8.0, 8.0, 0.1),
+            "b_o": _slider("output bias b_o", b[3], -8.0, 8.0, 0.1),
+            "preset": widgets.Dropdown(options=["custom", *CELL_PRESETS], value="custom",
+                                       description="preset", style=_SLIDER_STYLE,
+                                       layout=widgets.Layout(width="340px")),
+        }
+        self.diagram = LSTMCellDiagram(self.values, title="The LSTM cell (one unit): move the sliders")
+        self.live = LiveFigure(self.diagram.fig)
+        weights = ", ".join(f"{w:g}" for w in self.Wx), ", ".join(f"{w:g}" for w in self.Wh)
+        note = widgets.HTML(
+            f"<small>Pre-activations <i>a = x<sub>t</sub> W<sub>x</sub> + h<sub>t-1</sub> W<sub>h</sub> + b</i> "
+            f"with fixed W<sub>x</sub> = ({weights[0]}), W<sub>h</sub> = ({weights[1]}) "
+            "(gate order i, f, g, o). A gate block's colour is its value.</small>")
+        left = widgets.VBox([controls[k] for k in ("x", "h_prev", "c_prev", "b_i", "b_f", "b_g", "b_o", "preset")])
+        super().__init__(controls, [widgets.HBox([left, self.live.image]), note])
+        self._applying_preset = False
+        self.watch("x", "h_prev", "c_prev", "b_i", "b_f", "b_g", "b_o")
+        controls["preset"].observe(self._on_preset, names="value")
+
+    def _on_change(self, change):
+        if self._applying_preset:
+            return
+        if change is not None and self.controls["preset"].value != "custom":
+            self._applying_preset = True  # a hand-moved slider leaves the preset
+            self.controls["preset"].value = "custom"
+            self._applying_preset = False
+        self.update()
+
+    def _on_preset(self, change):
+        if self._applying_preset or change["new"] == "custom":
+            return
+        self._applying_preset = True
+        try:
+            for name, value in zip(("b_i", "b_f", "b_g", "b_o"), CELL_PRESETS[change["new"]]):
+                if value is not None:
+                    self.controls[name].value = value
+        finally:
+            self._applying_preset = False
+        self.update()
+
+    def render(self):
+        c = self.controls
+        b = (c["b_i"].value, c["b_f"].value, c["b_g"].value, c["b_o"].value)
+        self.values = cell_step_values(c["x"].value, c["h_prev"].value, c["c_prev"].value, self.Wx, self.Wh, b)
+        self.diagram.set_values(self.values)
+        self.live.redraw()
+
+
+def lstm_cell_explorer(**kwargs):
+    """Build the LSTM cell explorer (see :class:`LSTMCellExplorer` for the arguments).
+
+    Returns
+    -------
+    LSTMCellExplorer
+        An ipywidgets VBox; display it as a cell's last expression.
+    """
+    return LSTMCellExplorer(**kwargs)
+
+
+class LatchExplorer(Explorer):
+    r"""The one-bit latch: how long a hand-set LSTM unit holds a bit, as the gates change.
+
+    Parameters
+    ----------
+    forget_bias : float
+        Initial forget bias :math:`b_f` (the forget gate is :math:`\sigma(b_f)` at every step).
+    input_closed : float
+        Initial input-gate pre-activation on the distractor steps (negative: shut).
+    lag : int
+        Initial number of steps N to hold the bit.
+    n_sequences : int
+        Sequences over which the read-back accuracy is measured.
+
+    Notes
+    -----
+    .. math:: c_t = f\,c_{t-1} + i_t\,g_t \approx f^t\,c_0 \quad (i_t \approx 0)
+    """
+
+    def __init__(self, forget_bias=8.0, input_closed=-8.0, lag=60, n_sequences=200):
+        self.n_sequences = int(n_sequences)
+        controls = {
+            "forget_bias": _slider("forget bias b_f", forget_bias, -4.0, 12.0, 0.5, ".1f"),
+            "input_closed": _slider("input gate a_i (hold)", input_closed, -8.0, 8.0, 0.5, ".1f"),
+            "lag": widgets.IntSlider(value=lag, min=1, max=200, step=1, description="steps N",
+                                     continuous_update=False, style=_SLIDER_STYLE,
+                                     layout=widgets.Layout(**_SLIDER_LAYOUT)),
+        }
+        runs, accuracy = self._compute(forget_bias, input_closed, lag)
+        self.plot = LatchPlot(*runs, forget_bias, accuracy)
+        self.live = LiveFigure(freeze_layout(self.plot.fig))
+        note = widgets.HTML(
+            "<small>The bit arrives at t = 0 and opens the input gate; after that only distractors arrive. "
+            "Lower the forget bias and watch the stored value decay; open the input gate during the hold "
+            "and watch the distractors overwrite it.</small>")
+        super().__init__(controls, [widgets.HBox(list(controls.values()),
+                                                 layout=widgets.Layout(flex_flow="row wrap")),
+                                    self.live.image, note])
+        self.watch()
+
+    def _compute(self, forget_bias, input_closed, lag):
+        weights = {"forget_bias": forget_bias, "input_closed": input_closed}
+        runs = (latch_run(lag, 1, **weights), latch_run(lag, 0, **weights))
+        accuracy = latch_accuracy(lag, n=self.n_sequences, **weights)
+        return runs, accuracy
+
+    def render(self):
+        c = self.controls
+        forget_bias = c["forget_bias"].value
+        runs, accuracy = self._compute(forget_bias, c["input_closed"].value, c["lag"].value)
+        self.plot.update(*runs, forget_bias, accuracy)
+        self.live.redraw()
+
+
+def latch_explorer(**kwargs):
+    """Build the latch explorer (see :class:`LatchExplorer` for the arguments).
+
+    Returns
+    -------
+    LatchExplorer
+    """
+    return LatchExplorer(**kwargs)
+
+
+def benchmark_cases():
+    """(name, explorer, control name, new value) for timing one update of each control."""
+    cell = lstm_cell_explorer()
+    latch = latch_explorer()
+    return [
+        ("lstm_cell: x", cell, "x", -1.5),
+        ("lstm_cell: c_prev", cell, "c_prev", 2.0),
+        ("lstm_cell: b_f", cell, "b_f", -3.0),
+        ("lstm_cell: preset", cell, "preset", "keep: forget gate open, input gate shut"),
+        ("latch: forget_bias", latch, "forget_bias", 3.0),
+        ("latch: input_closed", latch, "input_closed", 4.0),
+        ("latch: lag 200", latch, "lag", 200),
+    ]
