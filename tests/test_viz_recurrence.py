@@ -1,0 +1,137 @@
+"""Tests of rnnlib.viz.recurrence: Figure 1 diagram, step bars, the word-steps figure."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from rnnlib.stepwise import demo_parameters, word_steps
+from rnnlib.viz.recurrence import WordStepsFigure, plot_recurrence_diagram, plot_step_bars, plot_word_steps
+from rnnlib.viz.style import figure_to_png
+
+
+@pytest.fixture
+def params():
+    return demo_parameters(hidden_size=4, seed=0)
+
+
+def _texts(fig):
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        out += [t.get_text() for t in ax.texts]
+    return out
+
+
+def test_diagram_shapes_in_titles_and_centred_colours(params):
+    fig = plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], params["Wy"], params["by"], letter="o")
+    assert isinstance(fig, Figure)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any("W_x" in t and "26 $\\times$ 4" in t for t in titles)
+    assert any("W_h" in t and "4 $\\times$ 4" in t for t in titles)
+    assert any("$b$" in t and "(4,)" in t for t in titles)
+    assert any("W_y" in t and "4 $\\times$ 1" in t for t in titles)
+    vmax = max(np.abs(params[k]).max() for k in params)
+    for ax in fig.axes[:4]:
+        im = ax.images[0]
+        assert im.norm.vmin == pytest.approx(-vmax) and im.norm.vmax == pytest.approx(vmax)  # centred at 0
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), params["Wx"])
+    texts = " ".join(_texts(fig))
+    assert "picks row 'o'" in texts and "tanh" in texts and "becomes $h_{t-1}$" in texts
+    arrows = [p for p in fig.artists if type(p).__name__ == "FancyArrowPatch"]
+    assert len(arrows) >= 10  # x->Wx->xWx, h->Wh->hWh, both + b into the sum, tanh, h_t, loop, readout
+    assert figure_to_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diagram_without_readout_and_cell_values(params):
+    fig = plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"])
+    assert not any("W_y" in ax.get_title() for ax in fig.axes)
+    wh_ax = next(ax for ax in fig.axes if "W_h" in ax.get_title())
+    assert f"{params['Wh'][0, 1]:.2f}" in [t.get_text() for t in wh_ax.texts]  # H <= 6: numbers in cells
+
+
+def test_diagram_bad_input(params):
+    with pytest.raises(ValueError, match="Wh"):
+        plot_recurrence_diagram(params["Wx"], np.ones((3, 4)), params["b"])
+    with pytest.raises(ValueError, match="letter"):
+        plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], letter="O")
+    with pytest.raises(ValueError, match="Wy and by"):
+        plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], Wy=params["Wy"])
+    with pytest.raises(ValueError, match="26 rows"):
+        plot_recurrence_diagram(np.ones((5, 4)), params["Wh"], params["b"], letter="a")
+
+
+def test_step_bars_heights_are_the_intermediates(params):
+    steps = word_steps("good", params["Wx"], params["Wh"], params["b"])
+    fig = plot_step_bars(steps.step(2), title="step 2")
+    assert len(fig.axes) == 5
+    s = steps.step(2)
+    for ax, values in zip(fig.axes, (s.x_Wx, s.h_Wh, s.b, s.a, s.h), strict=True):
+        np.testing.assert_allclose([bar.get_height() for bar in ax.patches], values)
+        assert ax.get_xlabel() == "hidden unit $j$"
+    assert fig.axes[0].get_ylabel() == "value"
+    lo, hi = fig.axes[0].get_ylim()
+    assert lo == -hi and hi >= 1.0
+
+
+def test_step_bars_bad_input(params):
+    steps = word_steps("good", params["Wx"], params["Wh"], params["b"])
+    with pytest.raises(ValueError, match="StepIntermediates"):
+        plot_step_bars(steps)
+    with pytest.raises(ValueError, match="1-D arrays"):
+        from rnnlib.stepwise import rnn_step_intermediates
+
+        plot_step_bars(rnn_step_intermediates(np.ones((2, 26)), np.zeros((2, 4)), params["Wx"], params["Wh"],
+                                              params["b"]))
+
+
+def test_word_steps_figure_updates_in_place(params):
+    steps = word_steps("good", params["Wx"], params["Wh"], params["b"])
+    painter = WordStepsFigure(steps, 2, dpi=60)
+    first = painter.to_png()
+    heights = [bar.get_height() for bar in painter.bars.bars["h"]]
+    np.testing.assert_allclose(heights, steps.h[1])
+    states = painter.image.get_array()
+    assert states.mask[:, 2:].all() and not states.mask[:, :2].any()  # steps 3, 4 not read yet
+    assert "step t = 2 of 4" in painter.bar_title.get_text()
+    painter.update(steps, 4)
+    second = painter.to_png()
+    assert second != first
+    np.testing.assert_allclose([bar.get_height() for bar in painter.bars.bars["a"]], steps.a[3])
+    assert not painter.image.get_array().mask.any()
+    assert "h₁ … h₄" in painter.states_title.get_text()
+    other = word_steps("hopeless", params["Wx"], params["Wh"], params["b"])
+    painter.update(other, 8)
+    assert [t.get_text() for t in painter.ax_states.get_xticklabels()][-1] == "8\ns"
+    assert painter.ax_states.get_xlim() == (-0.5, 7.5)
+
+
+def test_blitted_png_equals_full_draw(params):
+    steps = word_steps("hope", params["Wx"], params["Wh"], params["b"])
+    painter = WordStepsFigure(steps, 1, dpi=50)
+    painter.to_png()
+    painter.update(steps, 3)  # only the animated artists are redrawn on the cached background
+    blitted = painter.to_png()
+    full = WordStepsFigure(steps, 3, dpi=50).to_png()
+    from io import BytesIO
+
+    from PIL import Image
+
+    a = np.asarray(Image.open(BytesIO(blitted)).convert("RGB"), dtype=int)
+    b = np.asarray(Image.open(BytesIO(full)).convert("RGB"), dtype=int)
+    assert a.shape == b.shape
+    assert np.mean(np.abs(a - b) > 40) < 0.002  # identical up to anti-aliasing of a few pixels
+
+
+def test_plot_word_steps_and_bad_input(params):
+    steps = word_steps("hope", params["Wx"], params["Wh"], params["b"])
+    fig = plot_word_steps(steps, 3)
+    assert isinstance(fig, Figure)
+    assert figure_to_png(fig)[:4] == b"\x89PNG"  # saving draws the animated artists too
+    with pytest.raises(ValueError, match="between 1 and T=4"):
+        plot_word_steps(steps, 5)
+    with pytest.raises(ValueError, match="WordSteps"):
+        plot_word_steps("hope", 1)
+    painter = WordStepsFigure(steps, 1, dpi=50)
+    small = word_steps("hope", params["Wx"][:, :2], params["Wh"][:2, :2], params["b"][:2])
+    with pytest.raises(ValueError, match="hidden size H=4"):
+        painter.update(small, 1)
