@@ -253,9 +253,11 @@ def check_lstm_step_forward(learner_fn):
         names = ("x", "h_prev", "c_prev", "Wx", "Wh", "b")
         args = tuple(case[n] for n in names)
         copies = tuple(a.copy() for a in args)
+        prefix = "" if k == 0 else (f"right for N=3, D=4, H=5 but wrong for N={N}, D={D}, H={H} "
+                                    "(are sizes hard-coded? take H from h_prev.shape[1]): ")
         out, error = _call(learner_fn, copies)
         if error:
-            return CheckResult(False, error, FORWARD)
+            return CheckResult(False, prefix + error, FORWARD)
         changed = [n for n, a, cp in zip(names, args, copies) if not np.array_equal(a, cp)]
         if changed:
             return CheckResult(False, f"your function changed its input {', '.join(changed)} in place; "
@@ -266,8 +268,6 @@ def check_lstm_step_forward(learner_fn):
                                + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""), FORWARD)
         h, msg_h = _as_float_array("h", out[0], (N, H))
         c, msg_c = _as_float_array("c", out[1], (N, H))
-        prefix = "" if k == 0 else (f"right for N=3, D=4, H=5 but wrong for N={N}, D={D}, H={H} "
-                                    "(are sizes hard-coded? take H from h_prev.shape[1]): ")
         if msg_h or msg_c:
             shape_msg = "; ".join(m for m in (msg_h, msg_c) if m)
             return CheckResult(False, f"{prefix}{shape_msg} (N={N} sequences, H={H} units; input of shape "

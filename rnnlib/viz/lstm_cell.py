@@ -69,11 +69,11 @@ def _text_colour(rgba):
 
 
 def _pick(values, key, unit):
-    """A scalar from ``values[key]`` (a number or an array whose flat element ``unit`` is used)."""
+    """A scalar from ``values[key]``: a number, or element ``unit`` of a flat array of several."""
     arr = np.asarray(values[key], dtype=float).ravel()
     if arr.size == 0:
         raise ValueError(f"values[{key!r}] must be a number or a non-empty array; got an empty array")
-    if unit >= arr.size:
+    if arr.size > 1 and not 0 <= unit < arr.size:
         raise ValueError(f"unit must be < {arr.size} (the size of values[{key!r}]); got {unit}")
     return float(arr[0] if arr.size == 1 else arr[unit])
 
@@ -506,7 +506,8 @@ class LatchPlot:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         self.caption = ax.set_title(" \n ", loc="left", fontsize=8.5)
         gx = self.ax_g
-        (self.line_f,) = gx.plot([], [], color=PALETTE["green"], lw=1.8, drawstyle="steps-post", label="forget gate $f_t$")
+        (self.line_f,) = gx.plot([], [], color=PALETTE["green"], lw=1.8, drawstyle="steps-post",
+                                 label="forget gate $f_t$")
         (self.line_i,) = gx.plot([], [], color=PALETTE["vermillion"], lw=1.8, ls=(0, (4, 2)), drawstyle="steps-post",
                                  label="input gate $i_t$")
         gx.set_ylim(-0.05, 1.05)
