@@ -126,8 +126,8 @@ def test_lstm_gradient_flow_dh_and_dc_match_finite_differences(rng):
     for t in range(T):
         inputs = {"h": cache.hs[:, t], "c": cache.cs[:, t]}
         # dL/dh_t: h_t alone perturbed; dL/dc_t (total): c_t perturbed and h_t = o_t * tanh(c_t) with it
-        num_dh = numerical_gradient(lambda h, c: run_from(h, c, t), inputs, "h", dout=dh_last)
-        num_dc = numerical_gradient(lambda h, c: run_from(cache.o[:, t] * np.tanh(c), c, t), inputs, "c",
+        num_dh = numerical_gradient(lambda h, c, t=t: run_from(h, c, t), inputs, "h", dout=dh_last)
+        num_dc = numerical_gradient(lambda h, c, t=t: run_from(cache.o[:, t] * np.tanh(c), c, t), inputs, "c",
                                     dout=dh_last)
         scale = np.linalg.norm(num_dc) + 1e-3
         assert relative_error(flow.dh[:, t], num_dh) < 1e-7, t
