@@ -81,7 +81,8 @@ def _heatmap(ax, W, norm, title, annotate, row_labels=None):
 
 
 def _box(fig, text):
-    """The figure-fraction extent (x0, y0, x1, y1) of a text node's rounded box."""
+    """The figure-fraction extent (x0, y0, x1, y1) of a text node's rounded box (lays out only that text)."""
+    text.update_bbox_position_size(fig.canvas.get_renderer())
     bbox = text.get_bbox_patch().get_window_extent().transformed(fig.transFigure.inverted())
     return bbox.x0, bbox.y0, bbox.x1, bbox.y1
 
@@ -159,6 +160,7 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
     norm = Normalize(-vmax, vmax)
 
     fig = new_figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)  # a renderer to measure the text boxes with
     fig.set_layout_engine("none")
     fig.suptitle(r"One RNN step and its weights:  $h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$", fontsize=13,
                  y=0.975)
@@ -197,7 +199,6 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
                      bbox=dict(boxstyle="circle,pad=0.2", facecolor="white", edgecolor=c_sum, linewidth=1.4))
     n_tanh = node(0.615, y_mid, "tanh", c_h, fontweight="bold")
     n_h = node(0.715, y_mid, "$h_t$\nnew state\n" + f"(1 × {H})", c_h)
-    fig.draw_without_rendering()  # lay the boxes out so their edges are known
 
     bx, bhp, bxw, bhw = _box(fig, n_x), _box(fig, n_h_prev), _box(fig, n_xw), _box(fig, n_hw)
     bsum, btanh, bh = _box(fig, n_sum), _box(fig, n_tanh), _box(fig, n_h)
@@ -230,7 +231,7 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
     hp_cx = (bhp[0] + bhp[2]) / 2
     _arrow(fig, None, None, c_h, dashed=True,
            path=[(h_cx, bh[1]), (h_cx, loop_y), (hp_cx, loop_y), (hp_cx, bhp[1])])
-    fig.text((h_cx + hp_cx) / 2, loop_y + 0.008, "next step: $h_t$ becomes $h_{t-1}$  (the recurrence)",
+    fig.text((h_cx + hp_cx) / 2 + 0.1, loop_y + 0.008, "next step: $h_t$ becomes $h_{t-1}$  (the recurrence)",
              ha="center", va="bottom", fontsize=9, color=c_h)
 
     # Readout after the last step.
@@ -245,7 +246,6 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
                    "$y = h_T W_y + b_y$\n" + f"(1 × {C}),  " + r"$b_y$ = " + ", ".join(f"{v:.2f}" for v in by)
                    + ("\nP(positive) = σ(y)" if C == 1 else ""),
                    PALETTE["black"])
-        fig.draw_without_rendering()
         b_y = _box(fig, n_y)
         _arrow(fig, (bh[2], y_mid), (awy[0] - tick_room, y_mid), c_h)
         fig.text((bh[2] + awy[0] - tick_room) / 2, y_mid + 0.012, "after the\nlast step $T$", ha="center",
@@ -372,22 +372,22 @@ class _EquationBars:
     One axes instead of five keeps a redraw cheap (the explorer's slider).
     """
 
-    GAP = 1.6  # empty slots between groups (room for the operator)
+    GAPS = (1.6, 1.6, 1.6, 3.0)  # empty slots between groups (room for "+", "+", "=", "tanh")
 
     def __init__(self, ax, H):
         self.ax = ax
         self.H = H
-        width = H + self.GAP
-        self.centres = [k * width + (H - 1) / 2 for k in range(len(TERMS))]
+        starts = np.concatenate([[0.0], np.cumsum([H + gap for gap in self.GAPS])])  # first bar of each group
+        self.centres = [start + (H - 1) / 2 for start in starts]
         self.bars = {}
         self.labels = {}
         for k, name in enumerate(TERMS):
-            positions = k * width + np.arange(H)
+            positions = starts[k] + np.arange(H)
             self.bars[name] = ax.bar(positions, np.zeros(H), color=TERM_COLOURS[name], width=0.75)
             self.labels[name] = [ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=6.5) for x in positions]
         self.operators = []
         for k, op in enumerate(["+", "+", "=", "tanh"]):
-            x = k * width + H - 1 + (self.GAP + 1) / 2
+            x = starts[k] + H - 1 + (self.GAPS[k] + 1) / 2
             self.operators.append(ax.text(x, 0.0, op, ha="center", va="center", fontsize=13 if len(op) == 1 else 8,
                                           fontweight="bold", color=PALETTE["black"],
                                           bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none")))
@@ -401,7 +401,7 @@ class _EquationBars:
         ax.tick_params(axis="x", length=0)
         ax.tick_params(axis="y", labelsize=7)
         ax.set_xlim(-1.0, self.centres[-1] + H / 2 + 0.5)
-        ax.set_ylabel("value (one bar per\nhidden unit $j$ = 1..H)", fontsize=8)
+        ax.set_ylabel("value", fontsize=8)
         self.set_limit(1.0)
 
     def set_limit(self, limit):
@@ -500,7 +500,7 @@ class WordStepsFigure:
         self.current.set_x(t - 1.5)
         # Plain text with Unicode subscripts: a new mathtext string per step would be re-parsed.
         self.bar_title.set_text(f"'{steps.word}', step t = {t} of {steps.T}, reading the letter "
-                                f"'{steps.word[t - 1]}': the terms of h{_subscript(t)}")
+                                f"'{steps.word[t - 1]}': the terms of h{_subscript(t)}, one bar per hidden unit")
         self.states_title.set_text(f"hidden states h₁ … h{_subscript(t)} so far (grey: letters not read yet)")
         return self.fig
 
