@@ -45,6 +45,7 @@ from .losses import affine_backward, affine_forward, binary_logistic_loss, last_
 from .lstm import LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward
 from .model import SequenceClassifier
 from .rnn import rnn_backward, rnn_forward
+from .sweep import RunConfig, run_memory_task
 from .train import train
 
 __all__ = [
@@ -64,10 +65,15 @@ __all__ = [
     "INIT_CONFIGS",
     "ratio_vs_lag",
     "clipping_runs",
+    "clipping_summary",
+    "ratio_table",
     "reliable_up_to",
     "chance_from",
     "describe_config",
     "sweep_table",
+    "conditions_table",
+    "claim_verdict",
+    "rerun_record",
 ]
 
 # Largest |f'(a)| over all a: the per-step factor of the bound besides sigma_max(Wh).
@@ -597,7 +603,7 @@ def ratio_vs_lag(lags=(5, 10, 15, 20, 30, 40, 50), configs=None, n=128, hidden_s
 # --------------------------------------------------------------------------------------------
 
 
-def clipping_runs(clips=(None, 1.0), lag=20, wh_scale=3.0, lr=0.5, steps=150, hidden_size=32, batch_size=64,
+def clipping_runs(clips=(None, 1.0), lag=20, wh_scale=3.0, lr=0.1, steps=150, hidden_size=32, batch_size=64,
                   n_features=8, seed=0, progress=False):
     r"""Train the same RNN on the memory task with and without gradient clipping.
 
@@ -631,6 +637,57 @@ def clipping_runs(clips=(None, 1.0), lag=20, wh_scale=3.0, lr=0.5, steps=150, hi
         runs[clip] = train(model, x, y, epochs=1, batch_size=batch_size, optimizer="sgd", lr=lr, momentum=0.9,
                            clip=clip, seed=seed, on_divergence="stop", progress=progress)
     return runs
+
+
+def clipping_summary(runs, last=20):
+    """One line per run of :func:`clipping_runs`: first gradient norm, largest, final loss, divergence.
+
+    Parameters
+    ----------
+    runs : dict of (float or None) to History
+    last : int
+        The final loss is the mean over this many last steps.
+
+    Returns
+    -------
+    str
+    """
+    lines = []
+    for clip, hist in runs.items():
+        label = "no clipping" if clip is None else f"clip at {clip:g}"
+        if not hist.steps:
+            lines.append(f"{label:>14s}: no step taken; diverged: {hist.diverged}")
+            continue
+        norms = np.asarray(hist.step_grad_norm)
+        lines.append(f"{label:>14s}: gradient norm at step 0 {norms[0]:8.1f}, largest {norms.max():8.1f}; "
+                     f"mean loss of the last {last} steps {np.mean(hist.step_loss[-last:]):.3f}; "
+                     f"diverged: {hist.diverged}")
+    return "\n".join(lines)
+
+
+def ratio_table(lags, ratios):
+    """The ratios of :func:`ratio_vs_lag` as a text table, one row per lag.
+
+    Parameters
+    ----------
+    lags : sequence of int, length L
+    ratios : dict of str to array_like, each shape (L,)
+
+    Returns
+    -------
+    str
+    """
+    lags = [int(lag) for lag in lags]
+    names = list(ratios)
+    for name in names:
+        if np.shape(ratios[name]) != (len(lags),):
+            raise ValueError(f"ratios[{name!r}] must have shape ({len(lags)},) (one per lag); "
+                             f"got {np.shape(ratios[name])}")
+    width = max(max(len(n) for n in names), 8) + 2  # 8: the width of 1.23e-04
+    lines = ["  lag" + "".join(f"{n:>{width}s}" for n in names)]
+    for j, lag in enumerate(lags):
+        lines.append(f"{lag:5d}" + "".join(f"{ratios[n][j]:>{width}.2e}" for n in names))
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -765,3 +822,92 @@ def sweep_table(summary, names=None, keys=None):
         lines.append(f"{names.get(k, k):<{width}s}" + "".join(f"{c:>13s}" for c in cells))
     return "\n".join(lines)
 
+
+
+def conditions_table(configs):
+    """The training conditions of a sweep's configurations, one line each.
+
+    Parameters
+    ----------
+    configs : dict of str to (RunConfig or dict)
+        ``load_sweep()["configs"]`` (dicts) or :data:`rnnlib.sweep.CONFIGS`.
+
+    Returns
+    -------
+    str
+    """
+    lines = []
+    for key, c in configs.items():
+        c = c if isinstance(c, dict) else c.__dict__
+        opt = (f"SGD lr {c['lr']:g} momentum {c['momentum']:g}" if c["optimizer"] == "sgd"
+               else f"{c['optimizer'].capitalize()} lr {c['lr']:g}")
+        extra = f", forget bias {c['forget_bias']:g}" if c["cell"] == "lstm" else f", {c['init']} init"
+        lines.append(f"{key:13s} {c['cell'].upper():4s} H={c['hidden_size']}{extra}; {opt}; batch {c['batch_size']}, "
+                     f"{c['steps']} steps, clip {c['clip']:g}")
+    return "\n".join(lines)
+
+
+def rerun_record(sweep, key, lag, seed):
+    """Run one configuration of a saved sweep again, live, and return (live, stored) accuracy.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.sweep.load_sweep`.
+    key : str
+    lag, seed : int
+        Must be a run of the sweep.
+
+    Returns
+    -------
+    tuple of float
+        The accuracy of the fresh run and the one in the sweep (equal when nothing changed).
+    """
+    if key not in sweep["configs"]:
+        raise ValueError(f"key must be one of the sweep's configurations {sorted(sweep['configs'])}; got {key!r}")
+    stored = [r["accuracy"] for r in sweep["records"] if r["config"] == key and r["lag"] == lag and r["seed"] == seed]
+    if not stored:
+        raise ValueError(f"lag and seed must name a run of the sweep; got lag={lag!r}, seed={seed!r} for {key!r}")
+    live = run_memory_task(RunConfig(**sweep["configs"][key]), lag, seed)["accuracy"]
+    return float(live), float(stored[0])
+
+
+def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_orth"), names=None):
+    """A paragraph on "a plain RNN fails at about 10 or more steps", generated from a sweep.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`rnnlib.sweep.summarise`.
+    plain : str
+        The configuration trained under the essay's conditions.
+    twists : sequence of str
+        The same RNN with one change (optimiser, initialisation).
+    names : dict of str to str, optional
+        How to call each configuration.
+
+    Returns
+    -------
+    str
+        Whether the plain RNN's reliable range is "about 10" (5 to 15), and whether any twist
+        extends it (then the limit is not a hard wall).
+    """
+    names = names or {}
+    ok = reliable_up_to(summary, plain)
+    chance = chance_from(summary, plain)
+    where = "not even at the shortest lag" if ok is None else f"up to lag {ok}"
+    text = f"Under the essay's conditions ({names.get(plain, plain)}) the RNN is reliable {where}"
+    text += f" and at chance (mean accuracy below 0.6) from lag {chance} on. " if chance is not None else ". "
+    if ok is not None and 5 <= ok <= 15:
+        text += "That matches 'about 10 steps'. "
+    else:
+        text += "That does not match 'about 10 steps'. "
+    better = [(k, reliable_up_to(summary, k)) for k in twists]
+    better = [(k, r) for k, r in better if r is not None and (ok is None or r > ok)]
+    if better:
+        parts = [f"{names.get(k, k)} is reliable up to lag {r}" for k, r in better]
+        text += ("But it is not a hard wall: the same network with one change in training learns longer lags ("
+                 + "; ".join(parts) + "). The limit belongs to a plainly trained, default-initialised RNN.")
+    else:
+        text += "None of the changes tested here extended the reliable range."
+    return text

@@ -13,16 +13,21 @@ from rnnlib.vanishing import (
     act_rnn_forward,
     backprop_hidden,
     chance_from,
+    claim_verdict,
     clipping_runs,
+    clipping_summary,
+    conditions_table,
     describe_config,
     gradient_bound,
     gradient_ratio,
     input_gradient_norms,
     lstm_gradient_flow,
     microscope,
+    ratio_table,
     ratio_vs_lag,
     recurrent_matrix,
     reliable_up_to,
+    rerun_record,
     sweep_table,
 )
 
@@ -307,3 +312,53 @@ def test_sweep_table_lists_every_lag_and_config():
     assert "lag 5" in lines[0] and "lag 30" in lines[0]
     assert lines[1].startswith("model A") and "0.78 (1/2)" in lines[1]
     assert "1.00 (2/2)" in lines[2]
+
+
+def test_claim_verdict_follows_the_data():
+    recs = _records()
+    s = summarise(recs)
+    text = claim_verdict(s, plain="a", twists=("b", "c"), names={"a": "plain", "b": "twist"})
+    assert text.startswith("Under the essay's conditions (plain) the RNN is reliable up to lag 10 and at chance")
+    assert "That matches 'about 10 steps'" in text
+    assert "twist is reliable up to lag 30" in text and "not a hard wall" in text
+    assert "c " not in text.split("(", 2)[-1]  # c never beat a: not listed
+    text = claim_verdict(s, plain="b", twists=("a",))
+    assert "does not match 'about 10 steps'" in text and "None of the changes" in text
+
+
+def test_clipping_summary_and_ratio_table():
+    from rnnlib.train import History
+
+    h = History(step_loss=[0.7, 0.1], step_grad_norm=[120.0, 0.5])
+    text = clipping_summary({None: h, 1.0: History()})
+    assert "no clipping: gradient norm at step 0    120.0, largest    120.0" in text
+    assert "mean loss of the last 20 steps 0.400; diverged: None" in text
+    assert "clip at 1: no step taken" in text
+    table = ratio_table([5, 10], {"A": [0.5, 0.25], "B": [1.0, 2.0]})
+    assert table.splitlines()[1].split() == ["5", "5.00e-01", "1.00e+00"]
+    with pytest.raises(ValueError, match="ratios"):
+        ratio_table([5, 10], {"A": [0.5]})
+
+
+def test_conditions_table_states_the_conditions():
+    from rnnlib.sweep import CONFIGS
+
+    lines = conditions_table(CONFIGS).splitlines()
+    assert lines[0] == ("rnn_sgd       RNN  H=32, uniform init; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
+                        "clip 1")
+    assert "Adam lr 0.01" in lines[3] and "forget bias 3" in lines[1]
+
+
+def test_rerun_record_reproduces_a_stored_run():
+    from dataclasses import asdict
+
+    from rnnlib.sweep import CONFIGS, run_memory_task
+
+    cfg = asdict(CONFIGS["rnn_sgd"]) | {"steps": 20}
+    stored = run_memory_task(CONFIGS["rnn_sgd"].__class__(**cfg), 3, 0)["accuracy"]
+    sweep = {"configs": {"tiny": cfg}, "records": [{"config": "tiny", "lag": 3, "seed": 0, "accuracy": stored}]}
+    assert rerun_record(sweep, "tiny", 3, 0) == (stored, stored)
+    with pytest.raises(ValueError, match="lag and seed"):
+        rerun_record(sweep, "tiny", 4, 0)
+    with pytest.raises(ValueError, match="key"):
+        rerun_record(sweep, "big", 3, 0)
