@@ -411,15 +411,18 @@ class BatchNoiseResult:
         The full batch appears as M.
     n_total : int
         M.
-    cosine_mean, cosine_std : numpy.ndarray, shape (K,)
-        Cosine between a mini-batch gradient and the full-batch gradient (1 = same direction).
+    cosines : tuple of K numpy.ndarray
+        Every mini-batch's cosine with the full-batch gradient (1 = same direction, < 0 = the
+        step goes partly uphill for the full loss); the full batch has one entry, 1.
+    rel_devs : tuple of K numpy.ndarray
+        Every mini-batch's relative deviation :math:`\\lVert g_B - g\\rVert / \\lVert g \\rVert`
+        (the full batch: one entry, 0).
+    cosine_mean, cosine_std, frac_opposite : numpy.ndarray, shape (K,)
+        Mean and spread of ``cosines``; the fraction of mini-batches with cosine < 0.
     rel_dev_rms : numpy.ndarray, shape (K,)
         :math:`\\sqrt{\\mathrm{mean}\\,\\lVert g_B - g\\rVert^2} / \\lVert g \\rVert`.
-    rel_devs : numpy.ndarray, shape (K, n_batches)
-        Every batch's relative deviation (NaN-free; the full batch has zeros).
-    seconds_per_step : numpy.ndarray, shape (K,)
-        Median wall time of one forward + backward pass (machine-dependent).
-    seconds_per_step_min : numpy.ndarray, shape (K,)
+    seconds_per_step, seconds_per_step_min : numpy.ndarray, shape (K,)
+        Median and fastest wall time of one forward + backward pass (machine-dependent).
     steps_per_epoch : numpy.ndarray of int, shape (K,)
         ceil(M / B).
     noise_scale : float
@@ -429,10 +432,12 @@ class BatchNoiseResult:
 
     batch_sizes: np.ndarray
     n_total: int
+    cosines: tuple
+    rel_devs: tuple
     cosine_mean: np.ndarray
     cosine_std: np.ndarray
+    frac_opposite: np.ndarray
     rel_dev_rms: np.ndarray
-    rel_devs: np.ndarray
     seconds_per_step: np.ndarray
     seconds_per_step_min: np.ndarray
     steps_per_epoch: np.ndarray
@@ -441,11 +446,13 @@ class BatchNoiseResult:
 
     def noise_table(self):
         """The deterministic columns (no timings) as a plain-text table."""
-        lines = [f"{'batch size':>10}  {'cosine to full':>16}  {'rel. deviation':>14}  {'steps/epoch':>11}"]
+        lines = [f"{'batch size':>11}  {'batches':>7}  {'cosine to full':>16}  {'cosine < 0':>10}  "
+                 f"{'rel. deviation':>14}  {'steps/epoch':>11}"]
         for k, B in enumerate(self.batch_sizes):
             name = f"{B} (full)" if B == self.n_total else str(B)
             cos = f"{self.cosine_mean[k]:.3f} +- {self.cosine_std[k]:.3f}"
-            lines.append(f"{name:>10}  {cos:>16}  {self.rel_dev_rms[k]:>14.3f}  {self.steps_per_epoch[k]:>11}")
+            lines.append(f"{name:>11}  {len(self.cosines[k]):>7}  {cos:>16}  {self.frac_opposite[k]:>10.0%}  "
+                         f"{self.rel_dev_rms[k]:>14.3f}  {self.steps_per_epoch[k]:>11}")
         return "\n".join(lines)
 
     def timing_table(self):
@@ -477,8 +484,9 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     lengths : array_like of int, shape (M,)
     batch_sizes : sequence of (int or None)
         Each in [1, M]; ``None`` (or ``"full"``) means M.
-    n_batches : int
-        Mini-batches per batch size.
+    n_batches : int or sequence of int
+        Mini-batches per batch size (one number, or one per entry of ``batch_sizes``; small
+        batches are cheap, so they can afford more).
     seed : int
         Seed of the batch sampling.
     time_repeats : int
@@ -509,7 +517,6 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     if lengths.shape != (M,) or lengths.dtype.kind not in "iu" or lengths.min() < 1 or lengths.max() > dims["T"]:
         raise ValueError(f"lengths must be {M} integers in [1, {dims['T']}]; got shape {lengths.shape}, "
                          f"dtype {lengths.dtype}")
-    n_batches = check_dim("n_batches", n_batches)
     time_repeats = check_dim("time_repeats", time_repeats)
     sizes = []
     for B in batch_sizes:
@@ -521,6 +528,11 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
         sizes.append(int(B))
     if not sizes:
         raise ValueError("batch_sizes must hold at least one batch size; got an empty sequence")
+    if np.ndim(n_batches) == 0:
+        n_batches = [n_batches] * len(sizes)
+    if len(n_batches) != len(sizes):
+        raise ValueError(f"n_batches must be one int or one per batch size ({len(sizes)}); got {len(n_batches)}")
+    n_batches = [check_dim("n_batches", n) for n in n_batches]
 
     everything = np.arange(M)
     full_times = []
@@ -534,25 +546,27 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
 
     rng = np.random.default_rng(seed)
     K = len(sizes)
-    cos_mean, cos_std, rms = np.zeros(K), np.zeros(K), np.zeros(K)
-    rel_devs = np.zeros((K, n_batches))
+    cosines, rel_devs = [], []
     t_median, t_min = np.zeros(K), np.zeros(K)
-    for k, B in enumerate(sizes):
+    for k, (B, count) in enumerate(zip(sizes, n_batches, strict=True)):
         if B == M:
-            cos_mean[k], t_median[k], t_min[k] = 1.0, np.median(full_times), np.min(full_times)
+            cosines.append(np.ones(1))
+            rel_devs.append(np.zeros(1))
+            t_median[k], t_min[k] = np.median(full_times), np.min(full_times)
             continue
-        cosines, times = np.zeros(n_batches), np.zeros(n_batches)
-        for r in range(n_batches):
+        cos_k, dev_k, times = np.zeros(count), np.zeros(count), np.zeros(count)
+        for r in range(count):
             idx = rng.choice(M, size=B, replace=False)
             start = clock()
             g_batch, _ = minibatch_gradient(model, x, y, lengths, idx)
             times[r] = clock() - start
             b_norm = np.linalg.norm(g_batch)
-            cosines[r] = g_batch @ g_full / (b_norm * g_norm) if b_norm > 0 else 0.0
-            rel_devs[k, r] = np.linalg.norm(g_batch - g_full) / g_norm
-        cos_mean[k], cos_std[k] = cosines.mean(), cosines.std()
-        rms[k] = np.sqrt(np.mean(rel_devs[k] ** 2))
+            cos_k[r] = g_batch @ g_full / (b_norm * g_norm) if b_norm > 0 else 0.0
+            dev_k[r] = np.linalg.norm(g_batch - g_full) / g_norm
+        cosines.append(cos_k)
+        rel_devs.append(dev_k)
         t_median[k], t_min[k] = np.median(times), np.min(times)
+    rms = np.array([np.sqrt(np.mean(d**2)) for d in rel_devs])
 
     sizes_arr = np.array(sizes)
     partial = sizes_arr < M
@@ -564,10 +578,12 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     return BatchNoiseResult(
         batch_sizes=sizes_arr,
         n_total=M,
-        cosine_mean=cos_mean,
-        cosine_std=cos_std,
+        cosines=tuple(cosines),
+        rel_devs=tuple(rel_devs),
+        cosine_mean=np.array([c.mean() for c in cosines]),
+        cosine_std=np.array([c.std() for c in cosines]),
+        frac_opposite=np.array([np.mean(c < 0) for c in cosines]),
         rel_dev_rms=rms,
-        rel_devs=rel_devs,
         seconds_per_step=t_median,
         seconds_per_step_min=t_min,
         steps_per_epoch=-(-M // sizes_arr),

@@ -126,9 +126,11 @@ def _result():
     M = 1000
     B = np.array([8, 32, 128, M])
     rel = np.array([2.0, 1.0, 0.5, 0.0])
+    cosines = (np.array([-0.5, 0.9, 0.9]), np.array([0.2, 0.9, 0.9]), np.array([0.9, 0.9, 0.95]), np.ones(1))
     return BatchNoiseResult(
-        batch_sizes=B, n_total=M, cosine_mean=np.array([0.5, 0.7, 0.9, 1.0]), cosine_std=np.array([0.3, 0.2, 0.05, 0]),
-        rel_dev_rms=rel, rel_devs=np.outer(rel, np.ones(3)), seconds_per_step=np.array([1e-4, 2e-4, 1e-3, 1e-2]),
+        batch_sizes=B, n_total=M, cosines=cosines, rel_devs=(*(np.full(3, r) for r in rel[:3]), np.zeros(1)),
+        cosine_mean=np.array([c.mean() for c in cosines]), cosine_std=np.array([c.std() for c in cosines]),
+        frac_opposite=np.array([1 / 3, 0, 0, 0]), rel_dev_rms=rel, seconds_per_step=np.array([1e-4, 2e-4, 1e-3, 1e-2]),
         seconds_per_step_min=np.array([1e-4, 1e-4, 9e-4, 9e-3]), steps_per_epoch=-(-M // B), noise_scale=5.6,
         full_loss=0.69)
 
@@ -142,6 +144,9 @@ def test_plot_gradient_noise():
     np.testing.assert_allclose(ax_time.lines[0].get_ydata(), [0.1, 0.2, 1.0, 10.0])  # milliseconds
     np.testing.assert_allclose(ax_dev.lines[0].get_ydata(), [2.0, 1.0, 0.5])  # full batch (0) left out of log axes
     assert ax_dev.get_xscale() == "log" and ax_dev.get_yscale() == "log"
+    np.testing.assert_allclose(ax_cos.lines[0].get_ydata(), [1.3 / 3, 2.0 / 3, 2.75 / 3, 1.0])
+    assert len(ax_cos.collections) == 4  # one dot per batch, per batch size
+    assert ax_cos.get_ylim()[0] < -0.5  # the batch pointing away is visible
 
 
 def test_viz_module_is_pyplot_free():

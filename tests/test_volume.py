@@ -278,7 +278,10 @@ def test_gradient_noise_experiment(small_data):
     assert res.cosine_mean[-1] == 1.0 and res.rel_dev_rms[-1] == 0.0 and np.all(res.rel_devs[-1] == 0)
     assert np.all(np.diff(res.rel_dev_rms) < 0)  # bigger batch, less noise
     assert np.all(np.diff(res.cosine_mean) > 0)
-    assert np.all(res.cosine_mean <= 1.0) and res.rel_devs.shape == (4, 12)
+    assert np.all(res.cosine_mean <= 1.0) and [len(d) for d in res.rel_devs] == [12, 12, 12, 1]
+    for k in range(4):
+        assert res.frac_opposite[k] == np.mean(res.cosines[k] < 0)
+        assert res.cosine_std[k] == pytest.approx(np.std(res.cosines[k]))
     np.testing.assert_array_equal(res.seconds_per_step, 1.0)  # the fake clock advances 1 per call
     np.testing.assert_array_equal(res.steps_per_epoch, [60, 15, 4, 1])
     assert res.full_loss == pytest.approx(model.loss(x, y, lengths)[0])
@@ -286,7 +289,11 @@ def test_gradient_noise_experiment(small_data):
         np.testing.assert_array_equal(model.params[k], before[k])  # the model is not modified
     again = gradient_noise_experiment(model, x, y, lengths, batch_sizes=(4, 16, 64, None), n_batches=12, seed=5,
                                       time_repeats=1)
-    np.testing.assert_array_equal(again.rel_devs, res.rel_devs)  # seeded: same batches, same numbers
+    for a, b in zip(again.rel_devs, res.rel_devs, strict=True):
+        np.testing.assert_array_equal(a, b)  # seeded: same batches, same numbers
+    uneven = gradient_noise_experiment(model, x, y, lengths, batch_sizes=(4, 64), n_batches=(20, 3), seed=0,
+                                       time_repeats=1)
+    assert [len(c) for c in uneven.cosines] == [20, 3]
     assert "(full)" in res.noise_table() and "cosine" in res.noise_table()
     assert "ms / step" in res.timing_table()
 
@@ -296,7 +303,9 @@ def test_gradient_noise_experiment(small_data):
     ({"batch_sizes": (10**6,)}, "batch_sizes"),
     ({"batch_sizes": (2.5,)}, "batch_sizes"),
     ({"batch_sizes": ()}, "batch_sizes"),
-    ({"n_batches": 0}, "n_batches"),
+    ({"batch_sizes": (4,), "n_batches": 0}, "n_batches"),
+    ({"batch_sizes": (4, 8), "n_batches": (3, 4, 5)}, "n_batches"),
+    ({"batch_sizes": (4, 8), "n_batches": (3, 0)}, "n_batches"),
 ])
 def test_gradient_noise_experiment_rejects_bad_input(small_data, kwargs, match):
     x, y, lengths = small_data

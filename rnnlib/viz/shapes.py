@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Polygon, Rectangle
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from ..data import ALPHABET, encode_words, one_hot_word
 from ..volume import data_volume, expected_relative_deviation, format_volume_table
@@ -301,12 +302,26 @@ def plot_volume(N, T, D, H, n_classes=1, dtype="float64"):
     return fig
 
 
+def _plain_log_ticks(axis, ticks):
+    """Log-scale axis with plain-number labels at ``ticks`` only (mathtext labels render slowly)."""
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(NullLocator())
+
+
+def _decades(lo, hi, steps=(1, 2, 5)):
+    """1-2-5 ticks covering [lo, hi]."""
+    out = [m * 10.0**e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1) for m in steps]
+    return [v for v in out if lo / 1.5 <= v <= hi * 1.5]
+
+
 def plot_gradient_noise(result):
     """Batch-size trade-off from :func:`rnnlib.volume.gradient_noise_experiment`.
 
     Three panels against the batch size B: the mini-batch gradient's relative deviation from the
-    full-batch gradient (with the 1/sqrt(B) law fitted), its cosine to the full-batch gradient,
-    and the measured time per step.
+    full-batch gradient (with the 1/sqrt(B) law fitted), its cosine to the full-batch gradient
+    (every batch a grey dot; below 0 the step goes partly uphill for the full loss), and the
+    measured time per step.
 
     Returns
     -------
@@ -317,33 +332,44 @@ def plot_gradient_noise(result):
     partial = B < M
     fig, (ax_dev, ax_cos, ax_time) = new_figure(figsize=(11.0, 3.4), nrows=1, ncols=3)
     if partial.any():
-        for b, devs in zip(B[partial], result.rel_devs[partial], strict=True):
-            ax_dev.scatter(np.full(devs.shape, b), devs, s=10, color=PALETTE["grey"], alpha=0.6, zorder=2)
+        for b, devs, keep in zip(B, result.rel_devs, partial, strict=True):
+            if keep:
+                ax_dev.scatter(np.full(devs.shape, b), devs, s=10, color=PALETTE["grey"], alpha=0.5, zorder=2)
         ax_dev.plot(B[partial], result.rel_dev_rms[partial], "o-", color=PALETTE["blue"], label="measured (rms)",
                     zorder=3)
         grid = np.unique(np.geomspace(B[partial].min(), min(M - 1, B[partial].max() * 2), 50).round())
         if np.isfinite(result.noise_scale):
             ax_dev.plot(grid, expected_relative_deviation(grid, M, result.noise_scale), "--",
-                        color=PALETTE["orange"], label=r"$s\sqrt{(M-B)/(B(M-1))}$")
+                        color=PALETTE["orange"], label="theory: s·√((M−B) / (B(M−1)))")
         ax_dev.set_xscale("log")
         ax_dev.set_yscale("log")
+        _plain_log_ticks(ax_dev.xaxis, B[partial])
+        devs = np.concatenate([d for d, keep in zip(result.rel_devs, partial, strict=True) if keep])
+        _plain_log_ticks(ax_dev.yaxis, _decades(devs[devs > 0].min(), devs.max()))
         ax_dev.legend(fontsize=8)
     ax_dev.set_xlabel("batch size B (log)")
-    ax_dev.set_ylabel(r"$\|g_B - g\| \,/\, \|g\|$ (log)")
+    ax_dev.set_ylabel("‖g_B − g‖ / ‖g‖ (log)")
     ax_dev.set_title("Gradient noise (full batch: 0)", fontsize=11)
 
-    ax_cos.errorbar(B, result.cosine_mean, yerr=result.cosine_std, fmt="o-", color=PALETTE["green"], capsize=3)
-    ax_cos.axhline(1.0, color=PALETTE["grey"], lw=0.8, ls=":")
+    for b, cos in zip(B, result.cosines, strict=True):
+        ax_cos.scatter(np.full(cos.shape, b), cos, s=10, color=PALETTE["grey"], alpha=0.5, zorder=2)
+    ax_cos.plot(B, result.cosine_mean, "o-", color=PALETTE["green"], label="mean", zorder=3)
+    ax_cos.axhline(0.0, color=PALETTE["grey"], lw=0.8, ls=":")
+    ax_cos.legend(fontsize=8, loc="lower right")
     ax_cos.set_xscale("log")
-    ax_cos.set_ylim(min(0.0, float(np.min(result.cosine_mean - result.cosine_std))) - 0.05, 1.08)
+    _plain_log_ticks(ax_cos.xaxis, B)
+    ax_cos.set_ylim(min(0.0, min(float(c.min()) for c in result.cosines)) - 0.05, 1.05)
     ax_cos.set_xlabel("batch size B (log)")
-    ax_cos.set_ylabel(r"cosine($g_B$, $g$), mean $\pm$ sd")
+    ax_cos.set_ylabel("cosine(g_B, g): dots = batches")
     ax_cos.set_title("Agreement with the full-batch direction", fontsize=11)
 
     ax_time.plot(B, result.seconds_per_step * 1e3, "o-", color=PALETTE["vermillion"], label="median")
     ax_time.plot(B, result.seconds_per_step_min * 1e3, "x:", color=PALETTE["vermillion"], alpha=0.6, label="fastest")
     ax_time.set_xscale("log")
     ax_time.set_yscale("log")
+    _plain_log_ticks(ax_time.xaxis, B)
+    ms = np.concatenate([result.seconds_per_step, result.seconds_per_step_min]) * 1e3
+    _plain_log_ticks(ax_time.yaxis, _decades(ms.min(), ms.max(), steps=(1,)))
     ax_time.legend(fontsize=8)
     ax_time.set_xlabel("batch size B (log)")
     ax_time.set_ylabel("time per step (ms, log)")
