@@ -69,6 +69,8 @@ def _describe_args(args):
 
 
 def _as_float_array(value):
+    if value is None:
+        return None
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
