@@ -1,0 +1,148 @@
+"""The course as a learner sees it: JupyterLab in a real (headless) Chromium.
+
+For every notebook ``notebooks/NN_*.ipynb`` (a copy, so the committed files are never touched):
+open it in JupyterLab, Run > Run All Cells, wait for the kernel to go idle, and check that no
+cell shows an error, no widget failed ("Error displaying widget") or is stuck at "Loading
+widget...", and every explorer (``.rnnlib-explorer``) rendered its controls and figures. Then
+drive every explorer like a person (arrow keys on a slider, typing in a text box, picking a
+dropdown option) and check that the figure really changed, was replaced in place (no figure or
+output piled up below) and that the explorer's error area stayed empty. The latency from the
+input event to the new figure painted is measured in the page over several repetitions and
+written to ``build/browser_latency.json`` / ``.md``; screenshots go to ``build/screenshots/``.
+
+Run only this test: ``.venv/bin/pytest tests/test_browser.py -m browser -p no:cacheprovider``.
+Environment knobs: ``RNNLIB_BROWSER_REPS`` (timed changes per explorer, default 5),
+``RNNLIB_BROWSER_LATENCY=warn`` (report missed latency targets as warnings instead of failures,
+for an overloaded machine) and ``RNNLIB_BROWSER_NOTEBOOK_DIR`` (check another notebook folder).
+``tools/browser_latency.py`` does the same without pytest and prints the table.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; when it is missing the test
+fails and says how to install it (``apt-get install chromium``): it never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+from browser.lab import (
+    INSTALL_HINT,
+    NOTEBOOK_GLOB,
+    TARGET_MEDIAN_MS,
+    TARGET_WORST_MS,
+    BrowserUnavailable,
+    LabServer,
+    check_notebook,
+    copy_notebooks,
+    launch_chromium,
+    write_latency,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+# another folder of notebooks can be checked the same way (used while developing this test)
+NOTEBOOK_DIR = Path(os.environ.get("RNNLIB_BROWSER_NOTEBOOK_DIR", ROOT / "notebooks"))
+BUILD = ROOT / "build"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob(NOTEBOOK_GLOB))
+REPS = int(os.environ.get("RNNLIB_BROWSER_REPS", "5"))
+LATENCY_MODE = os.environ.get("RNNLIB_BROWSER_LATENCY", "assert")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of notebooks/ (random token, own settings), stopped at the end."""
+    served = copy_notebooks(NOTEBOOK_DIR, tmp_path_factory.mktemp("browser") / "notebooks")
+    server = LabServer(served, work_dir=tmp_path_factory.mktemp("jupyter"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, through Playwright; a missing browser is a failure, not a skip."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        pytest.fail(f"Playwright for Python is not installed ({exc}). {INSTALL_HINT}", pytrace=False)
+    pw = sync_playwright().start()
+    try:
+        try:
+            browser = launch_chromium(pw)
+        except BrowserUnavailable as exc:
+            pytest.fail(str(exc), pytrace=False)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="session")
+def latency_log(request):
+    """Collects every notebook's report; prints the latency table at the end of the session."""
+    reports = []
+    yield reports
+    if not reports:
+        return
+    md = write_latency(reports, BUILD)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.section("browser latency (build/browser_latency.md)")
+        reporter.write(md)
+        for rep in reports:
+            reporter.write_line(f"{rep.notebook}: Run All {rep.run_all_s or 0:.1f} s, whole check {rep.total_s:.1f} s")
+            for note in rep.notes:
+                reporter.write_line(f"  note: {note}")
+
+
+@pytest.fixture
+def context(chromium, lab):
+    """A fresh browser context per notebook; the notebook's kernel is shut down afterwards."""
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+        lab.shutdown_sessions()
+
+
+def test_course_has_notebooks():
+    assert NOTEBOOKS, f"no notebooks matching {NOTEBOOK_GLOB} in {NOTEBOOK_DIR}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_in_browser(notebook, lab, context, latency_log):
+    report = check_notebook(context, lab, notebook.name, lab.root_dir / notebook.name,
+                            screenshot_dir=BUILD / "screenshots", reps=REPS)
+    latency_log.append(report)
+    write_latency(latency_log, BUILD)  # keep the files current even if a later notebook hangs
+
+    assert not report.problems, (
+        f"{notebook.name} in JupyterLab ({len(report.problems)} problem(s); screenshots in build/screenshots/):\n- "
+        + "\n- ".join(report.problems)
+        + ("\nbrowser console errors:\n  " + "\n  ".join(report.console_errors[:10]) if report.console_errors else "")
+    )
+
+    slow = [
+        f"{ex.name} ({ex.control}): median {ex.median_ms:.0f} ms, worst {ex.worst_ms:.0f} ms "
+        f"over {len(ex.samples_ms)} changes"
+        for ex in report.explorers
+        if ex.samples_ms and (ex.median_ms >= TARGET_MEDIAN_MS or ex.worst_ms >= TARGET_WORST_MS)
+    ]
+    if slow:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        message = (f"input-to-figure latency above target (median < {TARGET_MEDIAN_MS:.0f} ms, worst < "
+                   f"{TARGET_WORST_MS:.0f} ms; load average {load:.1f} on {os.cpu_count()} CPUs):\n- "
+                   + "\n- ".join(slow))
+        if LATENCY_MODE == "warn":
+            warnings.warn(message, UserWarning, stacklevel=1)
+        else:
+            pytest.fail(message, pytrace=False)
