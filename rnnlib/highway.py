@@ -63,6 +63,7 @@ __all__ = [
     "check_word",
     "word_internals",
     "cell_state_limit",
+    "sweep_accuracy",
     "lag_table",
     "lag_findings",
     "sweep_conditions",
@@ -113,7 +114,7 @@ def rnn_step_gradients(dhs, cache):
     """
     if not isinstance(cache, RNNCache):
         raise ValueError(f"cache must be the RNNCache returned by rnn_forward; got {type(cache).__name__}")
-    x, h0, Wx, Wh, hs = cache
+    x, h0, Wx, Wh, hs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs  # by name: the cache may grow fields
     N, T, H = hs.shape
     dhs = as_array("dhs", dhs, (N, T, H))
     dh_total = np.empty_like(hs)  # (N, T, H)
@@ -122,7 +123,7 @@ def rnn_step_gradients(dhs, cache):
     dh_next = np.zeros_like(h0)  # (N, H)  arriving from step t+1
     for t in reversed(range(T)):
         h_prev = h0 if t == 0 else hs[:, t - 1]
-        step = RNNStepCache(x[:, t], h_prev, Wx, Wh, hs[:, t])
+        step = RNNStepCache(x=x[:, t], h_prev=h_prev, Wx=Wx, Wh=Wh, h=hs[:, t])
         dh = dhs[:, t] + dh_next  # (N, H)  total dL/dh_t
         dh_total[:, t] = dh
         dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh, step)
@@ -163,7 +164,8 @@ def lstm_step_gradients(dhs, cache):
     """
     if not isinstance(cache, LSTMCache):
         raise ValueError(f"cache must be the LSTMCache returned by lstm_forward; got {type(cache).__name__}")
-    x, h0, Wx, Wh, hs, cs, i_s, f_s, g_s, o_s = cache
+    x, h0, Wx, Wh, hs, cs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs, cache.cs  # by name, not position
+    i_s, f_s, g_s, o_s = cache.i, cache.f, cache.g, cache.o  # (N, T, H) each
     N, T, H = hs.shape
     dhs = as_array("dhs", dhs, (N, T, H))
     dh_total, dc_total = np.empty_like(hs), np.empty_like(hs)  # (N, T, H) each
@@ -176,8 +178,8 @@ def lstm_step_gradients(dhs, cache):
         h_prev = h0 if t == 0 else hs[:, t - 1]
         c_prev = zeros if t == 0 else cs[:, t - 1]
         tanh_c = np.tanh(cs[:, t])  # (N, H)
-        step = LSTMStepCache(x[:, t], h_prev, c_prev, Wx, Wh, i_s[:, t], f_s[:, t], g_s[:, t], o_s[:, t],
-                             cs[:, t], tanh_c)
+        step = LSTMStepCache(x=x[:, t], h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, i=i_s[:, t], f=f_s[:, t],
+                             g=g_s[:, t], o=o_s[:, t], c=cs[:, t], tanh_c=tanh_c)
         dh = dhs[:, t] + dh_next  # (N, H)  total dL/dh_t
         dh_total[:, t] = dh
         dc_total[:, t] = dc_next + dh * o_s[:, t] * (1.0 - tanh_c**2)  # (N, H)  total dL/dc_t
@@ -689,6 +691,28 @@ def _summary(sweep, keys, solved):
 
 def _name(sweep, key):
     return sweep["configs"].get(key, {}).get("name", key)
+
+
+def sweep_accuracy(sweep, key, lag, seed):
+    """The test accuracy the sweep recorded for one run.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.sweep.load_sweep`.
+    key : str
+        Configuration.
+    lag, seed : int
+
+    Returns
+    -------
+    float
+    """
+    _summary(sweep, [key], 0.9)  # validates sweep and key
+    for r in sweep["records"]:
+        if r["config"] == key and int(r["lag"]) == lag and int(r["seed"]) == seed:
+            return float(r["accuracy"])
+    raise ValueError(f"the sweep has no run of {key!r} at lag={lag!r} with seed={seed!r}")
 
 
 def lag_table(sweep, keys=None, solved=0.9):

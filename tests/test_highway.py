@@ -27,6 +27,7 @@ from rnnlib.highway import (
     rnn_step_gradients,
     saturated_fraction,
     surviving_fraction,
+    sweep_accuracy,
     sweep_conditions,
     train_memory_model,
     train_word_models,
@@ -388,3 +389,11 @@ def test_sweep_conditions_lists_only_shared_settings():
     sweep = _sweep()
     sweep["configs"]["b"]["hidden_size"] = 16
     assert "hidden size" not in sweep_conditions(sweep)
+
+
+def test_sweep_accuracy_finds_the_record():
+    assert sweep_accuracy(_sweep(), "a", 10, 1) == 0.6
+    with pytest.raises(ValueError, match="no run of 'a' at lag=15 with seed=0"):
+        sweep_accuracy(_sweep(), "a", 15, 0)
+    with pytest.raises(ValueError, match="keys must name"):
+        sweep_accuracy(_sweep(), "z", 10, 0)
