@@ -209,16 +209,20 @@ class VolumeBlock:
             ax.add_patch(patch)
         self.grid = ax.plot([], [], color="white", lw=0.5, alpha=0.8)[0]
         self.slices = ax.plot([], [], color="black", lw=0.5, alpha=0.5)[0]
-        self.label_D = ax.text(0, 0, "", ha="center", va="top", color=PALETTE["black"], fontsize=10)
-        self.label_T = ax.text(0, 0, "", ha="right", va="center", rotation=90, fontsize=10)
-        self.label_N = ax.text(0, 0, "", ha="left", va="top", rotation=np.rad2deg(self._ANGLE), fontsize=10,
-                               rotation_mode="anchor")
+        # Each label in its own region so that none overlaps another at any size: D below the
+        # front face, T left of it (above y = 0), N beyond the far bottom corner (above y = 0).
+        self.label_D = ax.annotate("", (0, 0), xytext=(0, -5), textcoords="offset points", ha="center", va="top",
+                                   fontsize=10)
+        self.label_T = ax.annotate("", (0, 0), xytext=(-5, 0), textcoords="offset points", ha="right",
+                                   va="bottom", rotation=90, fontsize=10)
+        self.label_N = ax.annotate("", (0, 0), xytext=(5, 2), textcoords="offset points", ha="left", va="bottom",
+                                   rotation=np.rad2deg(self._ANGLE), rotation_mode="anchor", fontsize=10)
+        self.total = ax.text(0.5, 0.0, "", ha="center", va="bottom", transform=ax.transAxes, fontsize=9)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        self.total = ax.text(0.5, 0.0, "", ha="center", va="bottom", transform=ax.transAxes, fontsize=9)
         ax.set_title("A batch x of shape (N, T, D)", fontsize=11)
         self.update(N, T, D, dtype)
 
@@ -249,11 +253,11 @@ class VolumeBlock:
                 sx += [fx, w + fx, w + fx, np.nan]
                 sy += [h + fy, h + fy, fy, np.nan]
         self.slices.set_data(sx, sy)
-        self.label_D.set_position((w / 2, -0.25))
+        self.label_D.xy = (w / 2, 0)
         self.label_D.set_text(f"D = {D} features")
-        self.label_T.set_position((-0.25, h / 2))
+        self.label_T.xy = (0, 0)
         self.label_T.set_text(f"T = {T} steps")
-        self.label_N.set_position((w + 0.35, -0.15))
+        self.label_N.xy = (w + dx, dy)
         self.label_N.set_text(f"N = {N} sequences")
         self.total.set_text(f"N*T*D = {vol['numbers']:,} numbers = {vol['bytes']:,} bytes ({np.dtype(dtype).name})\n"
                             "edges on a log scale: length = 1 + log2(size)")
@@ -261,8 +265,8 @@ class VolumeBlock:
             w_max, h_max, dx_max, dy_max = self._extent(*self.limits)
         else:
             w_max, h_max, dx_max, dy_max = w, h, dx, dy
-        self.ax.set_xlim(-1.2, max(w_max + dx_max, w + 5.0) + 0.3)
-        self.ax.set_ylim(-2.9, h_max + dy_max + 0.3)
+        self.ax.set_xlim(min(-1.6, w / 2 - 4.0), w_max + dx_max + 8.0)  # room for the labels
+        self.ax.set_ylim(-2.9, max(h_max + dy_max, dy_max + 3.0) + 0.3)
 
 
 def draw_volume_block(N, T, D, ax=None, dtype="float64"):

@@ -66,10 +66,11 @@ class VolumeExplorer(Explorer):
                                                layout=widgets.Layout(width="320px"))
         controls["dtype"] = widgets.ToggleButtons(options=["float64", "float32"], value="float64",
                                                   description="dtype", style={"button_width": "70px"})
-        fig, ax = new_figure(figsize=(4.4, 3.4), dpi=80, nrows=1, ncols=1)
+        fig, ax = new_figure(figsize=(5.0, 3.4), dpi=80, nrows=1, ncols=1)
         limits = tuple(SLIDER_RANGES[k][1] for k in ("N", "T", "D"))
         self.block = VolumeBlock(ax, N, T, D, limits=limits)
         self.live = LiveFigure(fig)
+        fig.set_layout_engine("none")  # keep the layout of the first draw: the box moves, the axes need not
         self._drawn = (N, T, D, "float64")
         self.table = widgets.HTML(value="")
         left = widgets.VBox([*(controls[k] for k in ("D", "T", "N", "H", "dtype")), self.table])
