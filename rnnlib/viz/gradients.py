@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from ..sweep import summarise
 from .style import PALETTE, get_ax, new_figure
@@ -100,6 +100,7 @@ class MicroscopePlot:
         self.lstm_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=8)
         for a in (self.ax_rnn, self.ax_lstm):
             a.grid(True, which="major", alpha=0.3)
+            a.xaxis.set_major_locator(MaxNLocator(6, integer=True))  # few labels: faster redraws
         self.update(result)
 
     def update(self, result):
