@@ -362,3 +362,13 @@ def test_rerun_record_reproduces_a_stored_run():
         rerun_record(sweep, "tiny", 4, 0)
     with pytest.raises(ValueError, match="key"):
         rerun_record(sweep, "big", 3, 0)
+
+
+def test_microscope_table_lists_the_curves_back_from_the_last_step():
+    r = microscope(scale=0.9, T=12)
+    lines = r.table(every=5).splitlines()
+    assert lines[0].split() == ["t", "1", "6", "11"]
+    assert lines[2].split()[-1] == "1.00e+00"  # the bound is 1 at t = T-1
+    assert lines[2].split()[-2] == f"{0.9**5:.2e}"
+    with pytest.raises(ValueError, match="every"):
+        r.table(every=0)
