@@ -6,8 +6,9 @@ import pytest
 from rnnlib import lstm_step_backward, lstm_step_forward, sigmoid
 from rnnlib.exercises.base import HINTS, hint
 from rnnlib.exercises.lstm import (
-    _BACKWARD_VARIANTS,
+    BACKWARD_MISTAKES,
     _backward_variant,
+    backward_with_mistake,
     check_lstm_step_backward,
     check_lstm_step_forward,
     lstm_step_backward_solution,
@@ -151,11 +152,17 @@ def test_backward_sigmoid_derivative_as_s():
     assert "s instead of s * (1 - s)" in result.message
 
 
-@pytest.mark.parametrize("description, kwargs", _BACKWARD_VARIANTS)
-def test_backward_every_variant_is_recognised(description, kwargs):
-    result = check_lstm_step_backward(_learner(**kwargs))
+@pytest.mark.parametrize("mistake", sorted(BACKWARD_MISTAKES))
+def test_backward_every_typical_mistake_is_recognised(mistake):
+    description = BACKWARD_MISTAKES[mistake][0]
+    result = check_lstm_step_backward(backward_with_mistake(mistake))
     assert not result.ok
-    assert description in result.message
+    assert f"your gradients match a backward pass in which {description}" in result.message
+
+
+def test_backward_with_mistake_rejects_unknown_names():
+    with pytest.raises(ValueError, match="mistake must be one of"):
+        backward_with_mistake("typo")
 
 
 def test_backward_only_one_gate_block_wrong():

@@ -18,6 +18,12 @@ from rnnlib.viz.lstm_cell import (
 )
 from rnnlib.viz.style import figure_to_png, new_figure
 
+MINUS = "\u2212"
+
+
+def fmt(value):
+    return f"{value:.2f}".replace("-", MINUS)
+
 
 def _png(fig):
     data = figure_to_png(fig)
@@ -33,10 +39,10 @@ def test_diagram_writes_the_values_on_the_cell():
     assert t["h_prev"].get_text() == "0.20"
     assert t["x"].get_text() == "1.00"
     for key in ("i", "f", "g", "o", "c", "h", "fc", "ig", "tanh_c"):
-        assert t[key].get_text() == f"{v[key]:.2f}", key
+        assert t[key].get_text() == fmt(v[key]), key
     assert t["a_f"].get_text() == "2.10"
     assert t["c_label"].get_text() == "$c_t$ ="
-    assert t["eq_c"].get_text().endswith(f"= {v['c']:.2f}")
+    assert t["eq_c"].get_text() == f"{v['f']:.2f}·0.50 + {v['i']:.2f}·{v['g']:.2f} = {v['c']:.2f}"
     assert t["eq_h"].get_text() == f"{v['o']:.2f}·{v['tanh_c']:.2f} = {v['h']:.2f}"
     assert isinstance(d.fig, Figure)
     _png(d.fig)
@@ -49,8 +55,9 @@ def test_diagram_updates_in_place():
     colour_before = d.boxes["f"].get_facecolor()
     shown = d.set_values(cell_step_values(-2.0, 0.9, -1.0, b=(3.0, -4.0, 0.0, 0.0)))
     assert len(d.ax.get_children()) == n_artists  # nothing added: text and colours only
-    assert d.texts["c_prev"].get_text() == "-1.00"
-    assert d.texts["f"].get_text() == f"{shown['f']:.2f}"
+    assert d.texts["c_prev"].get_text() == f"{MINUS}1.00"
+    assert d.texts["f"].get_text() == fmt(shown["f"])
+    assert d.texts["eq_c"].get_text().startswith(f"{fmt(shown['f'])}·({MINUS}1.00) + ")  # negative factors in ()
     assert d.boxes["f"].get_facecolor() != colour_before
     assert _png(d.fig) != before
     assert d.fig.get_layout_engine() is None and isinstance(d.fig.canvas, FigureCanvasAgg)
@@ -59,7 +66,7 @@ def test_diagram_updates_in_place():
 def test_diagram_computes_gates_from_pre_activations_and_text_contrast():
     d = LSTMCellDiagram({"x": 0.0, "h_prev": 0.0, "c_prev": 2.0, "a_i": 0.0, "a_f": 50.0, "a_g": -50.0, "a_o": -50.0})
     assert d.texts["f"].get_text() == "1.00"
-    assert d.texts["g"].get_text() == "-1.00"
+    assert d.texts["g"].get_text() == f"{MINUS}1.00"
     assert d.texts["i"].get_text() == "0.50"
     assert d.texts["c"].get_text() == f"{2.0 - 0.5:.2f}"
     assert d.texts["h"].get_text() == "0.00"  # output gate shut
@@ -78,8 +85,8 @@ def test_diagram_picks_one_unit_of_vector_values():
     values = {"x": 1.0, "h_prev": [0.1, 0.2], "c_prev": [0.3, -0.4], "i": [0.1, 0.9], "f": [0.2, 0.8],
               "g": [0.3, -0.7], "o": [0.4, 0.6]}
     d = LSTMCellDiagram(values, unit=1)
-    assert d.texts["c_prev"].get_text() == "-0.40"
-    assert d.texts["c"].get_text() == f"{0.8 * -0.4 + 0.9 * -0.7:.2f}"
+    assert d.texts["c_prev"].get_text() == f"{MINUS}0.40"
+    assert d.texts["c"].get_text() == fmt(0.8 * -0.4 + 0.9 * -0.7)
     with pytest.raises(ValueError, match="unit must be < 2"):
         d.set_values(values, unit=2)
 

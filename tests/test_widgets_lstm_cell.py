@@ -23,7 +23,7 @@ def latch():
 def test_cell_explorer_default_state_is_the_worked_example(cell):
     assert isinstance(cell, Explorer)
     assert cell.values == pytest.approx(cell_step_values())
-    assert cell.diagram.texts["c"].get_text() == f"{cell_step_values()['c']:.2f}"
+    assert cell.diagram.texts["c"].get_text() == f"{cell_step_values()['c']:.2f}"  # positive: no minus sign
     assert cell.live.image.value[:4] == b"\x89PNG"
     assert cell.last_error is None
 
@@ -40,7 +40,7 @@ def test_cell_explorer_each_slider_redraws(cell, name, value):
     expected = cell_step_values(c["x"].value, c["h_prev"].value, c["c_prev"].value, cell.Wx, cell.Wh,
                                 (c["b_i"].value, c["b_f"].value, c["b_g"].value, c["b_o"].value))
     assert cell.values == pytest.approx(expected)
-    assert cell.diagram.texts["h"].get_text() == f"{expected['h']:.2f}"
+    assert cell.diagram.texts["h"].get_text() == f"{expected['h']:.2f}".replace("-", "\u2212")
 
 
 def test_cell_explorer_presets_set_the_biases_in_one_redraw():

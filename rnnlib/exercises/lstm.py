@@ -34,6 +34,8 @@ __all__ = [
     "solution_lstm_step_backward",
     "lstm_step_forward_solution",
     "lstm_step_backward_solution",
+    "BACKWARD_MISTAKES",
+    "backward_with_mistake",
 ]
 
 FORWARD = "lstm_step_forward"
@@ -303,21 +305,51 @@ def _backward_variant(dh, dc, cache, dh_path=True, incoming_dc=True, sigmoid_der
             "db": da.sum(axis=0)}
 
 
-_BACKWARD_VARIANTS = [
-    ("the total dc leaves out the path through h: dc must be the incoming dc plus dh * o * (1 - tanh(c)**2)",
-     {"dh_path": False}),
-    ("the incoming dc (from the next step) is forgotten: the total is dc + dh * o * (1 - tanh(c)**2), "
-     "not only dh * o * (1 - tanh(c)**2)", {"incoming_dc": False}),
-    ("the sigmoid's derivative is written as s instead of s * (1 - s) (for i, f and o)",
-     {"sigmoid_deriv": "s"}),
-    ("the candidate's derivative is written as 1 - g instead of 1 - g**2", {"tanh_g_deriv": "1-g"}),
-    ("the derivative of tanh(c) is written as 1 - tanh(c) instead of 1 - tanh(c)**2", {"tanh_c_deriv": "1-tanh"}),
-    ("do = dh * c is used; h = o * tanh(c), so do = dh * tanh(c)", {"do_uses_c": True}),
-    ("dc_prev = dc is used; c = f * c_prev + ..., so dc_prev = dc * f", {"dc_prev_times_f": False}),
-    ("df = dc * c is used; c = f * c_prev + ..., so df = dc * c_prev", {"df_uses_c": True}),
-    ("the gate blocks of da are concatenated in the order (i, f, o, g); rnnlib's order is (i, f, g, o)",
-     {"order": "ifog"}),
-]
+# mistake name -> (description, keyword arguments of _backward_variant)
+BACKWARD_MISTAKES = {
+    "no_dh_path": ("the total dc leaves out the path through h: dc must be the incoming dc plus "
+                   "dh * o * (1 - tanh(c)**2)", {"dh_path": False}),
+    "no_incoming_dc": ("the incoming dc (from the next step) is forgotten: the total is "
+                       "dc + dh * o * (1 - tanh(c)**2), not only dh * o * (1 - tanh(c)**2)", {"incoming_dc": False}),
+    "sigmoid_as_s": ("the sigmoid's derivative is written as s instead of s * (1 - s) (for i, f and o)",
+                     {"sigmoid_deriv": "s"}),
+    "tanh_g_no_square": ("the candidate's derivative is written as 1 - g instead of 1 - g**2",
+                         {"tanh_g_deriv": "1-g"}),
+    "tanh_c_no_square": ("the derivative of tanh(c) is written as 1 - tanh(c) instead of 1 - tanh(c)**2",
+                         {"tanh_c_deriv": "1-tanh"}),
+    "do_uses_c": ("do = dh * c is used; h = o * tanh(c), so do = dh * tanh(c)", {"do_uses_c": True}),
+    "dc_prev_without_f": ("dc_prev = dc is used; c = f * c_prev + ..., so dc_prev = dc * f",
+                          {"dc_prev_times_f": False}),
+    "df_uses_c": ("df = dc * c is used; c = f * c_prev + ..., so df = dc * c_prev", {"df_uses_c": True}),
+    "gate_order_ifog": ("the gate blocks of da are concatenated in the order (i, f, o, g); rnnlib's order is "
+                        "(i, f, g, o)", {"order": "ifog"}),
+}
+_BACKWARD_VARIANTS = list(BACKWARD_MISTAKES.values())
+
+
+def backward_with_mistake(mistake):
+    """A backward step with one typical mistake, to see what :func:`check_lstm_step_backward` says.
+
+    Parameters
+    ----------
+    mistake : str
+        One of :data:`BACKWARD_MISTAKES` (``"sigmoid_as_s"``, ``"no_incoming_dc"``, ...).
+
+    Returns
+    -------
+    callable
+        ``fn(dh, dc, cache) -> (dx, dh_prev, dc_prev, dWx, dWh, db)``, wrong in that one way.
+    """
+    if mistake not in BACKWARD_MISTAKES:
+        raise ValueError(f"mistake must be one of {sorted(BACKWARD_MISTAKES)}; got {mistake!r}")
+    kwargs = BACKWARD_MISTAKES[mistake][1]
+
+    def backward(dh, dc, cache):
+        grads = _backward_variant(dh, dc, cache, **kwargs)
+        return tuple(grads[name] for name in GRAD_NAMES)
+
+    backward.__name__ = f"backward_with_{mistake}"
+    return backward
 
 
 def _numerical_gradients(case, dh, dc):

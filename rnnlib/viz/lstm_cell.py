@@ -57,6 +57,16 @@ _NODE_R = 0.38
 _WIRE = {"color": "#333333", "lw": 1.6, "zorder": 1}
 
 
+def _fmt(value):
+    """A live number: two decimals with a true minus sign (U+2212), like matplotlib's tick labels."""
+    return f"{value:.2f}".replace("-", "\u2212")
+
+
+def _factor(value):
+    """A number as a factor of a product: negative numbers in parentheses, ``0.50·(−2.70)``."""
+    return f"({_fmt(value)})" if _fmt(value).startswith("\u2212") else _fmt(value)
+
+
 def _value_norm(gate):
     lo, hi = GATE_INFO[gate][2]
     return Normalize(lo, hi)
@@ -281,7 +291,7 @@ class LSTMCellDiagram:
             cax.imshow(np.linspace(lo, hi, 64)[None, :], aspect="auto", cmap=self._cmaps[act],
                        extent=(lo, hi, 0, 1))
             cax.set_yticks([])
-            cax.set_xticks([lo, hi], [f"{lo:g}", f"{hi:g}"], fontsize=6.5)
+            cax.set_xticks([lo, hi], [f"{lo:g}".replace("-", "\u2212"), f"{hi:g}"], fontsize=6.5)
             cax.tick_params(length=1.5, pad=1)
             self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=7)
 
@@ -305,18 +315,19 @@ class LSTMCellDiagram:
         v = _complete(values, unit)
         t = self.texts
         for key in ("c_prev", "c", "h_prev", "h", "x", "fc", "ig", "tanh_c", "f", "i", "g", "o"):
-            t[key].set_text(f"{v[key]:.2f}")
+            t[key].set_text(_fmt(v[key]))
         for gate in ("f", "i", "g", "o"):
             a = v[f"a_{gate}"]
-            t[f"a_{gate}"].set_text("" if a is None else f"{a:.2f}")
+            t[f"a_{gate}"].set_text("" if a is None else _fmt(a))
             t[f"a_{gate}"].set_visible(a is not None)
             t[f"a_{gate}_label"].set_visible(a is not None)
             cmap = self._cmaps[GATE_INFO[gate][1]]
             rgba = cmap(_value_norm(gate)(v[gate]))
             self.boxes[gate].set_facecolor(rgba)
             t[f"box_{gate}"].set_color(_text_colour(rgba))
-        t["eq_c"].set_text(f"{v['f']:.2f}·{v['c_prev']:.2f} + {v['i']:.2f}·{v['g']:.2f} = {v['c']:.2f}")
-        t["eq_h"].set_text(f"{v['o']:.2f}·{v['tanh_c']:.2f} = {v['h']:.2f}")
+        t["eq_c"].set_text(f"{_factor(v['f'])}·{_factor(v['c_prev'])} + {_factor(v['i'])}·{_factor(v['g'])}"
+                           f" = {_fmt(v['c'])}")
+        t["eq_h"].set_text(f"{_factor(v['o'])}·{_factor(v['tanh_c'])} = {_fmt(v['h'])}")
         return v
 
 
@@ -421,7 +432,9 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
     ax.set_yticks(range(H))
     ax.set_title(f"{name} ${_TEX[gate]}$", fontsize=10)
     if colorbar:
-        fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02, label=f"${_TEX[gate]}$")
+        bar = fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02, label=f"${_TEX[gate]}$")
+        ticks = [rng[0], 0.5 * (rng[0] + rng[1]), rng[1]]
+        bar.set_ticks(ticks, labels=[f"{v:.1f}".replace("-", "\u2212") for v in ticks])
     return fig
 
 
@@ -457,8 +470,9 @@ def plot_gates_over_word(internals, word, n=0, gates=("f", "i", "g", "c", "o", "
     ncols = min(3, len(gates))
     nrows = int(np.ceil(len(gates) / ncols))
     L = len(word)
-    fig, axes = new_figure(figsize=(3.0 * ncols + 0.4, (0.22 * H + 1.3) * nrows + 0.5), dpi=90,
-                           nrows=nrows, ncols=ncols, squeeze=False)
+    dpi = 90
+    height = round(((0.22 * H + 1.3) * nrows + 0.5) * dpi) / dpi  # a whole number of pixels
+    fig, axes = new_figure(figsize=(3.0 * ncols + 0.4, height), dpi=dpi, nrows=nrows, ncols=ncols, squeeze=False)
     for k, gate in enumerate(gates):
         ax = axes.flat[k]
         plot_gate_heatmap(arrays[gate][n, :L], word, gate, ax=ax)
@@ -576,16 +590,16 @@ def plot_latch_decay(curves, ax=None):
     if not isinstance(curves, dict) or not curves:
         raise ValueError(f"curves must be a non-empty dict of forget bias -> c_t array; got {curves!r:.80}")
     fig, ax = get_ax(ax, figsize=(6.4, 3.2))
-    colours = [PALETTE[k] for k in ("blue", "green", "orange", "vermillion", "purple", "sky", "black")]
+    colours = [PALETTE[k] for k in ("blue", "green", "orange", "purple", "vermillion", "sky", "black")]
     for k, (bias, c) in enumerate(sorted(curves.items(), reverse=True)):
         c = as_array(f"curves[{bias!r}]", c, ("T",))
         f = float(sigmoid(float(bias)))
         ax.plot(np.arange(c.shape[0]), c, color=colours[k % len(colours)], lw=2,
-                label=f"$b_f$ = {bias:g} ($f$ = {f:.3f})")
+                label=f"$b_f$ = {bias:g} ($f$ = {f:.4f})")
     ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
     ax.set_xlabel("time step t (bit 1 written at t = 0)")
     ax.set_ylabel("cell state $c_t$")
     ax.set_title("How long the bit survives depends on the forget bias", fontsize=11)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_ylim(-0.1, 1.1)
     return fig
