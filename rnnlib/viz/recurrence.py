@@ -391,7 +391,7 @@ class _EquationBars:
             self.operators.append(ax.text(x, 0.0, op, ha="center", va="center", fontsize=13 if len(op) == 1 else 8,
                                           fontweight="bold", color=PALETTE["black"],
                                           bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none")))
-        ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
+        self.zero_line = ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
         self.tanh_bounds = [ax.plot([self.centres[-1] - H / 2, self.centres[-1] + H / 2], [level, level],
                                     color=PALETTE["grey"], linewidth=0.8, linestyle=":")[0] for level in (-1.0, 1.0)]
         labels = [r"$x_t W_x$", r"$h_{t-1} W_h$", r"$b$", r"$a_t$", r"$h_t = \tanh(a_t)$"]
@@ -423,9 +423,10 @@ class WordStepsFigure:
 
     Built once; :meth:`update` changes the artists in place and :meth:`to_png` renders fast
     enough for a slider: the layout is computed once and frozen, and while only the step
-    changes the static parts (axes, ticks, labels, colour bar) are restored from a cached
-    bitmap and only the changing artists (bars, their labels, the heatmap, the titles) are
-    drawn again ("blitting"). Saving or displaying ``fig`` draws everything as usual.
+    changes the static parts (frames, labels, ticks, colour bar) are restored from a cached
+    bitmap and only the changing artists (bars, their labels, the heatmap, the titles) are drawn
+    again ("blitting"); a new word redraws just the axes that follow it. Saving or displaying
+    ``fig`` draws everything as usual.
 
     Parameters
     ----------
@@ -467,13 +468,22 @@ class WordStepsFigure:
         cbar = self.fig.colorbar(self.image, ax=self.ax_states, fraction=0.04, pad=0.01)
         cbar.set_label("$h_s$", fontsize=8)
         cbar.ax.tick_params(labelsize=7)
-        self._dynamic = [self.image, self.current, self.bar_title, self.states_title]
+        # Three layers, each cached as a bitmap: the base (drawn once: frames, fixed labels, operators,
+        # colour bar), the word layer (what moves with the word: the bars' y axis and tanh bounds follow
+        # the y limit, the heatmap's x axis the letters) and the step layer, drawn on every call in the
+        # order a full draw would use (the frame over the heatmap, the 0 line over the bars).
+        self._word_artists = [ax_bars.yaxis, *self.bars.tanh_bounds, self.ax_states.xaxis]
+        self._step_artists = [self.image, *self.ax_states.spines.values(), self.current]
         for name in TERMS:
-            self._dynamic += [*self.bars.bars[name], *self.bars.labels[name]]
-        for artist in self._dynamic:
-            artist.set_animated(True)  # left out of the cached background (still drawn when saving)
+            self._step_artists += self.bars.bars[name]
+        self._step_artists += [self.bars.zero_line, self.bar_title, self.states_title]
+        for name in TERMS:
+            self._step_artists += self.bars.labels[name]
+        for artist in self._word_artists + self._step_artists:
+            artist.set_animated(True)  # left out of the base layer (still drawn when saving)
         self._word = None
-        self._background = None
+        self._base = None
+        self._word_layer = None
         self.update(steps, t)
         self.fig.draw_without_rendering()  # constrained layout once...
         self.fig.set_layout_engine("none")  # ...then frozen: redraws skip it
@@ -485,9 +495,9 @@ class WordStepsFigure:
         if steps.H != self.H:
             raise ValueError(f"steps must have hidden size H={self.H} (the figure's); got H={steps.H}")
         step = steps.step(t)
-        if steps.word != self._word:  # a new word: new limits and columns, so a new background
+        if steps.word != self._word:  # a new word: new limits and columns
             self._word = steps.word
-            self._background = None
+            self._word_layer = None
             self.bars.set_limit(max(1.0, 1.2 * steps.largest_magnitude()))
             T = steps.T
             self.image.set_extent((-0.5, T - 0.5, self.H - 0.5, -0.5))
@@ -512,12 +522,18 @@ class WordStepsFigure:
         bytes
         """
         canvas = self.fig.canvas
-        if self._background is None:
-            canvas.draw()  # everything but the animated artists
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        if self._word_layer is None:
+            if self._base is None:
+                canvas.draw()  # everything but the animated artists
+                self._base = canvas.copy_from_bbox(self.fig.bbox)
+            else:
+                canvas.restore_region(self._base)
+            for artist in self._word_artists:
+                self.fig.draw_artist(artist)
+            self._word_layer = canvas.copy_from_bbox(self.fig.bbox)
         else:
-            canvas.restore_region(self._background)
-        for artist in self._dynamic:
+            canvas.restore_region(self._word_layer)
+        for artist in self._step_artists:
             self.fig.draw_artist(artist)
         width, height = canvas.get_width_height(physical=True)
         buffer = io.BytesIO()
