@@ -266,6 +266,9 @@ def feedforward_forward(x, params):
     -----
     .. math:: h = \tanh(\mathrm{flat}(x) W_1 + b_1), \qquad z = h W_2 + b_2
     """
+    missing = {"W1", "b1", "W2", "b2"} - set(params)
+    if missing:
+        raise ValueError(f"params must hold W1, b1, W2, b2 (see init_feedforward); missing {sorted(missing)}")
     dims = {}
     W1 = as_array("W1", params["W1"], ("TD", "H"), dims)
     x = as_array("x", x, ("N", "T", "D"))
@@ -360,7 +363,11 @@ def minibatch_gradient(model, x, y, lengths, idx):
         P = ``model.n_parameters``, ordered as :func:`flat_gradient`.
     loss : float
     """
-    idx = np.asarray(idx, dtype=np.intp)
+    idx = np.asarray(idx)
+    M = len(lengths)
+    if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu" or idx.min() < 0 or idx.max() >= M:
+        raise ValueError(f"idx must be a non-empty 1-D array of sequence indices in [0, {M}); "
+                         f"got shape {idx.shape}, dtype {idx.dtype}")
     T = int(lengths[idx].max())
     loss, grads, _ = model.loss(x[idx, :T], y[idx], lengths[idx])
     return flat_gradient(grads), loss
@@ -395,6 +402,8 @@ def expected_relative_deviation(batch_sizes, n_total, scale):
     Four times the batch halves the noise; the full batch (B = M) has none.
     """
     M = check_dim("n_total", n_total, lo=2)
+    if not (np.isscalar(scale) and np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale must be a finite number >= 0; got {scale!r}")
     B = np.asarray(batch_sizes, dtype=float)
     if B.size == 0 or np.any(B < 1) or np.any(B > M):
         raise ValueError(f"batch_sizes must be in [1, {M}] (n_total); got {np.asarray(batch_sizes).tolist()}")

@@ -147,6 +147,8 @@ def test_plot_gradient_noise():
     np.testing.assert_allclose(ax_cos.lines[0].get_ydata(), [1.3 / 3, 2.0 / 3, 2.75 / 3, 1.0])
     assert len(ax_cos.collections) == 4  # one dot per batch, per batch size
     assert ax_cos.get_ylim()[0] < -0.5  # the batch pointing away is visible
+    with pytest.raises(ValueError, match="BatchNoiseResult"):
+        plot_gradient_noise({"batch_sizes": [8]})
 
 
 def test_viz_module_is_pyplot_free():

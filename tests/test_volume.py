@@ -241,6 +241,21 @@ def test_equal_minibatches_average_to_the_full_gradient(small_data):
     np.testing.assert_allclose(g_mean, g_full, atol=1e-12)
 
 
+def test_minibatch_gradient_rejects_bad_indices(small_data):
+    x, y, lengths = small_data
+    model = SequenceClassifier(26, 3)
+    for idx in ([], [0, 10**6], [-1], [[0, 1]], [0.5]):
+        with pytest.raises(ValueError, match="idx"):
+            minibatch_gradient(model, x, y, lengths, idx)
+
+
+def test_feedforward_forward_rejects_missing_weights():
+    params = init_feedforward(5, 26, 4)
+    del params["b2"]
+    with pytest.raises(ValueError, match="b2"):
+        feedforward_forward(np.zeros((2, 5, 26)), params)
+
+
 def test_expected_relative_deviation():
     np.testing.assert_allclose(expected_relative_deviation([1, 100], 100, 2.0), [2.0, 0.0])
     small, large = expected_relative_deviation([10, 40], 10**6, 1.0)
@@ -249,6 +264,8 @@ def test_expected_relative_deviation():
         expected_relative_deviation([0, 5], 10, 1.0)
     with pytest.raises(ValueError, match="batch_sizes"):
         expected_relative_deviation([11], 10, 1.0)
+    with pytest.raises(ValueError, match="scale"):
+        expected_relative_deviation([5], 10, float("nan"))
 
 
 def test_sampling_theory_matches_measured_noise(small_data):

@@ -38,6 +38,12 @@ def test_size_sliders_redraw_block_and_table(explorer, name, value, label, expec
     assert getattr(explorer.block, label).get_text() == expect
 
 
+def test_redrawing_sliders_update_on_release():
+    explorer = volume_explorer()
+    assert not any(explorer.controls[k].continuous_update for k in ("N", "T", "D"))
+    assert explorer.controls["H"].continuous_update  # the table alone is instant
+
+
 def test_hidden_size_changes_only_the_table(explorer):
     redraws = explorer.live.redraws
     explorer.controls["H"].value = 32

@@ -12,7 +12,7 @@ from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from ..data import ALPHABET, encode_words, one_hot_word
-from ..volume import data_volume, expected_relative_deviation, format_volume_table
+from ..volume import BatchNoiseResult, data_volume, expected_relative_deviation, format_volume_table
 from .style import CMAP, PALETTE, get_ax, new_figure
 
 __all__ = [
@@ -331,6 +331,9 @@ def plot_gradient_noise(result):
     -------
     Figure
     """
+    if not isinstance(result, BatchNoiseResult):
+        raise ValueError(f"result must be the BatchNoiseResult of gradient_noise_experiment; "
+                         f"got {type(result).__name__}")
     B = np.asarray(result.batch_sizes)
     M = result.n_total
     partial = B < M

@@ -61,8 +61,9 @@ class VolumeExplorer(Explorer):
         controls = {}
         for name, value in (("N", N), ("T", T), ("D", D), ("H", H)):
             lo, hi = SLIDER_RANGES[name]
+            # N, T, D redraw the block (~25 ms of CPU): update on release; H only rewrites the table
             controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=name,
-                                               continuous_update=True,
+                                               continuous_update=(name == "H"),
                                                layout=widgets.Layout(width="320px"))
         controls["dtype"] = widgets.ToggleButtons(options=["float64", "float32"], value="float64",
                                                   description="dtype", style={"button_width": "70px"})
