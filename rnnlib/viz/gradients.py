@@ -18,7 +18,7 @@ from .style import PALETTE, get_ax, new_figure
 
 __all__ = ["MicroscopePlot", "plot_microscope", "plot_clipping", "plot_ratio_vs_lag", "plot_accuracy_vs_lag"]
 
-FLOOR = 1e-40  # log axes show nothing smaller
+FLOOR = 1e-300  # log axes show nothing smaller (float64 underflows not far below)
 # one colour per configuration of rnnlib.sweep.CONFIGS, the same in every plot
 SWEEP_COLOURS = {"rnn_sgd": "vermillion", "lstm_sgd_fb3": "green", "lstm_sgd_fb1": "orange", "rnn_adam": "blue",
                  "rnn_orth": "purple"}
@@ -49,7 +49,7 @@ def _fast_log_axis(ax):
     ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
 
 
-def _log_limits(*arrays, floor=FLOOR, ceiling=1e40):
+def _log_limits(*arrays, floor=FLOOR, ceiling=1e300):
     values = np.concatenate([_positive(a).ravel() for a in arrays])
     values = values[np.isfinite(values)]
     if values.size == 0:

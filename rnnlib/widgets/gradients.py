@@ -45,8 +45,14 @@ class GradientMicroscope(Explorer):
         self.seed = seed
         self.result = self._compute(controls)
         self.plot = MicroscopePlot(self.result, show_numbers=False)
+        # Lay the figure out once with the widest tick labels it can get (10^-300), then freeze that
+        # layout: redraws skip constrained layout and no label is cut off later.
+        for ax in (self.plot.ax_rnn, self.plot.ax_lstm):
+            ax.set_ylim(1e-300, 1e-200)
         self.live = LiveFigure(self.plot.fig)
-        self.plot.fig.set_layout_engine(None)  # keep the first layout: redraws skip constrained layout
+        self.plot.fig.set_layout_engine(None)
+        self.plot.update(self.result)
+        self.live.redraw()
         self.summary = widgets.HTML()
         self.summary.add_class("rnnlib-readout")
         left = widgets.VBox([controls["scale"], controls["T"], controls["activation"]])
