@@ -24,7 +24,7 @@ def _from_source(source, name):
 def test_surviving_fraction_solution_passes():
     result = check_surviving_fraction(_from_source(solution_surviving_fraction(), "surviving_fraction_mine"))
     assert result.ok, result.message
-    assert "f = 0.73" in result.message
+    assert "0.9 keeps 0.042" in result.message
 
 
 @pytest.mark.parametrize("wrong, message", [

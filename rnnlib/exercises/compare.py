@@ -152,9 +152,9 @@ def check_surviving_fraction(fn):
         return CheckResult(False, "it works for one number, but for f = np.array([0.5, 0.9, 0.99]), k = 20 it "
                                   f"should return one fraction per unit {np.round(want, 6)}; got {value!r}",
                            _SURVIVING)
-    return CheckResult(True, "f ** k at every test case. For example f = 0.73 (a forget bias of 1) keeps "
-                             f"{surviving_fraction(0.73, 30):.1e} of the gradient over 30 steps, f = 0.95 "
-                             f"(a forget bias of 3) keeps {surviving_fraction(0.95, 30):.2f}.", _SURVIVING)
+    return CheckResult(True, "f ** k at every test case. Along the highway alone, a forget gate of 0.9 keeps "
+                             f"{surviving_fraction(0.9, 30):.2g} of the gradient over 30 steps, one of 0.99 keeps "
+                             f"{surviving_fraction(0.99, 30):.2g}.", _SURVIVING)
 
 
 def solution_surviving_fraction():

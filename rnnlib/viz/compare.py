@@ -11,6 +11,7 @@ Matplotlib only, pyplot-free: every function returns a Figure.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.transforms import blended_transform_factory
 
 from ..highway import norm_profile
 from .style import CMAP, CMAP_DIVERGING, PALETTE, get_ax, new_figure
@@ -95,7 +96,7 @@ def accuracy_vs_lag_figure(records, keys, names=None, solved=0.9, ax=None):
     if not keys or len(keys) > len(_CURVE_STYLES):
         raise ValueError(f"keys must name 1 to {len(_CURVE_STYLES)} configurations; got {keys!r}")
     names = names or {}
-    fig, ax = get_ax(ax, figsize=(7.0, 3.6))
+    fig, ax = get_ax(ax, figsize=(7.0, 4.4))
     colours = [PALETTE[c] for c in ("vermillion", "blue", "sky", "orange", "green", "purple")]
     markers = ("o", "s", "^", "D", "v", "P")
     all_lags = set()
@@ -118,16 +119,17 @@ def accuracy_vs_lag_figure(records, keys, names=None, solved=0.9, ax=None):
                 label=f"{names.get(key, key)} (mean of {len(seeds)} seeds)")
     ax.axhline(0.5, color=PALETTE["grey"], linewidth=1, linestyle="--")
     ax.axhline(solved, color=PALETTE["grey"], linewidth=1, linestyle=":")
-    right = max(all_lags)
-    ax.text(right, 0.5, "chance", ha="right", va="bottom", fontsize=8, color=PALETTE["black"])
-    ax.text(right, solved, f"solved ({solved:g})", ha="right", va="bottom", fontsize=8, color=PALETTE["black"])
+    margin = blended_transform_factory(ax.transAxes, ax.transData)  # x: axes fraction, y: accuracy
+    ax.text(1.01, 0.5, "chance", transform=margin, ha="left", va="center", fontsize=8, color=PALETTE["black"])
+    ax.text(1.01, solved, f"solved\n(≥ {solved:g})", transform=margin, ha="left", va="center", fontsize=8,
+            color=PALETTE["black"])
     ax.set_xticks(sorted(all_lags))
     ax.set_ylim(0.4, 1.04)
     ax.set_xlabel("lag (distractor steps between the signal and the answer)")
     ax.set_ylabel("test accuracy")
     ax.set_title("Memory task: accuracy against lag (small points: single seeds)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
     return fig
 
 
