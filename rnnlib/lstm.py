@@ -52,7 +52,11 @@ class LSTMStepCache(NamedTuple):
 
 
 class LSTMCache(NamedTuple):
-    """What :func:`lstm_backward` needs; every field of shape (N, T, H) is one per step."""
+    """What :func:`lstm_backward` needs; every field of shape (N, T, H) is one per step.
+
+    ``gates`` holds the same gate values time-major, shape (T, N, 4H) with column blocks
+    i, f, g, o; ``i``, ``f``, ``g``, ``o`` are (N, T, H) views into it.
+    """
 
     x: np.ndarray  # (N, T, D)
     h0: np.ndarray  # (N, H)
@@ -64,6 +68,7 @@ class LSTMCache(NamedTuple):
     f: np.ndarray  # (N, T, H)
     g: np.ndarray  # (N, T, H)
     o: np.ndarray  # (N, T, H)
+    gates: np.ndarray  # (T, N, 4H)
 
 
 def _check_weights(Wx, Wh, b, dims):
@@ -215,18 +220,42 @@ def lstm_forward(x, h0, Wx, Wh, b):
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, Wx, Wh, b)
-    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 4 * H)  # (N, T, 4H) all steps at once
-    hs, cs, i_s, f_s, g_s, o_s = (np.empty((N, T, H), dtype=dtype) for _ in range(6))
-    h = h0
-    c = np.zeros_like(h0, dtype=dtype)
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2: halving the i, f, o columns of the weights once lets a
+    # single tanh per step compute all four gates, stably (tanh never overflows).
+    half = np.ones(4 * H, dtype=dtype)
+    half[:2 * H] = half[3 * H:] = 0.5
+    gates = (x.transpose(1, 0, 2).reshape(T * N, D) @ (Wx * half) + b * half).reshape(T, N, 4 * H)  # (T, N, 4H)
+    gates = gates.astype(dtype, copy=False)
+    Wh_half = (Wh * half).astype(dtype, copy=False)  # (H, 4H)
+    cs = np.empty((T, N, H), dtype=dtype)  # cell states, time-major
+    hs = np.empty((T, N, H), dtype=dtype)
+    tmp = np.empty((N, 4 * H), dtype=dtype)
+    ig = np.empty((N, H), dtype=dtype)
+    h = h0.astype(dtype, copy=False)
+    c = np.zeros((N, H), dtype=dtype)
     for t in range(T):
-        a = xWx[:, t] + h @ Wh  # (N, 4H)
-        i, f, g, o = _gates(a, H)  # (N, H) each
-        c = f * c + i * g  # (N, H)
-        h = o * np.tanh(c)  # (N, H)
-        hs[:, t], cs[:, t] = h, c
-        i_s[:, t], f_s[:, t], g_s[:, t], o_s[:, t] = i, f, g, o
-    return hs, LSTMCache(x, h0, Wx, Wh, hs, cs, i_s, f_s, g_s, o_s)
+        a = gates[t]
+        np.matmul(h, Wh_half, out=tmp)  # (N, 4H)  h_{t-1} @ Wh (i, f, o columns halved)
+        a += tmp  # (N, 4H)  + x_t @ Wx + b
+        np.tanh(a, out=a)  # (N, 4H)  g, and tanh(a/2) for i, f, o
+        a[:, :2 * H] += 1.0
+        a[:, :2 * H] *= 0.5  # i, f = sigmoid
+        a[:, 3 * H:] += 1.0
+        a[:, 3 * H:] *= 0.5  # o = sigmoid
+        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        np.multiply(f, c, out=cs[t])  # (N, H)  f * c_{t-1}
+        np.multiply(i, g, out=ig)
+        cs[t] += ig  # (N, H)  c_t = f * c_{t-1} + i * g
+        c = cs[t]
+        np.tanh(c, out=hs[t])
+        hs[t] *= o  # (N, H)  h_t = o * tanh(c_t)
+        h = hs[t]
+    bf = (1, 0, 2)  # time-major -> batch-first views
+    return hs.transpose(bf), LSTMCache(
+        x, h0, Wx, Wh, hs.transpose(bf), cs.transpose(bf),
+        gates[:, :, :H].transpose(bf), gates[:, :, H:2 * H].transpose(bf),
+        gates[:, :, 2 * H:3 * H].transpose(bf), gates[:, :, 3 * H:].transpose(bf), gates,
+    )
 
 
 def lstm_backward(dhs, cache):
@@ -253,34 +282,49 @@ def lstm_backward(dhs, cache):
     :math:`\partial L / \partial c_{t-1} = \partial L / \partial c_t \odot f_t` is only a
     pointwise product: the gradient highway.
     """
-    x, h0, Wx, Wh, hs, cs, i_s, f_s, g_s, o_s = cache
-    N, T, D = x.shape
-    H = h0.shape[1]
+    x, h0, Wx, Wh = cache.x, cache.h0, cache.Wx, cache.Wh
+    gates = cache.gates  # (T, N, 4H)
+    T, N, H4 = gates.shape
+    H = H4 // 4
+    D = x.shape[2]
+    dtype = gates.dtype
     dhs = as_array("dhs", dhs, (N, T, H))
-    das = np.empty((N, T, 4 * H), dtype=hs.dtype)  # (N, T, 4H)
-    dh_next = np.zeros_like(h0, dtype=hs.dtype)  # (N, H)
-    dc_next = np.zeros_like(dh_next)  # (N, H)
-    zeros = np.zeros_like(dh_next)
+    cs = np.ascontiguousarray(cache.cs.transpose(1, 0, 2))  # (T, N, H)
+    hs = np.ascontiguousarray(cache.hs.transpose(1, 0, 2))  # (T, N, H)
+    i_all, f_all, g_all, o_all = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
+    tanh_cs = np.tanh(cs)  # (T, N, H)
+    o_dtanh = o_all * (1.0 - tanh_cs**2)  # (T, N, H)  dh_t/dc_t
+    # gate derivatives for all steps at once: s (1 - s) for i, f, o; 1 - g^2 for g
+    dgates = gates * (1.0 - gates)  # (T, N, 4H)
+    dgates[:, :, 2 * H:3 * H] = 1.0 - g_all**2
+    das = dgates  # (T, N, 4H)  becomes dL/da_t in place
+    dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H)
+    dh_next = np.zeros((N, H), dtype=dtype)  # (N, H)
+    dc_next = np.zeros((N, H), dtype=dtype)  # (N, H)
+    dh = np.empty((N, H), dtype=dtype)
+    dc = np.empty((N, H), dtype=dtype)
+    buf = np.empty((N, 4 * H), dtype=dtype)
+    zeros = np.zeros((N, H), dtype=dtype)
+    WhT = Wh.T
     for t in reversed(range(T)):
-        i, f, g, o, c = i_s[:, t], f_s[:, t], g_s[:, t], o_s[:, t], cs[:, t]
-        c_prev = cs[:, t - 1] if t > 0 else zeros
-        tanh_c = np.tanh(c)
-        dh = dhs[:, t] + dh_next  # (N, H)
-        do = dh * tanh_c  # (N, H)
-        dc = dc_next + dh * o * (1.0 - tanh_c**2)  # (N, H)
-        df = dc * c_prev  # (N, H)
-        dc_next = dc * f  # (N, H)
-        di = dc * g  # (N, H)
-        dg = dc * i  # (N, H)
-        da = _gate_grads(di, df, dg, do, i, f, g, o)  # (N, 4H)
-        das[:, t] = da
-        dh_next = da @ Wh.T  # (N, H)
-    dh0 = dh_next
-    h_prevs = np.concatenate([h0[:, None, :].astype(hs.dtype), hs[:, :-1]], axis=1)  # (N, T, H)
-    db = das.sum(axis=(0, 1))  # (4H,)
-    dWh = h_prevs.reshape(N * T, H).T @ das.reshape(N * T, 4 * H)  # (H, 4H)
-    dWx = x.reshape(N * T, D).T @ das.reshape(N * T, 4 * H)  # (D, 4H)
-    dx = (das.reshape(N * T, 4 * H) @ Wx.T).reshape(N, T, D)  # (N, T, D)
+        c_prev = cs[t - 1] if t > 0 else zeros
+        np.add(dhs_tm[t], dh_next, out=dh)  # (N, H)  dL/dh_t
+        np.multiply(dh, o_dtanh[t], out=dc)
+        dc += dc_next  # (N, H)  dL/dc_t                 h = o * tanh(c)
+        np.multiply(dc, g_all[t], out=buf[:, :H])  # di    c = f * c_prev + i * g
+        np.multiply(dc, c_prev, out=buf[:, H:2 * H])  # df
+        np.multiply(dc, i_all[t], out=buf[:, 2 * H:3 * H])  # dg
+        np.multiply(dh, tanh_cs[t], out=buf[:, 3 * H:])  # do
+        das[t] *= buf  # (N, 4H)  through the gate nonlinearities
+        np.multiply(dc, f_all[t], out=dc_next)  # (N, H)  dL/dc_{t-1}: the highway
+        np.matmul(das[t], WhT, out=dh_next)  # (N, H)  dL/dh_{t-1}
+    dh0 = dh_next.copy()
+    h_prevs = np.concatenate([h0[None].astype(dtype, copy=False), hs[:-1]], axis=0)  # (T, N, H)
+    das_flat = das.reshape(T * N, 4 * H)
+    db = das_flat.sum(axis=0)  # (4H,)
+    dWh = h_prevs.reshape(T * N, H).T @ das_flat  # (H, 4H)
+    dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, 4H)
+    dx = (das_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
     return dx, dh0, dWx, dWh, db
 
 

@@ -139,13 +139,16 @@ def rnn_forward(x, h0, Wx, Wh, b):
     Returns
     -------
     hs : numpy.ndarray, shape (N, T, H)
-        Hidden states of every step; ``hs[:, t]`` is :math:`h_t`.
+        Hidden states of every step: ``hs[:, t - 1]`` is :math:`h_t` for :math:`t = 1, \dots, T`
+        (Python counts from 0; ``h0`` is :math:`h_0`, so ``hs[:, -1]`` is :math:`h_T`).
     cache : RNNCache
         Values needed by :func:`rnn_backward` (``cache.hs`` for plotting).
 
     Notes
     -----
-    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \quad t = 0, \dots, T-1
+    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T
+
+    with ``x[:, t - 1]`` as :math:`x_t`.
 
     The input projection :math:`x_t W_x + b` of every step is one matrix product before the loop;
     only the recurrent product has to wait for the previous step.
@@ -157,12 +160,17 @@ def rnn_forward(x, h0, Wx, Wh, b):
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, Wx, Wh, b)
-    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, H)  # (N, T, H)  all steps at once
-    hs = np.empty((N, T, H), dtype=dtype)
-    h = h0
+    # Time-major buffers (T, N, H): each step reads and writes one contiguous block.
+    hs_tm = (x.transpose(1, 0, 2).reshape(T * N, D) @ Wx + b).reshape(T, N, H).astype(dtype, copy=False)
+    h = h0.astype(dtype, copy=False)
+    Wh = Wh.astype(dtype, copy=False)
+    tmp = np.empty((N, H), dtype=dtype)
     for t in range(T):
-        h = np.tanh(xWx[:, t] + h @ Wh)  # (N, H)
-        hs[:, t] = h
+        np.matmul(h, Wh, out=tmp)  # (N, H)  h_{t-1} @ Wh
+        hs_tm[t] += tmp  # (N, H)  + x_t @ Wx + b, computed for all steps above
+        np.tanh(hs_tm[t], out=hs_tm[t])  # (N, H)  h_t
+        h = hs_tm[t]
+    hs = hs_tm.transpose(1, 0, 2)  # (N, T, H) view, batch first
     return hs, RNNCache(x, h0, Wx, Wh, hs)
 
 
@@ -199,16 +207,20 @@ def rnn_backward(dhs, cache):
     N, T, D = x.shape
     H = h0.shape[1]
     dhs = as_array("dhs", dhs, (N, T, H))
-    das = np.empty_like(hs)  # (N, T, H)
-    dh_next = np.zeros_like(h0)  # (N, H)  gradient arriving from step t+1
+    hs_tm = np.ascontiguousarray(hs.transpose(1, 0, 2))  # (T, N, H) (a view when hs came from rnn_forward)
+    das = 1.0 - hs_tm**2  # (T, N, H)  tanh'(a_t), turned into dL/da_t in place below
+    dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H)
+    dh_next = np.zeros((N, H), dtype=das.dtype)  # (N, H)  gradient arriving from step t+1
+    WhT = Wh.T
     for t in reversed(range(T)):
-        da = (dhs[:, t] + dh_next) * (1.0 - hs[:, t] ** 2)  # (N, H)
-        das[:, t] = da
-        dh_next = da @ Wh.T  # (N, H)
+        da = das[t]
+        da *= dhs_tm[t] + dh_next  # (N, H)  (dL/dh_t direct + from t+1) * tanh'
+        np.matmul(da, WhT, out=dh_next)  # (N, H)  dL/dh_{t-1} through the recurrence
     dh0 = dh_next  # (N, H)
-    h_prevs = np.concatenate([h0[:, None, :], hs[:, :-1]], axis=1)  # (N, T, H)
-    db = das.sum(axis=(0, 1))  # (H,)
-    dWh = h_prevs.reshape(N * T, H).T @ das.reshape(N * T, H)  # (H, H)
-    dWx = x.reshape(N * T, D).T @ das.reshape(N * T, H)  # (D, H)
-    dx = (das.reshape(N * T, H) @ Wx.T).reshape(N, T, D)  # (N, T, D)
+    h_prevs = np.concatenate([h0[None].astype(das.dtype, copy=False), hs_tm[:-1]], axis=0)  # (T, N, H)
+    das_flat = das.reshape(T * N, H)
+    db = das_flat.sum(axis=0)  # (H,)
+    dWh = h_prevs.reshape(T * N, H).T @ das_flat  # (H, H)
+    dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, H)
+    dx = (das_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
     return dx, dh0, dWx, dWh, db

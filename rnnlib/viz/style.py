@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 __all__ = ["PALETTE", "CMAP", "CMAP_DIVERGING", "new_figure", "figure_to_png", "get_ax"]
@@ -45,6 +46,7 @@ def new_figure(figsize=(6.0, 3.5), dpi=100, **subplots):
     from cycler import cycler
 
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas of its own keeps the renderer (and its text caches) across redraws
     if not subplots:
         return fig
     axes = fig.subplots(**subplots)
