@@ -55,9 +55,12 @@ def test_hidden_size_changes_only_the_table(explorer):
 
 def test_dtype_halves_the_bytes(explorer):
     assert "66.6 kB" in explorer.table.value
+    redraws = explorer.live.redraws
     explorer.controls["dtype"].value = "float32"
+    assert explorer.live.redraws == redraws  # the drawn block does not show bytes
     assert "33.3 kB" in explorer.table.value
-    assert "float32" in explorer.block.total.get_text()
+    assert "float32" in explorer.block.total.get_text()  # kept up to date, though not drawn in the explorer
+    assert not explorer.block.total.get_visible() and "log scale" in explorer.table.value
 
 
 def test_error_is_shown_not_raised(explorer, monkeypatch):

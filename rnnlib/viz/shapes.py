@@ -193,13 +193,16 @@ class VolumeBlock:
         Fix the axes to the largest block these sizes give (so a growing block is seen to grow);
         by default the axes fit the current block.
     dtype : {"float64", "float32"}
+    captions : bool
+        Draw the title and the caption with the counts (a live explorer that shows the counts
+        in a table leaves them out: text is half the cost of a redraw).
     """
 
     _DEPTH = 0.55  # depth edge shrink of the oblique projection
     _ANGLE = np.deg2rad(35)
     _MAX_GRID = 60  # above this many cells per edge the front-face grid is not drawn
 
-    def __init__(self, ax, N, T, D, limits=None, dtype="float64"):
+    def __init__(self, ax, N, T, D, limits=None, dtype="float64", captions=True):
         self.ax = ax
         self.limits = limits
         self.front = Polygon(np.zeros((4, 2)), closed=True, fc=PALETTE["sky"], ec="black", lw=1.2, alpha=0.9)
@@ -217,13 +220,15 @@ class VolumeBlock:
                                    va="bottom", rotation=90, fontsize=10)
         self.label_N = ax.annotate("", (0, 0), xytext=(5, 2), textcoords="offset points", ha="left", va="bottom",
                                    rotation=np.rad2deg(self._ANGLE), rotation_mode="anchor", fontsize=10)
-        self.total = ax.text(0.5, 0.0, "", ha="center", va="bottom", transform=ax.transAxes, fontsize=9)
+        self.total = ax.text(0.5, 0.0, "", ha="center", va="bottom", transform=ax.transAxes, fontsize=9,
+                             visible=captions)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title("A batch x of shape (N, T, D)", fontsize=11)
+        if captions:
+            ax.set_title("A batch x of shape (N, T, D)", fontsize=11)
         self.update(N, T, D, dtype)
 
     def _extent(self, N, T, D):
@@ -266,7 +271,7 @@ class VolumeBlock:
         else:
             w_max, h_max, dx_max, dy_max = w, h, dx, dy
         self.ax.set_xlim(min(-1.6, w / 2 - 4.0), w_max + dx_max + 8.0)  # room for the labels
-        self.ax.set_ylim(-2.9, max(h_max + dy_max, dy_max + 3.0) + 0.3)
+        self.ax.set_ylim(-2.9 if self.total.get_visible() else -1.2, max(h_max + dy_max, dy_max + 3.0) + 0.3)
 
 
 def draw_volume_block(N, T, D, ax=None, dtype="float64"):
