@@ -28,6 +28,7 @@ from .base import CheckResult, register_hints
 __all__ = [
     "hidden_state_gradients",
     "backprop_hidden",
+    "unrolled_trace",
     "check_rnn_backward",
     "solution_rnn_backward",
     "reference_rnn_backward",
@@ -105,6 +106,33 @@ def hidden_state_gradients(model, word, label=1):
     dh_last = dz @ model.params["Wy"].T  # (1, H)
     dhs = backprop_hidden(dh_last, cell_cache.hs, model.params["Wh"])  # (1, T, H)
     return np.linalg.norm(dhs[0], axis=1)  # (T,)
+
+
+def unrolled_trace(model, word, label=None):
+    r"""Everything the unrolled diagram shows for one word, ready for ``draw_unrolled(word, **trace)``.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+        A binary many-to-one model with ``cell="rnn"`` on one-hot letters.
+    word : str
+        Lower-case a-z word.
+    label : {0, 1}, optional
+        If given, also the BPTT gradient norms of the loss for this label.
+
+    Returns
+    -------
+    dict
+        ``hidden`` (T, H): the states :math:`h_1 \dots h_T`; ``prob``: P(positive);
+        ``grad_norms`` (T,) when ``label`` is given.
+    """
+    if not isinstance(model, SequenceClassifier) or model.cell != "rnn" or model.n_classes != 1:
+        raise ValueError(f"model must be a binary SequenceClassifier with cell='rnn'; got {model!r}")
+    x = one_hot_word(word)[None]  # (1, T, 26)
+    trace = {"hidden": model.internals(x)["h"][0], "prob": float(model.predict_proba(x)[0])}
+    if label is not None:
+        trace["grad_norms"] = hidden_state_gradients(model, word, label)
+    return trace
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,7 +326,7 @@ def check_rnn_backward(learner_fn, seed=0):
                                      "output step.", name)
     # recognise typical mistakes
     findings = []
-    for key, (kwargs, message) in MISTAKES.items():
+    for kwargs, message in MISTAKES.values():
         variant = dict(zip(GRAD_NAMES, _variant(dhs, _fresh_cache(inputs), **kwargs)))
         if all(_close(grads[g], variant[g]) for g in wrong) and any(not _close(variant[g], reference[g])
                                                                      for g in wrong):

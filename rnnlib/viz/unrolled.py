@@ -20,7 +20,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from .style import CMAP_DIVERGING, PALETTE, get_ax, new_figure
 
-__all__ = ["draw_unrolled", "unrolled_figsize", "plot_training_curves", "STEP", "HIDDEN_NORM"]
+__all__ = ["draw_unrolled", "UnrolledDiagram", "unrolled_figsize", "plot_training_curves", "STEP", "HIDDEN_NORM"]
 
 STEP = 1.6  # horizontal distance between two steps (data units)
 BOX_W = 0.8  # width of the letter and hidden boxes
@@ -52,11 +52,189 @@ def unrolled_figsize(T, gradients=False):
     return (width, height)
 
 
-def _arrow(ax, start, end, color, lw=1.4, style="-|>", ls="-", mutation=11, zorder=2):
-    arrow = FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=mutation, color=color, lw=lw,
+def _arrow(ax, start, end, color, lw=1.4, ls="-", mutation=11, zorder=2):
+    arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=mutation, color=color, lw=lw,
                             linestyle=ls, shrinkA=0, shrinkB=0, zorder=zorder)
     ax.add_patch(arrow)
     return arrow
+
+
+class UnrolledDiagram:
+    r"""The unrolled many-to-one diagram as reusable artists (built once, updated in place).
+
+    All artists for up to ``max_steps`` steps are created at construction; :meth:`update` shows the
+    first T of them, moves the output to step T and changes texts, colours and images. A live
+    explorer therefore redraws without re-creating (and re-measuring) any text.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Drawn into; its axis is switched off.
+    max_steps : int
+        Longest word the diagram can show.
+    hidden_size : int, optional
+        H; if given, every hidden box holds an H-cell heatmap column.
+    weight_labels : bool
+        Write :math:`W_x`, :math:`W_h` on every arrow.
+
+    Attributes
+    ----------
+    images : list of AxesImage
+        One heatmap column per step (empty without ``hidden_size``).
+    back_arrows : list of FancyArrowPatch
+        The BPTT arrows, ``back_arrows[t - 1]`` leaves :math:`h_t` towards :math:`h_{t-1}`.
+    """
+
+    def __init__(self, ax, max_steps, hidden_size=None, weight_labels=True):
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+            raise ValueError(f"max_steps must be an integer >= 1; got {max_steps!r}")
+        if hidden_size is not None and (isinstance(hidden_size, bool) or not isinstance(hidden_size, (int, np.integer))
+                                        or hidden_size < 1):
+            raise ValueError(f"hidden_size must be an integer >= 1 or None; got {hidden_size!r}")
+        self.ax = ax
+        self.max_steps = int(max_steps)
+        self.hidden_size = None if hidden_size is None else int(hidden_size)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        grey, black = PALETTE["grey"], PALETTE["black"]
+        blue, orange, red = PALETTE["blue"], PALETTE["orange"], PALETTE["vermillion"]
+        hx0, hx1 = Y_H - X_H / 2, Y_H + X_H / 2
+        self._hx0, self._hx1 = hx0, hx1
+
+        ax.add_patch(Rectangle((-BOX_W / 2, hx0), BOX_W, X_H, facecolor="white", edgecolor=grey, lw=1.2, ls="--"))
+        ax.text(0.0, Y_H, "$h_0$\n$=0$", ha="center", va="center", fontsize=9, color=grey)
+
+        self.steps = []  # per step: the artists that exist for it
+        self.images = []
+        self.back_arrows, self.bars, self.bar_texts = [], [], []
+        for t in range(1, self.max_steps + 1):
+            cx = STEP * t
+            art = [
+                ax.add_patch(Rectangle((cx - BOX_W / 2, Y_X - X_Y / 2), BOX_W, X_Y, facecolor="#f2f2f2",
+                                       edgecolor=black, lw=1.0)),
+                ax.add_patch(Rectangle((cx - BOX_W / 2, hx0), BOX_W, X_H, facecolor="none", edgecolor=blue,
+                                       lw=1.6, zorder=3)),
+                ax.text(cx, Y_X - X_Y / 2 - 0.08, f"$x_{{{t}}}$", ha="center", va="top", fontsize=9),
+                _arrow(ax, (cx, Y_X + X_Y / 2), (cx, hx0), black),
+                _arrow(ax, (cx - STEP + BOX_W / 2, Y_H + 0.18), (cx - BOX_W / 2, Y_H + 0.18), blue),
+            ]
+            letter = ax.text(cx, Y_X, "", ha="center", va="center", fontsize=13, family="monospace", weight="bold")
+            # two labels for h_t: centred above the box, or (for the last step, whose top carries
+            # the output arrow) to the right of it
+            h_mid = ax.text(cx, hx1 + 0.06, f"$h_{{{t}}}$", ha="center", va="bottom", fontsize=9, color=blue)
+            h_side = ax.text(cx + BOX_W / 2 + 0.03, hx1 + 0.06, f"$h_{{{t}}}$", ha="left", va="bottom", fontsize=9,
+                             color=blue)
+            art += [letter, h_mid, h_side]
+            if weight_labels:
+                art.append(ax.text(cx + 0.07, (Y_X + X_Y / 2 + hx0) / 2, "$W_x$", ha="left", va="center",
+                                   fontsize=9, color=black))
+                art.append(ax.text(cx - STEP / 2, Y_H + 0.26, "$W_h$", ha="center", va="bottom", fontsize=9,
+                                   color=blue))
+            if self.hidden_size is not None:
+                image = ax.imshow(np.zeros((self.hidden_size, 1)), cmap=CMAP_DIVERGING, norm=HIDDEN_NORM,
+                                  aspect="auto", interpolation="nearest", origin="lower",
+                                  extent=(cx - BOX_W / 2, cx + BOX_W / 2, hx0, hx1), zorder=1)
+                self.images.append(image)
+            self.back_arrows.append(_arrow(ax, (cx - BOX_W / 2, Y_H - 0.22), (cx - STEP + BOX_W / 2, Y_H - 0.22),
+                                           red, zorder=4))
+            self.bars.append(ax.add_patch(Rectangle((cx - 0.3, Y_BARS - BAR_MAX - 0.05), 0.6, 0.0, facecolor=red,
+                                                    edgecolor="none")))
+            self.bar_texts.append(ax.text(cx, 0.0, "", ha="center", va="bottom", fontsize=7))
+            self.steps.append({"all": art, "letter": letter, "h_mid": h_mid, "h_side": h_side})
+
+        self.out_box = ax.add_patch(Rectangle((0.0, Y_OUT - 0.35), 1.5, 0.7, facecolor="white", edgecolor=orange,
+                                              lw=2.0, zorder=3))
+        self.out_text = ax.text(0.0, Y_OUT, "$y$", ha="center", va="center", fontsize=9, zorder=4)
+        self.out_arrow = _arrow(ax, (0.0, hx1), (0.0, Y_OUT - 0.35), orange)
+        self.out_label = ax.text(0.0, (hx1 + Y_OUT - 0.35) / 2 + 0.05, "$W_y$", ha="right", va="center", fontsize=9,
+                                 color=orange)
+        self.grad_in = _arrow(ax, (0.0, Y_OUT - 0.35), (0.0, hx1), red, lw=1.2, ls="--", zorder=4)
+        self.grad_label = ax.text(STEP - 0.5, Y_BARS - BAR_MAX / 2, r"$\Vert\partial L/\partial h_t\Vert$",
+                                  ha="right", va="center", fontsize=8, color=red)
+        self.grad_note = ax.text(0.0, hx0 - 0.08, "gradient\nflows back", ha="center", va="top", fontsize=7,
+                                 color=red)
+        self.title = ax.set_title("", fontsize=10)
+
+    def update(self, word, hidden=None, prob=None, grad_norms=None, title=None):
+        r"""Show a word (T <= max_steps), its hidden states, output and BPTT gradient norms.
+
+        Parameters are those of :func:`draw_unrolled` (``hidden`` needs ``hidden_size`` at
+        construction). Returns the Figure.
+        """
+        letters = _letters(word)
+        T = len(letters)
+        if T > self.max_steps:
+            raise ValueError(f"word must have at most {self.max_steps} letters for this diagram; got {T}")
+        if hidden is not None:
+            hidden = np.asarray(hidden, dtype=float)
+            H = self.hidden_size
+            if H is None:
+                raise ValueError("hidden was given but the diagram was built without hidden_size")
+            if hidden.shape != (T, H):
+                raise ValueError(f"hidden must have shape (T, H) = ({T}, {H}) for a word of {T} letters; "
+                                 f"got shape {hidden.shape}")
+            if not np.all(np.isfinite(hidden)):
+                raise ValueError("hidden must be finite")
+        if prob is not None:
+            prob = float(prob)
+            if not 0.0 <= prob <= 1.0:
+                raise ValueError(f"prob must be a probability in [0, 1]; got {prob}")
+        if grad_norms is not None:
+            grad_norms = np.asarray(grad_norms, dtype=float)
+            if grad_norms.shape != (T,):
+                raise ValueError(f"grad_norms must have shape (T,) = ({T},); got shape {grad_norms.shape}")
+            if not np.all(np.isfinite(grad_norms)) or np.any(grad_norms < 0):
+                raise ValueError("grad_norms must be finite and >= 0")
+
+        show_grad = grad_norms is not None
+        top = float(grad_norms.max()) if show_grad and grad_norms.max() > 0 else 1.0
+        for t, step in enumerate(self.steps, start=1):
+            on = t <= T
+            for artist in step["all"]:
+                artist.set_visible(on)
+            step["h_mid"].set_visible(on and t < T)
+            step["h_side"].set_visible(t == T)
+            if on:
+                step["letter"].set_text(letters[t - 1])
+            if self.images:
+                image = self.images[t - 1]
+                image.set_visible(on and hidden is not None)
+                if on and hidden is not None:
+                    image.set_data(hidden[t - 1][:, None])
+            grad_on = on and show_grad
+            for artist in (self.back_arrows[t - 1], self.bars[t - 1], self.bar_texts[t - 1]):
+                artist.set_visible(grad_on)
+            if grad_on:
+                g = grad_norms[t - 1]
+                width = 0.6 + 3.4 * g / top
+                self.back_arrows[t - 1].set_linewidth(width)
+                self.back_arrows[t - 1].set_mutation_scale(9 + 2 * width)
+                height = BAR_MAX * g / top
+                self.bars[t - 1].set_height(height)
+                self.bar_texts[t - 1].set_position((STEP * t, Y_BARS - BAR_MAX - 0.05 + height + 0.04))
+                self.bar_texts[t - 1].set_text(f"{g:.2g}")
+
+        cT = STEP * T
+        self.out_box.set_x(cT - 0.75)
+        self.out_box.set_facecolor("white" if prob is None else colormaps[CMAP_DIVERGING](_PROB_NORM(prob)))
+        self.out_text.set_position((cT, Y_OUT))
+        self.out_text.set_text("$y$" if prob is None else f"P(positive)\n{prob:.2f}")
+        self.out_text.set_color(PALETTE["black"] if prob is None or 0.15 < prob < 0.85 else "white")
+        self.out_arrow.set_positions((cT, self._hx1), (cT, Y_OUT - 0.35))
+        self.out_label.set_position((cT - 0.07, self.out_label.get_position()[1]))
+        self.grad_in.set_positions((cT + 0.25, Y_OUT - 0.35), (cT + 0.25, self._hx1))
+        for artist in (self.grad_in, self.grad_label, self.grad_note):
+            artist.set_visible(show_grad)
+
+        y_low = (Y_BARS - BAR_MAX - 0.2) if show_grad else (Y_X - X_Y / 2 - 0.45)
+        self.ax.set_xlim(-BOX_W / 2 - (1.3 if show_grad else 0.2), cT + 0.95)
+        self.ax.set_ylim(y_low, Y_OUT + 0.5)
+        if title is None:
+            sep = ":" if T >= 5 else "\n"
+            steps = f"{T} step{'s' if T != 1 else ''}"
+            title = f"Many-to-one RNN unrolled over {steps}{sep} same $W_x$, $W_h$ at every step"
+        self.title.set_text(title)
+        return self.ax.figure
 
 
 def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorbar=True, title=None,
@@ -69,10 +247,11 @@ def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorb
         The inputs, one letter (or short label) per step; T = its length, T >= 1.
     hidden : array_like, shape (T, H), optional
         The hidden states :math:`h_1 \dots h_T` (e.g. ``model.internals(x)["h"][0]``), drawn as a
-        heatmap column per step (blue = -1, white = 0, red = +1). Without it, empty boxes.
+        heatmap column per step (blue = -1, white = 0, red = +1; unit 0 at the bottom). Without
+        it, empty boxes.
     prob : float, optional
         The model's output :math:`P(\text{positive}) = \sigma(y)`, written in the output box and
-        shown as its colour.
+        shown as its colour (blue negative, red positive).
     grad_norms : array_like, shape (T,), optional
         :math:`\lVert \partial L / \partial h_t \rVert` for t = 1..T: drawn as backward arrows
         (width grows with the norm) and as a row of labelled bars under the inputs.
@@ -94,112 +273,24 @@ def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorb
     .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad y = h_T W_y + b_y
 
     The code's ``hs[:, t - 1]`` is :math:`h_t` here (steps are counted from 1; :math:`h_0 = 0`).
+    For a live view build an :class:`UnrolledDiagram` once and call its ``update``.
     """
-    letters = _letters(word)
-    T = len(letters)
+    T = len(_letters(word))
+    H = None
     if hidden is not None:
-        hidden = np.asarray(hidden, dtype=float)
-        if hidden.ndim != 2 or hidden.shape[0] != T or hidden.shape[1] < 1:
-            raise ValueError(f"hidden must have shape (T, H) = ({T}, H) for a word of {T} letters; "
-                             f"got shape {hidden.shape}")
-        if not np.all(np.isfinite(hidden)):
-            raise ValueError("hidden must be finite")
-    if prob is not None:
-        prob = float(prob)
-        if not 0.0 <= prob <= 1.0:
-            raise ValueError(f"prob must be a probability in [0, 1]; got {prob}")
-    if grad_norms is not None:
-        grad_norms = np.asarray(grad_norms, dtype=float)
-        if grad_norms.shape != (T,):
-            raise ValueError(f"grad_norms must have shape (T,) = ({T},); got shape {grad_norms.shape}")
-        if not np.all(np.isfinite(grad_norms)) or np.any(grad_norms < 0):
-            raise ValueError("grad_norms must be finite and >= 0")
-
+        shape = np.shape(hidden)
+        if len(shape) != 2 or shape[0] != T or shape[1] < 1:
+            raise ValueError(f"hidden must have shape (T, H) = ({T}, H) for a word of {T} letters; got shape {shape}")
+        H = shape[1]
     if ax is None:
         fig, ax = get_ax(figsize=unrolled_figsize(T, grad_norms is not None))
     else:
         fig = ax.figure
         ax.clear()
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-
-    grey, black = PALETTE["grey"], PALETTE["black"]
-    blue, orange, red = PALETTE["blue"], PALETTE["orange"], PALETTE["vermillion"]
-    centres = STEP * np.arange(1, T + 1)  # x of step t = 1..T
-    hx0, hx1 = Y_H - X_H / 2, Y_H + X_H / 2
-
-    # h_0: the initial state (zeros)
-    ax.add_patch(Rectangle((-BOX_W / 2, hx0), BOX_W, X_H, facecolor="white", edgecolor=grey, lw=1.2, ls="--"))
-    ax.text(0.0, Y_H, "$h_0$\n$=0$", ha="center", va="center", fontsize=9, color=grey)
-
-    image = None
-    for t, (cx, letter) in enumerate(zip(centres, letters), start=1):
-        # input box x_t with its letter
-        ax.add_patch(Rectangle((cx - BOX_W / 2, Y_X - X_Y / 2), BOX_W, X_Y, facecolor="#f2f2f2",
-                               edgecolor=black, lw=1.0))
-        ax.text(cx, Y_X, letter, ha="center", va="center", fontsize=13, family="monospace", weight="bold")
-        ax.text(cx, Y_X - X_Y / 2 - 0.08, f"$x_{{{t}}}$", ha="center", va="top", fontsize=9)
-        # hidden box h_t (heatmap column of its H values when given)
-        if hidden is not None:
-            image = ax.imshow(hidden[t - 1][:, None], cmap=CMAP_DIVERGING, norm=HIDDEN_NORM, aspect="auto",
-                              interpolation="nearest", origin="lower",
-                              extent=(cx - BOX_W / 2, cx + BOX_W / 2, hx0, hx1), zorder=1)
-        ax.add_patch(Rectangle((cx - BOX_W / 2, hx0), BOX_W, X_H, facecolor="none", edgecolor=blue,
-                               lw=1.6, zorder=3))
-        last = t == T  # the output arrow leaves from the top of h_T: put its label to the right
-        ax.text(cx + BOX_W / 2 + 0.03 if last else cx, hx1 + 0.06, f"$h_{{{t}}}$", ha="left" if last else "center",
-                va="bottom", fontsize=9, color=blue)
-        # W_x arrow: x_t -> h_t
-        _arrow(ax, (cx, Y_X + X_Y / 2), (cx, hx0), black)
-        if weight_labels:
-            ax.text(cx + 0.07, (Y_X + X_Y / 2 + hx0) / 2, "$W_x$", ha="left", va="center", fontsize=9,
-                    color=black)
-        # W_h arrow: h_{t-1} -> h_t
-        left = cx - STEP + BOX_W / 2
-        _arrow(ax, (left, Y_H + 0.18), (cx - BOX_W / 2, Y_H + 0.18), blue)
-        if weight_labels:
-            ax.text((left + cx - BOX_W / 2) / 2, Y_H + 0.26, "$W_h$", ha="center", va="bottom", fontsize=9,
-                    color=blue)
-
-    # output y from h_T
-    cT = centres[-1]
-    out_face = "white" if prob is None else colormaps[CMAP_DIVERGING](_PROB_NORM(prob))  # blue neg, red pos
-    ax.add_patch(Rectangle((cT - 0.75, Y_OUT - 0.35), 1.5, 0.7, facecolor=out_face,
-                           edgecolor=orange, lw=2.0, zorder=3))
-    out_text = "$y$" if prob is None else f"$P$(pos)\n{prob:.2f}"
-    text_colour = black if prob is None or 0.15 < prob < 0.85 else "white"
-    ax.text(cT, Y_OUT, out_text, ha="center", va="center", fontsize=9, color=text_colour, zorder=4)
-    _arrow(ax, (cT, hx1), (cT, Y_OUT - 0.35), orange)
-    ax.text(cT - 0.07, (hx1 + Y_OUT - 0.35) / 2 + 0.05, "$W_y$", ha="right", va="center", fontsize=9, color=orange)
-
-    y_low = Y_X - X_Y / 2 - 0.45
-    if grad_norms is not None:
-        top = float(grad_norms.max()) or 1.0
-        widths = 0.6 + 3.4 * grad_norms / top
-        # dL/dy -> h_T, then back along the chain h_T -> h_{T-1} -> ... -> h_0
-        _arrow(ax, (cT + 0.25, Y_OUT - 0.35), (cT + 0.25, hx1), red, lw=1.2, ls="--", zorder=4)
-        for t in range(T, 0, -1):
-            cx = centres[t - 1]
-            _arrow(ax, (cx - BOX_W / 2, Y_H - 0.22), (cx - STEP + BOX_W / 2, Y_H - 0.22), red,
-                   lw=widths[t - 1], mutation=9 + 2 * widths[t - 1], zorder=4)
-            height = BAR_MAX * grad_norms[t - 1] / top
-            ax.add_patch(Rectangle((cx - 0.3, Y_BARS - BAR_MAX - 0.05), 0.6, height, facecolor=red,
-                                   edgecolor="none"))
-            ax.text(cx, Y_BARS - BAR_MAX - 0.05 + height + 0.04, f"{grad_norms[t - 1]:.2g}", ha="center",
-                    va="bottom", fontsize=7)
-        ax.text(centres[0] - BOX_W / 2 - 0.15, Y_BARS - BAR_MAX / 2, r"$\Vert\partial L/\partial h_t\Vert$",
-                ha="right", va="center", fontsize=8, color=red)
-        y_low = Y_BARS - BAR_MAX - 0.2
-        ax.text(0.0, hx0 - 0.08, "gradient\nflows back", ha="center", va="top", fontsize=7, color=red)
-
-    ax.set_xlim(-BOX_W / 2 - (1.3 if grad_norms is not None else 0.2), cT + 0.95)
-    ax.set_ylim(y_low, Y_OUT + 0.5)
-    if title is None:
-        sep = ":" if T >= 5 else "\n"
-        title = f"Many-to-one RNN unrolled over {T} step{'s' if T != 1 else ''}{sep} same $W_x$, $W_h$ at every step"
-    ax.set_title(title, fontsize=10)
-    if hidden is not None and colorbar and image is not None:
-        cbar = fig.colorbar(image, ax=ax, shrink=0.6, pad=0.01)
+    diagram = UnrolledDiagram(ax, T, hidden_size=H, weight_labels=weight_labels)
+    diagram.update(word, hidden=hidden, prob=prob, grad_norms=grad_norms, title=title)
+    if hidden is not None and colorbar:
+        cbar = fig.colorbar(diagram.images[0], ax=ax, shrink=0.6, pad=0.01)
         cbar.set_label("hidden value $h_t$ (tanh, -1..1)", fontsize=8)
         cbar.ax.tick_params(labelsize=7)
     return fig
@@ -236,7 +327,7 @@ def plot_training_curves(histories, baselines=None, title="Training a many-to-on
         if len(h.val_loss):
             ax_loss.plot(epochs, h.val_loss, color=c, ls="--", label=f"{name}: validation")
             ax_acc.plot(epochs, h.val_accuracy, color=c, ls="--", label=f"{name}: validation")
-    for k, (name, value) in enumerate((baselines or {}).items()):
+    for name, value in (baselines or {}).items():
         ax_acc.axhline(value, color=PALETTE["grey"], ls=":", lw=1.2)
         ax_acc.text(1, value + 0.005, name, fontsize=7, color=PALETTE["grey"], va="bottom")
     ax_loss.set_xlabel("epoch")

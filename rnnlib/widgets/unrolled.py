@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 
 import ipywidgets as widgets
-import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 
-from ..data import one_hot_word
-from ..exercises.bptt import hidden_state_gradients
+from ..exercises.bptt import unrolled_trace
 from ..model import SequenceClassifier
 from ..viz.style import CMAP_DIVERGING, new_figure
-from ..viz.unrolled import HIDDEN_NORM, draw_unrolled
+from ..viz.unrolled import HIDDEN_NORM, UnrolledDiagram
 from .base import Explorer, LiveFigure
 
 __all__ = ["UnrolledExplorer", "unrolled_explorer", "benchmark_cases", "MAX_LETTERS"]
@@ -57,10 +56,15 @@ class UnrolledExplorer(Explorer):
                                  placeholder="type a word, a-z"),
             "gradient": widgets.Checkbox(value=bool(show_gradient), description="show the gradient flowing back"),
         }
-        self.fig = new_figure(figsize=(8.2, 4.0), dpi=80)
-        self.ax = self.fig.add_subplot(1, 1, 1)
-        cbar = self.fig.colorbar(ScalarMappable(norm=HIDDEN_NORM, cmap=CMAP_DIVERGING), ax=self.ax, shrink=0.6,
-                                 pad=0.01)
+        # fixed axes positions (no layout engine): a layout pass measures every text and would
+        # cost more than the whole drawing
+        self.fig = new_figure(figsize=(8.2, 3.9), dpi=80)
+        self.fig.set_layout_engine("none")
+        FigureCanvasAgg(self.fig)  # one persistent canvas: its renderer keeps parsed math texts between redraws
+        self.ax = self.fig.add_axes((0.01, 0.01, 0.87, 0.92))
+        self.diagram = UnrolledDiagram(self.ax, MAX_LETTERS, hidden_size=model.hidden_size)
+        cax = self.fig.add_axes((0.9, 0.2, 0.018, 0.6))
+        cbar = self.fig.colorbar(ScalarMappable(norm=HIDDEN_NORM, cmap=CMAP_DIVERGING), cax=cax)
         cbar.set_label("hidden value $h_t$ (tanh)", fontsize=8)
         cbar.ax.tick_params(labelsize=7)
         self.live = LiveFigure(self.fig)
@@ -72,15 +76,9 @@ class UnrolledExplorer(Explorer):
 
     def render(self):
         word = check_word(self.controls["word"].value)
-        x = one_hot_word(word)[None]  # (1, T, 26)
-        hidden = self.model.internals(x)["h"][0]  # (T, H)
-        prob = float(self.model.predict_proba(x)[0])
-        grad_norms = None
-        if self.controls["gradient"].value:
-            grad_norms = hidden_state_gradients(self.model, word, label=self.label)
-        draw_unrolled(word, hidden=hidden, prob=prob, grad_norms=grad_norms, ax=self.ax, colorbar=False,
-                      weight_labels=len(word) <= 10,
-                      title=f"'{word}': P(positive) = {prob:.2f}")
+        trace = unrolled_trace(self.model, word, self.label if self.controls["gradient"].value else None)
+        prob, grad_norms = trace["prob"], trace.get("grad_norms")
+        self.diagram.update(word, **trace, title=f"'{word}': hidden states and P(positive) = {prob:.2f}")
         self.live.redraw()
         verdict = "positive" if prob > 0.5 else "negative"
         self.readout.value = (f"<b>{word}</b>: P(positive) = {prob:.3f} &rarr; the model says <b>{verdict}</b>"
