@@ -13,7 +13,8 @@ written to ``build/browser_latency.json`` / ``.md``; screenshots go to ``build/s
 Run only this test: ``.venv/bin/pytest tests/test_browser.py -m browser -p no:cacheprovider``.
 Environment knobs: ``RNNLIB_BROWSER_REPS`` (timed changes per explorer, default 5),
 ``RNNLIB_BROWSER_LATENCY=warn`` (report missed latency targets as warnings instead of failures,
-for an overloaded machine) and ``RNNLIB_BROWSER_NOTEBOOK_DIR`` (check another notebook folder).
+for an overloaded machine), ``RNNLIB_BROWSER_RUN_TIMEOUT`` (seconds a notebook's Run All may
+take, default 600) and ``RNNLIB_BROWSER_NOTEBOOK_DIR`` (check another notebook folder).
 ``tools/browser_latency.py`` does the same without pytest and prints the table.
 
 Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright; when it is missing the test
@@ -46,6 +47,7 @@ NOTEBOOK_DIR = Path(os.environ.get("RNNLIB_BROWSER_NOTEBOOK_DIR", ROOT / "notebo
 BUILD = ROOT / "build"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob(NOTEBOOK_GLOB))
 REPS = int(os.environ.get("RNNLIB_BROWSER_REPS", "5"))
+RUN_TIMEOUT_S = float(os.environ.get("RNNLIB_BROWSER_RUN_TIMEOUT", "600"))  # per notebook's Run All
 LATENCY_MODE = os.environ.get("RNNLIB_BROWSER_LATENCY", "assert")
 
 pytestmark = pytest.mark.browser
@@ -121,7 +123,7 @@ def test_course_has_notebooks():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_in_browser(notebook, lab, context, latency_log):
     report = check_notebook(context, lab, notebook.name, lab.root_dir / notebook.name,
-                            screenshot_dir=BUILD / "screenshots", reps=REPS)
+                            screenshot_dir=BUILD / "screenshots", reps=REPS, run_timeout_s=RUN_TIMEOUT_S)
     latency_log.append(report)
     write_latency(latency_log, BUILD)  # keep the files current even if a later notebook hangs
 
