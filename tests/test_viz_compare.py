@@ -90,16 +90,18 @@ def test_twin_plot_content():
     plot = TwinStatesPlot((5, 4), c_limit=2.0)
     rs, ls, pr, pl = _states("hope", rnn, lstm)
     plot.update("hope", rs, ls, pr, pl)
-    labels = [t.get_text() for t in plot.ax.get_yticklabels()]
-    assert labels == list("hope") * 2  # the letters on both sides
+    assert plot.shown_letters == list("hope")
+    right = [t.get_text() for t in plot.letters[1::2] if t.get_visible()]
+    assert right == list("hope")  # the letters on both sides
+    assert [t.get_position()[1] for t in plot.letters[:8:2]] == [0, 1, 2, 3]  # one per row
     assert plot.titles["rnn"].get_text() == f"RNN: P(positive) = {pr:.2f}"
     assert plot.titles["lstm"].get_text() == f"LSTM: P(positive) = {pl:.2f}"
     canvas = plot.image.get_array()
     assert canvas.shape == (4, plot.width, 4)
     a, b = plot.columns["lstm f"]
-    np.testing.assert_allclose(canvas[:, a:b], plot.cmaps["gate"](ls["f"]))  # gates: viridis on [0, 1]
+    np.testing.assert_array_equal(canvas[:, a:b], plot.cmaps["gate"](ls["f"], bytes=True))  # gates: viridis on [0, 1]
     a, b = plot.columns["rnn h"]
-    np.testing.assert_allclose(canvas[:, a:b], plot.cmaps["signed"]((rs["h"] + 1) / 2))
+    np.testing.assert_array_equal(canvas[:, a:b], plot.cmaps["signed"]((rs["h"] + 1) / 2, bytes=True))
     assert np.all(canvas[:, plot.columns["rnn h"][1], 3] == 0)  # the gap is transparent
 
 
@@ -126,3 +128,14 @@ def test_twin_states_figure_static():
     assert "f  forget" in texts and f"RNN: P(positive) = {pr:.2f}" in texts
     assert len(fig.axes) == 4  # the heatmaps and three colour bars
     assert figure_to_png(fig)[:4] == b"\x89PNG"
+
+
+def test_twin_plot_shorter_word_hides_letters_and_too_long_is_refused():
+    rnn, lstm = _models()
+    plot = TwinStatesPlot((5, 4), max_letters=6)
+    plot.update("abcdef", *_states("abcdef", rnn, lstm))
+    plot.update("ab", *_states("ab", rnn, lstm))
+    assert plot.shown_letters == ["a", "b"]
+    assert sum(t.get_visible() for t in plot.letters) == 4
+    with pytest.raises(ValueError, match="at most 6 letters; got 7"):
+        plot.update("abcdefg", *_states("abcdefg", rnn, lstm))

@@ -160,6 +160,8 @@ class TwinStatesPlot:
         (H of the RNN, H of the LSTM).
     c_limit : float
         Colour range of the cell state is [-c_limit, c_limit] (the cell state is not bounded by 1).
+    max_letters : int
+        Longest word shown.
     figsize : tuple of float
     dpi : int
 
@@ -175,7 +177,7 @@ class TwinStatesPlot:
     _GAP = 3  # empty columns between the LSTM's panels
     _MODEL_GAP = 12  # empty columns between the RNN and the LSTM
 
-    def __init__(self, hidden_sizes, c_limit=2.0, figsize=(11.0, 3.9), dpi=80):
+    def __init__(self, hidden_sizes, c_limit=2.0, max_letters=20, figsize=(11.0, 3.9), dpi=80):
         from matplotlib import colormaps
         from matplotlib.cm import ScalarMappable
         from matplotlib.colors import Normalize
@@ -212,11 +214,16 @@ class TwinStatesPlot:
         for side in ("top", "right", "bottom", "left"):
             ax.spines[side].set_visible(False)
         ax.set_xticks([])
-        ax.tick_params(axis="y", length=0, labelsize=10, labelright=True, pad=3)
+        ax.set_yticks([])
+        # the letters: one text per row on each side, reused (cheaper to redraw than tick labels)
+        rows = blended_transform_factory(ax.transAxes, ax.transData)
+        self.letters = [ax.text(x, 0, "", transform=rows, ha=ha, va="center", fontsize=10, family="monospace",
+                                visible=False)
+                        for _ in range(max_letters) for x, ha in ((-0.008, "right"), (1.008, "left"))]
         ax.set_xlim(-0.5, self.width - 0.5)
         ax.set_xlabel(f"hidden units (one column each: {H_rnn} in the RNN's panel, {H_lstm} in each LSTM panel)",
                       fontsize=8)
-        ax.set_ylabel("letter (time step)", fontsize=8)
+        ax.set_ylabel("letter (time step)", fontsize=8, labelpad=16)
         top = blended_transform_factory(ax.transData, ax.transAxes)
         for name, (a, b) in self.columns.items():
             ax.add_patch(Rectangle((a - 0.5, 0), b - a, 1, transform=top, fill=False, linewidth=0.8,
@@ -263,7 +270,9 @@ class TwinStatesPlot:
         T = len(word)
         if T == 0:
             raise ValueError("word must have at least one letter; got ''")
-        canvas = np.zeros((T, self.width, 4))  # (T, W, RGBA)  transparent gaps
+        if T > len(self.letters) // 2:
+            raise ValueError(f"word must have at most {len(self.letters) // 2} letters; got {T}")
+        canvas = np.zeros((T, self.width, 4), dtype=np.uint8)  # (T, W, RGBA)  transparent gaps
         for name, (a, b) in self.columns.items():
             source = rnn_states if name.startswith("rnn") else lstm_states
             arr = source.get(name.split()[1]) if isinstance(source, dict) else None
@@ -272,17 +281,27 @@ class TwinStatesPlot:
                 got = "missing" if arr is None else f"shape {arr.shape}"
                 raise ValueError(f"{name} must have shape ({T}, {b - a}) (letters x units); got {got}")
             group = self.groups[name]
-            canvas[:, a:b] = self.cmaps[group](self.norms[group](arr))  # (T, H, 4)
+            canvas[:, a:b] = self.cmaps[group](self.norms[group](arr), bytes=True)  # (T, H, 4) uint8
         self.image.set_data(canvas)
         self.image.set_extent((-0.5, self.width - 0.5, T - 0.5, -0.5))
         self.ax.set_ylim(T - 0.5, -0.5)
-        self.ax.set_yticks(np.arange(T), list(word), family="monospace")
+        for k, text in enumerate(self.letters):
+            t = k // 2
+            text.set_visible(t < T)
+            if t < T:
+                text.set_text(word[t])
+                text.set_y(t)
         self.titles["rnn"].set_text(f"RNN: P(positive) = {p_rnn:.2f}")
         self.titles["lstm"].set_text(f"LSTM: P(positive) = {p_lstm:.2f}")
         return self.fig
 
+    @property
+    def shown_letters(self):
+        """The letters on the left edge, top to bottom (the word shown)."""
+        return [text.get_text() for text in self.letters[::2] if text.get_visible()]
+
     def _dynamic_artists(self):
-        return [self.image, *self.ax.patches, self.ax.yaxis, *self.titles.values()]
+        return [self.image, *self.ax.patches, *self.letters, *self.titles.values()]
 
     def to_png(self):
         """The figure as PNG bytes, redrawing only what :meth:`update` changes.
@@ -303,12 +322,13 @@ class TwinStatesPlot:
         if self._background is None or self.fig.canvas is not self._canvas:
             self._canvas = FigureCanvasAgg(self.fig)
             dynamic = self._dynamic_artists()
+            visible = [artist.get_visible() for artist in dynamic]
             for artist in dynamic:
                 artist.set_visible(False)
             self._canvas.draw()
             self._background = self._canvas.copy_from_bbox(self.fig.bbox)
-            for artist in dynamic:
-                artist.set_visible(True)
+            for artist, was in zip(dynamic, visible):
+                artist.set_visible(was)
         canvas = self._canvas
         canvas.restore_region(self._background)
         renderer = canvas.get_renderer()

@@ -55,7 +55,8 @@ class TwinExplorer(Explorer):
         self.valence = dict(valence or {})
         text = widgets.Text(value=word, description="word", continuous_update=True,
                             placeholder="type a word (letters a-z)", layout=widgets.Layout(width="320px"))
-        self.plot = TwinStatesPlot((rnn_model.hidden_size, lstm_model.hidden_size), c_limit=c_limit)
+        self.plot = TwinStatesPlot((rnn_model.hidden_size, lstm_model.hidden_size), c_limit=c_limit,
+                                   max_letters=MAX_LETTERS)
         self.info = widgets.HTML()
         self._draw(check_word(word, MAX_LETTERS))
         self.live = _BlitLiveFigure(self.plot)
