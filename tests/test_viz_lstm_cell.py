@@ -1,5 +1,7 @@
 """Tests of rnnlib.viz.lstm_cell: the drawn cell with live values, gate heatmaps, the latch plots."""
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -61,6 +63,22 @@ def test_diagram_updates_in_place():
     assert d.boxes["f"].get_facecolor() != colour_before
     assert _png(d.fig) != before
     assert d.fig.get_layout_engine() is None and isinstance(d.fig.canvas, FigureCanvasAgg)
+
+
+def _pixels(png):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_diagram_fast_render_equals_a_full_render():
+    d = LSTMCellDiagram()
+    d.to_png()  # caches the static background
+    for values in (cell_step_values(-1.3, 0.4, -2.0, b=(2.0, -1.0, 0.5, -3.0)), cell_step_values(2.9, -0.9, 2.9)):
+        d.set_values(values)
+        fast = d.to_png()
+        assert fast[:8] == b"\x89PNG\r\n\x1a\n"
+        np.testing.assert_array_equal(_pixels(fast), _pixels(figure_to_png(d.fig)))
 
 
 def test_diagram_computes_gates_from_pre_activations_and_text_contrast():
@@ -176,6 +194,16 @@ def test_latch_plot_updates_lines_and_caption():
     wild1, wild0 = latch_run(60, 1, input_closed=8.0), latch_run(60, 0, input_closed=8.0)
     plot.update(wild1, wild0, 8.0)
     assert plot.ax_c.get_ylim()[1] >= np.abs(wild1["c"]).max()  # the axis grows with the data
+
+
+def test_latch_plot_fast_render_equals_a_full_render():
+    plot = LatchPlot(latch_run(60, 1), latch_run(60, 0), 8.0, 1.0)
+    plot.to_png()
+    for forget_bias, input_closed, lag in ((4.0, -8.0, 60), (8.0, 8.0, 60), (2.0, -8.0, 120), (0.0, -8.0, 120)):
+        runs = latch_run(lag, 1, forget_bias=forget_bias, input_closed=input_closed), latch_run(
+            lag, 0, forget_bias=forget_bias, input_closed=input_closed)
+        plot.update(*runs, forget_bias, 0.5)
+        np.testing.assert_array_equal(_pixels(plot.to_png()), _pixels(figure_to_png(plot.fig)))
 
 
 def test_latch_plot_rejects_bad_runs():

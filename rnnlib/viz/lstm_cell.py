@@ -10,12 +10,15 @@ combine them, and :math:`c_t` and :math:`h_t` leave on the right.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
+from PIL import Image as PILImage
 
 from .._validate import as_array
 from ..activations import sigmoid
@@ -65,6 +68,15 @@ def _fmt(value):
 def _factor(value):
     """A number as a factor of a product: negative numbers in parentheses, ``0.50·(−2.70)``."""
     return f"({_fmt(value)})" if _fmt(value).startswith("\u2212") else _fmt(value)
+
+
+def _canvas_png(canvas):
+    """PNG bytes of what an Agg canvas holds now (no redraw), fast settings like figure_to_png."""
+    width, height = canvas.get_width_height(physical=True)
+    buffer = io.BytesIO()
+    PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+        buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 def _value_norm(gate):
@@ -163,6 +175,13 @@ class LSTMCellDiagram:
         self.unit = unit
         self._cmaps = {"sigmoid": colormaps[CMAP], "tanh": colormaps[CMAP_DIVERGING]}
         self._draw_static(title)
+        # The live artists (numbers, their labels, the gate blocks) are "animated": a plain draw
+        # leaves them out, so to_png can cache everything else as a bitmap and draw only them.
+        # Saving or displaying the figure draws everything as usual.
+        self._live_artists = sorted([*self.texts.values(), *self.boxes.values()], key=lambda a: a.get_zorder())
+        for artist in self._live_artists:
+            artist.set_animated(True)
+        self._background = None
         self.set_values(values, unit)
 
     # ----------------------------------------------------------------- static parts
@@ -280,6 +299,7 @@ class LSTMCellDiagram:
         eq_h = ax.annotate("$h_t = o \\cdot \\tanh\\, c_t$ =", xy=(1.0, 0.5), xycoords=self.texts["eq_c"],
                            xytext=(18, 0), textcoords="offset points", ha="left", **kw)
         self._colour_keys()
+        self.texts["eq_h_label"] = eq_h  # placed after the live eq_c number: it moves with it
         self.texts["eq_h"] = ax.annotate("", xy=(1.0, 0.5), xycoords=eq_h, xytext=(3, 0),
                                          textcoords="offset points", ha="left", **kw)
 
@@ -296,6 +316,29 @@ class LSTMCellDiagram:
             self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=7)
 
     # ----------------------------------------------------------------- live parts
+    def to_png(self):
+        """The figure as PNG bytes, fast: the static drawing comes from a cached bitmap.
+
+        Only the live numbers, their labels and the gate blocks are drawn again ("blitting"),
+        so a slider update costs a fraction of a full draw.
+
+        Returns
+        -------
+        bytes
+        """
+        canvas = self.fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.fig)
+        if self._background is None or canvas.get_width_height(physical=True) != self._size:
+            canvas.draw()  # everything except the animated (live) artists
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._size = canvas.get_width_height(physical=True)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._live_artists:
+            self.fig.draw_artist(artist)
+        return _canvas_png(canvas)
+
     def set_values(self, values, unit=None):
         """Write new values on the diagram (text and colours only; nothing is redrawn from scratch).
 
@@ -528,6 +571,14 @@ class LatchPlot:
         gx.set_ylabel("gate value")
         gx.set_xlabel("time step t (bit written at t = 0)")
         gx.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        # Lines, caption and frames are "animated": to_png redraws only them while the axis
+        # limits stay the same (saving or displaying the figure draws everything as usual).
+        self._live_artists = [self.line1, self.line0, self.env_hi, self.env_lo, self.line_f, self.line_i,
+                              self.caption, *self.ax_c.spines.values(), *self.ax_g.spines.values()]
+        self._live_artists.sort(key=lambda a: a.get_zorder())
+        for artist in self._live_artists:
+            artist.set_animated(True)
+        self._background, self._background_key = None, None
         self.update(run1, run0, forget_bias, accuracy)
 
     def update(self, run1, run0, forget_bias, accuracy=None):
@@ -558,6 +609,28 @@ class LatchPlot:
             text += f"\nbit read back as $h_N > 0$: correct in {100 * accuracy:.0f}% of sequences"
         self.caption.set_text(text)
         return self.fig
+
+    def to_png(self):
+        """The figure as PNG bytes, fast: while the axis limits are unchanged, the axes, ticks and
+        legends come from a cached bitmap and only the lines and the caption are drawn again.
+
+        The first call freezes the layout (see :func:`freeze_layout`).
+
+        Returns
+        -------
+        bytes
+        """
+        freeze_layout(self.fig)
+        canvas = self.fig.canvas
+        key = (self.ax_c.get_xlim(), self.ax_c.get_ylim(), canvas.get_width_height(physical=True))
+        if key != self._background_key:
+            canvas.draw()  # everything except the animated artists
+            self._background, self._background_key = canvas.copy_from_bbox(self.fig.bbox), key
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._live_artists:
+            self.fig.draw_artist(artist)
+        return _canvas_png(canvas)
 
 
 def plot_latch(run1, run0, forget_bias, accuracy=None):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..latch import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
-from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram, freeze_layout
+from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram
 from .base import Explorer, LiveFigure
 
 __all__ = ["LSTMCellExplorer", "lstm_cell_explorer", "LatchExplorer", "latch_explorer", "benchmark_cases",
@@ -29,6 +29,18 @@ CELL_PRESETS = {
     "accumulate: both open": (6.0, 6.0, None, None),
     "hide: output gate shut": (None, None, None, -6.0),
 }
+
+class _BlitLiveFigure(LiveFigure):
+    """A :class:`LiveFigure` rendered by the diagram's own ``to_png`` (redraws only the live artists)."""
+
+    def __init__(self, painter, width=None):
+        self.painter = painter
+        super().__init__(painter.fig, width=width)
+
+    def redraw(self):
+        self.image.value = self.painter.to_png()
+        self.redraws += 1
+
 
 _SLIDER_STYLE = {"description_width": "150px"}
 _SLIDER_LAYOUT = {"width": "340px"}
@@ -76,7 +88,7 @@ class LSTMCellExplorer(Explorer):
                                        layout=widgets.Layout(width="340px")),
         }
         self.diagram = LSTMCellDiagram(self.values, title="The LSTM cell (one unit): move the sliders")
-        self.live = LiveFigure(self.diagram.fig)
+        self.live = _BlitLiveFigure(self.diagram)
         weights = ", ".join(f"{w:g}" for w in self.Wx), ", ".join(f"{w:g}" for w in self.Wh)
         note = widgets.HTML(
             f"<small>Pre-activations <i>a = x<sub>t</sub> W<sub>x</sub> + h<sub>t-1</sub> W<sub>h</sub> + b</i> "
@@ -158,7 +170,7 @@ class LatchExplorer(Explorer):
         }
         runs, accuracy = self._compute(forget_bias, input_closed, lag)
         self.plot = LatchPlot(*runs, forget_bias, accuracy)
-        self.live = LiveFigure(freeze_layout(self.plot.fig))
+        self.live = _BlitLiveFigure(self.plot)
         note = widgets.HTML(
             "<small>The bit arrives at t = 0 and opens the input gate; after that only distractors arrive. "
             "Lower the forget bias and watch the stored value decay; open the input gate during the hold "
