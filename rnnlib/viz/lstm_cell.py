@@ -475,7 +475,8 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
     ax.set_yticks(range(H))
     ax.set_title(f"{name} ${_TEX[gate]}$", fontsize=10)
     if colorbar:
-        bar = fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02, label=f"${_TEX[gate]}$")
+        bar = fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02)
+        bar.set_label(f"${_TEX[gate]}$", labelpad=6)
         ticks = [rng[0], 0.5 * (rng[0] + rng[1]), rng[1]]
         bar.set_ticks(ticks, labels=[f"{v:.1f}".replace("-", "\u2212") for v in ticks])
     return fig
