@@ -711,7 +711,7 @@ def probe_table(experiments, words):
     header = "word".ljust(14) + "label".ljust(7)
     for e in experiments:
         header += f"| {e.name}: in train?  RNN  n-gram ".ljust(36)
-    lines = [header]
+    lines = [header.rstrip()]
     probs = [(e.rnn.predict_proba(x, lengths), e.ngram.predict_proba(words)) for e in experiments]
     for n, w in enumerate(words):
         label = _lexicon_label(experiments[0], w)

@@ -11,6 +11,7 @@ from rnnlib.exercises.bptt import (
     backprop_hidden,
     check_rnn_backward,
     hidden_state_gradients,
+    mistaken_rnn_backward,
     reference_rnn_backward,
     solution_rnn_backward,
 )
@@ -95,8 +96,7 @@ def test_checker_accepts_correct_solutions():
     ("dWh_current_state", "PREVIOUS state"),
 ])
 def test_checker_names_typical_mistakes(mistake, expected):
-    kwargs, _ = MISTAKES[mistake]
-    result = check_rnn_backward(lambda dhs, cache: _variant(dhs, cache, **kwargs))
+    result = check_rnn_backward(mistaken_rnn_backward(mistake))
     assert not result.ok
     assert expected in result.message
     assert "per parameter and per time step" in result.message  # the gradient-check summary follows
@@ -175,6 +175,11 @@ def test_checker_does_not_let_learner_corrupt_reference():
         return out
 
     assert check_rnn_backward(mutating).ok
+
+
+def test_mistaken_rnn_backward_rejects_unknown():
+    with pytest.raises(ValueError, match="mistake must be one of"):
+        mistaken_rnn_backward("typo")
 
 
 def test_hints_and_solution():

@@ -32,6 +32,7 @@ __all__ = [
     "check_rnn_backward",
     "solution_rnn_backward",
     "reference_rnn_backward",
+    "mistaken_rnn_backward",
     "MISTAKES",
 ]
 
@@ -218,6 +219,30 @@ MISTAKES = {
         "so dWh += h_{t-1}.T @ da_t (h0 at the first step, cache.hs[:, t-1] after).",
     ),
 }
+
+
+def mistaken_rnn_backward(mistake):
+    """A BPTT with one typical mistake built in, to see what the checker says about it.
+
+    Parameters
+    ----------
+    mistake : str
+        One of :data:`MISTAKES`: ``"no_accumulation"``, ``"tanh_preactivation"``,
+        ``"one_minus_h"``, ``"dWh_current_state"``.
+
+    Returns
+    -------
+    callable
+        ``fn(dhs, cache) -> (dx, dh0, dWx, dWh, db)``, wrong in that one way.
+    """
+    if mistake not in MISTAKES:
+        raise ValueError(f"mistake must be one of {sorted(MISTAKES)}; got {mistake!r}")
+    kwargs = MISTAKES[mistake][0]
+
+    def rnn_backward_with_mistake(dhs, cache):
+        return _variant(dhs, cache, **kwargs)
+
+    return rnn_backward_with_mistake
 
 
 def _case(seed=0, N=2, T=4, D=3, H=5):

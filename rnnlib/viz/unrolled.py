@@ -329,13 +329,14 @@ def plot_training_curves(histories, baselines=None, title="Training a many-to-on
             ax_acc.plot(epochs, h.val_accuracy, color=c, ls="--", label=f"{name}: validation")
     for name, value in (baselines or {}).items():
         ax_acc.axhline(value, color=PALETTE["grey"], ls=":", lw=1.2)
-        ax_acc.text(1, value + 0.005, name, fontsize=7, color=PALETTE["grey"], va="bottom")
+        ax_acc.text(ax_acc.get_xlim()[1], value - 0.005, name, fontsize=7, color=PALETTE["grey"], ha="right",
+                    va="top")
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("cross-entropy loss (nats)")
     ax_loss.set_title("loss")
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy (fraction correct)")
     ax_acc.set_title("accuracy")
-    ax_acc.legend(fontsize=7, loc="lower right")
+    ax_acc.legend(fontsize=7, loc="upper left")
     fig.suptitle(title, fontsize=11)
     return fig
