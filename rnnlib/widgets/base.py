@@ -27,10 +27,15 @@ class LiveFigure:
         Pyplot-free figure; change its artists, then call :meth:`redraw`.
     width : str, optional
         CSS width of the image (default: the figure's natural size).
+    render : callable, optional
+        Returns the figure as PNG bytes. By default the whole figure is drawn; a plot that
+        caches its static background and redraws only the changing artists passes its own
+        (for example ``LiveFigure(plot.fig, render=plot.to_png)``).
     """
 
-    def __init__(self, fig, width=None):
+    def __init__(self, fig, width=None, render=None):
         self.fig = fig
+        self.render = render if render is not None else (lambda: figure_to_png(fig))
         layout = widgets.Layout(width=width) if width else widgets.Layout()
         self.image = widgets.Image(format="png", layout=layout)
         self.image.add_class("rnnlib-figure")  # the browser test finds figures by this class
@@ -39,7 +44,7 @@ class LiveFigure:
 
     def redraw(self):
         """Render the figure to PNG and put it in the image widget."""
-        self.image.value = figure_to_png(self.fig)
+        self.image.value = self.render()
         self.redraws += 1
 
 

@@ -21,18 +21,6 @@ __all__ = ["TwinExplorer", "twin_explorer", "benchmark_cases"]
 MAX_LETTERS = 20
 
 
-class _BlitLiveFigure(LiveFigure):
-    """A LiveFigure whose redraw draws only the changing artists (see ``TwinStatesPlot.to_png``)."""
-
-    def __init__(self, plot, width=None):
-        self.plot = plot
-        super().__init__(plot.fig, width=width)
-
-    def redraw(self):
-        self.image.value = self.plot.to_png()
-        self.redraws += 1
-
-
 class TwinExplorer(Explorer):
     """Type a word; see both models' hidden states and gates letter by letter, and their P(positive).
 
@@ -59,7 +47,7 @@ class TwinExplorer(Explorer):
                                    max_letters=MAX_LETTERS)
         self.info = widgets.HTML()
         self._draw(check_word(word, MAX_LETTERS))
-        self.live = _BlitLiveFigure(self.plot)
+        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
         super().__init__({"word": text}, [widgets.HBox([text, self.info]), self.live.image])
         self.watch()
 

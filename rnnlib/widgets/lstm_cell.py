@@ -30,18 +30,6 @@ CELL_PRESETS = {
     "hide: output gate shut": (None, None, None, -6.0),
 }
 
-class _BlitLiveFigure(LiveFigure):
-    """A :class:`LiveFigure` rendered by the diagram's own ``to_png`` (redraws only the live artists)."""
-
-    def __init__(self, painter, width=None):
-        self.painter = painter
-        super().__init__(painter.fig, width=width)
-
-    def redraw(self):
-        self.image.value = self.painter.to_png()
-        self.redraws += 1
-
-
 _SLIDER_STYLE = {"description_width": "150px"}
 _SLIDER_LAYOUT = {"width": "340px"}
 
@@ -88,7 +76,7 @@ class LSTMCellExplorer(Explorer):
                                        layout=widgets.Layout(width="340px")),
         }
         self.diagram = LSTMCellDiagram(self.values, title="The LSTM cell (one unit): move the sliders")
-        self.live = _BlitLiveFigure(self.diagram)
+        self.live = LiveFigure(self.diagram.fig, render=self.diagram.to_png)
         weights = ", ".join(f"{w:g}" for w in self.Wx), ", ".join(f"{w:g}" for w in self.Wh)
         note = widgets.HTML(
             f"<small>Pre-activations <i>a = x<sub>t</sub> W<sub>x</sub> + h<sub>t-1</sub> W<sub>h</sub> + b</i> "
@@ -170,7 +158,7 @@ class LatchExplorer(Explorer):
         }
         runs, accuracy = self._compute(forget_bias, input_closed, lag)
         self.plot = LatchPlot(*runs, forget_bias, accuracy)
-        self.live = _BlitLiveFigure(self.plot)
+        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
         note = widgets.HTML(
             "<small>The bit arrives at t = 0 and opens the input gate; after that only distractors arrive. "
             "Lower the forget bias and watch the stored value decay; open the input gate during the hold "

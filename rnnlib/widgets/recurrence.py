@@ -40,18 +40,6 @@ _ROW_NAMES = {
 }
 
 
-class _BlitLiveFigure(LiveFigure):
-    """A :class:`LiveFigure` rendered by :meth:`WordStepsFigure.to_png` (redraws only what changed)."""
-
-    def __init__(self, painter, width=None):
-        self.painter = painter
-        super().__init__(painter.fig, width=width)
-
-    def redraw(self):
-        self.image.value = self.painter.to_png()
-        self.redraws += 1
-
-
 def _lexicon():
     data = word_sentiment_data()
     return {w: float(v) for w, v in zip(data.words, data.valence, strict=True)}
@@ -86,7 +74,7 @@ class RecurrenceExplorer(Explorer):
         self.play = widgets.Play(value=t, min=1, max=self.steps.T, interval=900, description="read the word")
         widgets.jslink((self.play, "value"), (step, "value"))
         self.painter = WordStepsFigure(self.steps, t, figsize=figsize, dpi=dpi)
-        self.live = _BlitLiveFigure(self.painter)
+        self.live = LiveFigure(self.painter.fig, render=self.painter.to_png)
         self.numbers = widgets.HTML()
         hint = widgets.HTML("<small>Type a word and press Enter (or pick an example); move the step or press "
                             "play.</small>")
