@@ -35,11 +35,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import as_array, check_dim
-from .data import encode_words, memory_task, split_by_family, split_random, word_sentiment_data
+from .data import encode_words, split_by_family, split_random, word_sentiment_data
 from .losses import affine_backward, binary_logistic_loss, last_step_backward, softmax_cross_entropy
 from .lstm import LSTMCache, LSTMStepCache, lstm_step_backward
 from .model import SequenceClassifier
 from .rnn import RNNCache, RNNStepCache, rnn_step_backward
+from .sweep import train_memory_run
 from .train import train
 
 __all__ = [
@@ -515,15 +516,7 @@ def train_memory_model(config, lag, seed, steps=None, n_test=1000, n_features=8)
         raise ValueError(f"config must be a rnnlib.sweep.RunConfig; got {type(config).__name__}")
     if steps is not None:
         config = dataclasses.replace(config, steps=check_dim("steps", steps))
-    lag = check_dim("lag", lag, lo=0)
-    # the same data streams as rnnlib.sweep.run_memory_task
-    x, y = memory_task(config.batch_size * config.steps, lag, n_features, seed=10_000 + seed)
-    x_test, y_test = memory_task(n_test, lag, n_features, seed=20_000 + seed)
-    model = SequenceClassifier(n_features, config.hidden_size, cell=config.cell, seed=seed,
-                               init=config.init, forget_bias=config.forget_bias)
-    history = train(model, x, y, epochs=1, batch_size=config.batch_size, optimizer=config.optimizer,
-                    lr=config.lr, momentum=config.momentum, clip=config.clip, seed=seed,
-                    on_divergence="stop")
+    model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features)
     accuracy = 0.5 if history.diverged else model.accuracy(x_test, y_test)
     return MemoryRun(model, accuracy, history, x_test, y_test)
 

@@ -19,7 +19,7 @@ from .data import memory_task
 from .model import SequenceClassifier
 from .train import train
 
-__all__ = ["RunConfig", "CONFIGS", "run_memory_task", "lag_sweep", "summarise", "load_sweep"]
+__all__ = ["RunConfig", "CONFIGS", "train_memory_run", "run_memory_task", "lag_sweep", "summarise", "load_sweep"]
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ CONFIGS = {
 }
 
 
-def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
-    """Train one model on the memory task and return its test accuracy.
+def train_memory_run(config, lag, seed, n_test=1000, n_features=8):
+    """Train one model on the memory task; return it with its history and the test data.
 
     Parameters
     ----------
@@ -77,13 +77,14 @@ def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
         Distractor steps between the signal and the end of the sequence.
     seed : int
         Seeds the weights, the training data and the test data (all different streams).
-    n_test : int
-    n_features : int
+    n_test, n_features : int
 
     Returns
     -------
-    dict
-        ``accuracy`` (test), ``final_loss`` (mean of the last 20 steps), ``diverged`` (bool).
+    model : SequenceClassifier
+    history : rnnlib.train.History
+    x_test : numpy.ndarray, shape (n_test, lag + 1, n_features)
+    y_test : numpy.ndarray, shape (n_test,)
     """
     lag = check_dim("lag", lag, lo=0)
     x, y = memory_task(config.batch_size * config.steps, lag, n_features, seed=10_000 + seed)
@@ -93,6 +94,21 @@ def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
     history = train(model, x, y, epochs=1, batch_size=config.batch_size, optimizer=config.optimizer,
                     lr=config.lr, momentum=config.momentum, clip=config.clip, seed=seed,
                     on_divergence="stop")
+    return model, history, x_test, y_test
+
+
+def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
+    """Train one model on the memory task and return its test accuracy.
+
+    Parameters are those of :func:`train_memory_run`.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (test; 0.5, chance, if training diverged), ``final_loss`` (mean of the last
+        20 steps), ``diverged`` (bool).
+    """
+    model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features)
     if history.diverged:
         return {"accuracy": 0.5, "final_loss": float("nan"), "diverged": True}
     return {"accuracy": model.accuracy(x_test, y_test), "final_loss": float(np.mean(history.step_loss[-20:])),
