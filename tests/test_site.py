@@ -1,0 +1,123 @@
+"""`make site`: the course as static HTML, readable without a kernel (tools/build_site.py)."""
+
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import build_site  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+STDERR = re.compile(r'data-mime-type="application/vnd\.jupyter\.stderr"')  # nbconvert: errors, warnings
+RAW_WIDGET = re.compile(r"\b[A-Z][A-Za-z]*\((children|value|layout)=")  # e.g. VBox(children=(...
+
+
+class Links(HTMLParser):
+    """The images and links of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+        elif tag == "a" and attrs.get("href"):
+            self.links.append(attrs)
+
+
+def parse(path):
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    pages = build_site.build_site(out)
+    return out, pages
+
+
+def test_every_notebook_has_a_page_and_the_contents_lists_them_in_order(site):
+    out, pages = site
+    assert [p.notebook for p in pages] == NOTEBOOKS
+    for nb in NOTEBOOKS:
+        assert (out / nb.with_suffix(".html").name).is_file(), nb.name
+    hrefs = [a["href"] for a in parse(out / "index.html").links]
+    assert hrefs == [nb.with_suffix(".html").name for nb in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_page_shows_every_figure_embedded(site, notebook):
+    out, _ = site
+    nb = nbformat.read(notebook, as_version=4)
+    n_png = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    images = parse(out / notebook.with_suffix(".html").name).images
+    assert len(images) == n_png
+    for img in images:
+        assert img["src"].startswith("data:image/png;base64,") and len(img["src"]) > 1000
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_page_has_no_error_and_no_raw_widget(site, notebook):
+    out, _ = site
+    text = (out / notebook.with_suffix(".html").name).read_text(encoding="utf-8")
+    assert not STDERR.search(text), "an error or a warning is shown"
+    assert "Traceback" not in text
+    assert not RAW_WIDGET.search(text), RAW_WIDGET.search(text)
+    assert build_site.WIDGET_MIME not in text
+    nb = nbformat.read(notebook, as_version=4)
+    n_widgets = sum(build_site.WIDGET_MIME in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
+                    for o in c.outputs)
+    assert text.count(f'class="{build_site.NOTE_CLASS}"') == n_widgets  # each explorer -> the note
+
+
+def test_prev_next_and_all_local_links_resolve(site):
+    out, pages = site
+    names = [p.html_name for p in pages]
+    for i, name in enumerate(names):
+        links = parse(out / name).links
+        rel = {a.get("rel"): a["href"] for a in links if a.get("rel")}
+        assert rel["contents"] == "index.html"
+        assert rel.get("prev") == (names[i - 1] if i > 0 else None)
+        assert rel.get("next") == (names[i + 1] if i + 1 < len(names) else None)
+        for a in links:
+            href = a["href"].split("#")[0]
+            if href and not re.match(r"^[a-z]+:", href):
+                assert (out / href).is_file(), f"{name} links to missing {href}"
+            assert not href.endswith(".ipynb"), f"{name} still links to a notebook: {href}"
+
+
+def test_widget_note_mentions_the_figure_only_after_one():
+    nb = nbformat.v4.new_notebook()
+    png = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    widget = nbformat.v4.new_output("display_data", data={build_site.WIDGET_MIME: {"model_id": "x"},
+                                                          "text/plain": "VBox(children=(IntSlider(value=3),))"})
+    nb.cells = [nbformat.v4.new_code_cell("w", outputs=[widget]), nbformat.v4.new_code_cell("f", outputs=[png]),
+                nbformat.v4.new_code_cell("w", outputs=[widget])]
+    assert build_site.replace_widgets(nb) == 2
+    first, second = nb.cells[0].outputs[0].data["text/html"], nb.cells[2].outputs[0].data["text/html"]
+    assert "figure above" not in first and "The figure above shows its default state" in second
+    assert "make lab" in second and "VBox" not in first + second
+
+
+def test_relink_points_notebook_links_to_pages():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("[Next](03_x.ipynb) [sec](03_x.ipynb#part) [ext](https://a.b/c.ipynb)")]
+    build_site.relink(nb, ["03_x.ipynb"])
+    assert nb.cells[0].source == "[Next](03_x.html) [sec](03_x.html#part) [ext](https://a.b/c.ipynb)"
+
+
+def test_the_checks_would_see_an_error_output():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1/0", outputs=[nbformat.v4.new_output(
+        "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["ZeroDivisionError: x"])])]
+    text, _ = build_site.HTMLExporter(template_name="lab").from_notebook_node(nb)
+    assert STDERR.search(text)
