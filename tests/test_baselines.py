@@ -11,6 +11,7 @@ from rnnlib.baselines import (
     NgramLogisticRegression,
     accuracy_table,
     char_ngrams,
+    family_overlap,
     logistic_loss,
     majority_accuracy,
     majority_class,
@@ -181,3 +182,10 @@ def test_ngram_counts_dataclass_shape():
     X = NgramCounts(np.array([0, 1]), np.array([1, 0]), np.array([2.0, 3.0]), 2, 3)
     np.testing.assert_array_equal(X.toarray(), [[0, 2, 0], [3, 0, 0]])
     assert len(X) == 2 and X.shape == (2, 3)
+
+
+def test_family_overlap():
+    assert family_overlap(["hopeless", "joy"], ["hopelessly", "sad"]) == 0.5
+    assert family_overlap(["joy"], ["hopeless"]) == 0.0
+    with pytest.raises(ValueError, match="test_set"):
+        family_overlap(["joy"], [])

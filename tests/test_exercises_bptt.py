@@ -14,6 +14,7 @@ from rnnlib.exercises.bptt import (
     mistaken_rnn_backward,
     reference_rnn_backward,
     solution_rnn_backward,
+    unrolled_trace,
 )
 from rnnlib.gradcheck import gradient_check, numerical_gradient, relative_error
 from rnnlib.losses import binary_logistic_loss
@@ -198,3 +199,16 @@ def test_relative_error_of_mistakes_is_large(rng):
     for key, (kwargs, _) in MISTAKES.items():
         bad = _variant(dhs, cache, **kwargs)
         assert max(relative_error(g, b) for g, b in zip(good, bad)) > 1e-2, key
+
+
+def test_unrolled_trace():
+    model = SequenceClassifier(26, 6, seed=2)
+    x = one_hot_word("glad")[None]
+    trace = unrolled_trace(model, "glad")
+    assert set(trace) == {"hidden", "prob"}
+    np.testing.assert_allclose(trace["hidden"], model.internals(x)["h"][0])
+    assert trace["prob"] == pytest.approx(model.predict_proba(x)[0])
+    with_grad = unrolled_trace(model, "glad", label=1)
+    np.testing.assert_allclose(with_grad["grad_norms"], hidden_state_gradients(model, "glad", 1))
+    with pytest.raises(ValueError, match="cell='rnn'"):
+        unrolled_trace(SequenceClassifier(26, 3, cell="lstm"), "glad")

@@ -24,9 +24,10 @@ __all__ = ["draw_unrolled", "UnrolledDiagram", "unrolled_figsize", "plot_trainin
 
 STEP = 1.6  # horizontal distance between two steps (data units)
 BOX_W = 0.8  # width of the letter and hidden boxes
+OUT_W, OUT_H = 2.2, 0.8  # size of the output box
 X_Y, X_H = 0.8, 1.0  # heights of the input (letter) box and the hidden box
-Y_X, Y_H, Y_OUT = 0.0, 1.9, 3.55  # centre heights: inputs, hidden states, output
-Y_BARS = -1.0  # baseline of the gradient-norm bars
+Y_X, Y_H, Y_OUT = 0.0, 1.9, 3.6  # centre heights: inputs, hidden states, output
+Y_BARS = -1.2  # top of the tallest gradient-norm bar
 BAR_MAX = 0.75  # height of the tallest bar
 HIDDEN_NORM = Normalize(vmin=-1.0, vmax=1.0)  # tanh range, for the heatmap columns
 _PROB_NORM = Normalize(vmin=0.0, vmax=1.0)
@@ -142,18 +143,21 @@ class UnrolledDiagram:
             self.bar_texts.append(ax.text(cx, 0.0, "", ha="center", va="bottom", fontsize=7))
             self.steps.append({"all": art, "letter": letter, "h_mid": h_mid, "h_side": h_side})
 
-        self.out_box = ax.add_patch(Rectangle((0.0, Y_OUT - 0.35), 1.5, 0.7, facecolor="white", edgecolor=orange,
-                                              lw=2.0, zorder=3))
-        self.out_text = ax.text(0.0, Y_OUT, "$y$", ha="center", va="center", fontsize=9, zorder=4)
-        self.out_arrow = _arrow(ax, (0.0, hx1), (0.0, Y_OUT - 0.35), orange)
-        self.out_label = ax.text(0.0, (hx1 + Y_OUT - 0.35) / 2 + 0.05, "$W_y$", ha="right", va="center", fontsize=9,
-                                 color=orange)
-        self.grad_in = _arrow(ax, (0.0, Y_OUT - 0.35), (0.0, hx1), red, lw=1.2, ls="--", zorder=4)
+        self.out_box = ax.add_patch(Rectangle((0.0, Y_OUT - OUT_H / 2), OUT_W, OUT_H, facecolor="white",
+                                              edgecolor=orange, lw=2.0, zorder=3))
+        self.out_text = ax.text(0.0, Y_OUT, "$y$", ha="center", va="center", fontsize=8, zorder=4)
+        self.out_arrow = _arrow(ax, (0.0, hx1), (0.0, Y_OUT - OUT_H / 2), orange)
+        self.out_label = ax.text(0.0, (hx1 + Y_OUT - OUT_H / 2) / 2 + 0.05, "$W_y$", ha="right", va="center",
+                                 fontsize=9, color=orange)
+        self.grad_in = _arrow(ax, (0.0, Y_OUT - OUT_H / 2), (0.0, hx1), red, lw=1.2, ls="--", zorder=4)
         self.grad_label = ax.text(STEP - 0.5, Y_BARS - BAR_MAX / 2, r"$\Vert\partial L/\partial h_t\Vert$",
                                   ha="right", va="center", fontsize=8, color=red)
         self.grad_note = ax.text(0.0, hx0 - 0.08, "gradient\nflows back", ha="center", va="top", fontsize=7,
                                  color=red)
-        self.title = ax.set_title("", fontsize=10)
+        # a plain text rather than ax.set_title: the title's automatic placement is re-measured at
+        # every draw, which a live diagram does not need
+        self.title = ax.text(0.5, 1.0, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
+        ax.set_aspect("equal")  # again: imshow(aspect="auto") above switched it off
 
     def update(self, word, hidden=None, prob=None, grad_norms=None, title=None):
         r"""Show a word (T <= max_steps), its hidden states, output and BPTT gradient norms.
@@ -213,21 +217,24 @@ class UnrolledDiagram:
                 self.bars[t - 1].set_height(height)
                 self.bar_texts[t - 1].set_position((STEP * t, Y_BARS - BAR_MAX - 0.05 + height + 0.04))
                 self.bar_texts[t - 1].set_text(f"{g:.2g}")
+                # long words: label the first and the last bar only, so that labels never overlap
+                self.bar_texts[t - 1].set_visible(T <= 9 or t in (1, T))
 
         cT = STEP * T
-        self.out_box.set_x(cT - 0.75)
+        self.out_box.set_x(cT - OUT_W / 2)
         self.out_box.set_facecolor("white" if prob is None else colormaps[CMAP_DIVERGING](_PROB_NORM(prob)))
         self.out_text.set_position((cT, Y_OUT))
         self.out_text.set_text("$y$" if prob is None else f"P(positive)\n{prob:.2f}")
+        self.out_text.set_fontsize(11 if prob is None else 8)
         self.out_text.set_color(PALETTE["black"] if prob is None or 0.15 < prob < 0.85 else "white")
-        self.out_arrow.set_positions((cT, self._hx1), (cT, Y_OUT - 0.35))
+        self.out_arrow.set_positions((cT, self._hx1), (cT, Y_OUT - OUT_H / 2))
         self.out_label.set_position((cT - 0.07, self.out_label.get_position()[1]))
-        self.grad_in.set_positions((cT + 0.25, Y_OUT - 0.35), (cT + 0.25, self._hx1))
+        self.grad_in.set_positions((cT + 0.25, Y_OUT - OUT_H / 2), (cT + 0.25, self._hx1))
         for artist in (self.grad_in, self.grad_label, self.grad_note):
             artist.set_visible(show_grad)
 
         y_low = (Y_BARS - BAR_MAX - 0.2) if show_grad else (Y_X - X_Y / 2 - 0.45)
-        self.ax.set_xlim(-BOX_W / 2 - (1.3 if show_grad else 0.2), cT + 0.95)
+        self.ax.set_xlim(-BOX_W / 2 - (1.3 if show_grad else 0.2), cT + OUT_W / 2 + 0.2)
         self.ax.set_ylim(y_low, Y_OUT + 0.5)
         if title is None:
             sep = ":" if T >= 5 else "\n"
