@@ -7,7 +7,8 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "CMAP", "CMAP_DIVERGING", "new_figure", "figure_to_png", "get_ax"]
+__all__ = ["PALETTE", "CMAP", "CMAP_DIVERGING", "FONT_MIN_PT", "FONT_MIN_ANNOTATION_PT", "new_figure",
+           "figure_to_png", "get_ax"]
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = {
@@ -24,6 +25,12 @@ PALETTE = {
 CMAP = "viridis"  # sequential data (activations in [0, 1], counts)
 CMAP_DIVERGING = "RdBu_r"  # signed data (weights, tanh activations); colour-blind readable
 
+# Text that reads on a projector, in points at the figure's own size (a figure is shown at its size
+# or scaled down to fit, never up): titles, axis labels and tick labels at least FONT_MIN_PT (the
+# matplotlib default, 10 pt), legends and annotations inside a plot or diagram at least
+# FONT_MIN_ANNOTATION_PT. tests/test_accessibility.py checks every figure of rnnlib.viz against them.
+FONT_MIN_PT = 10.0
+FONT_MIN_ANNOTATION_PT = 8.0
 
 
 def new_figure(figsize=(6.0, 3.5), dpi=100, **subplots):
