@@ -120,16 +120,16 @@ def index_page(pages):
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Recurrent neural networks and LSTMs, step by step</title>{CSS}
 <style>body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; }}
-li {{ margin: 0.4em 0; }}</style></head>
+ul.contents {{ list-style: none; padding-left: 0; }} li {{ margin: 0.4em 0; }}</style></head>
 <body>
 <h1>Recurrent neural networks and LSTMs, step by step</h1>
 <p>The course's notebooks as static pages, with the outputs and figures they were committed with:
 they read without Python or a kernel. The explorers (live widgets) only run in JupyterLab; here each
 one is shown by its static figure and a note. To run the course, clone it and type <code>make lab</code>.</p>
 <h2>Contents</h2>
-<ol start="0">
+<ul class="contents">
 {items}
-</ol>
+</ul>
 </body></html>
 """
 
