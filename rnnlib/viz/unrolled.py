@@ -140,7 +140,7 @@ class UnrolledDiagram:
                                            red, zorder=4))
             self.bars.append(ax.add_patch(Rectangle((cx - 0.3, Y_BARS - BAR_MAX - 0.05), 0.6, 0.0, facecolor=red,
                                                     edgecolor="none")))
-            self.bar_texts.append(ax.text(cx, 0.0, "", ha="center", va="bottom", fontsize=7))
+            self.bar_texts.append(ax.text(cx, 0.0, "", ha="center", va="bottom", fontsize=8))
             self.steps.append({"all": art, "letter": letter, "h_mid": h_mid, "h_side": h_side})
 
         self.out_box = ax.add_patch(Rectangle((0.0, Y_OUT - OUT_H / 2), OUT_W, OUT_H, facecolor="white",
@@ -152,7 +152,7 @@ class UnrolledDiagram:
         self.grad_in = _arrow(ax, (0.0, Y_OUT - OUT_H / 2), (0.0, hx1), red, lw=1.2, ls="--", zorder=4)
         self.grad_label = ax.text(STEP - 0.5, Y_BARS - BAR_MAX / 2, r"$\Vert\partial L/\partial h_t\Vert$",
                                   ha="right", va="center", fontsize=8, color=red)
-        self.grad_note = ax.text(0.0, hx0 - 0.08, "gradient\nflows back", ha="center", va="top", fontsize=7,
+        self.grad_note = ax.text(0.0, hx0 - 0.08, "gradient\nflows back", ha="center", va="top", fontsize=8,
                                  color=red)
         # a plain text rather than ax.set_title: the title's automatic placement is re-measured at
         # every draw, which a live diagram does not need
@@ -298,8 +298,9 @@ def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorb
     diagram.update(word, hidden=hidden, prob=prob, grad_norms=grad_norms, title=title)
     if hidden is not None and colorbar:
         cbar = fig.colorbar(diagram.images[0], ax=ax, shrink=0.6, pad=0.01)
-        cbar.set_label("hidden value $h_t$ (tanh, -1..1)", fontsize=8)
-        cbar.ax.tick_params(labelsize=7)
+        cbar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
+        cbar.set_label("hidden value $h_t$ (tanh)", fontsize=10)
+        cbar.ax.tick_params(labelsize=10)
     return fig
 
 
@@ -336,7 +337,7 @@ def plot_training_curves(histories, baselines=None, title="Training a many-to-on
             ax_acc.plot(epochs, h.val_accuracy, color=c, ls="--", label=f"{name}: validation")
     for name, value in (baselines or {}).items():
         ax_acc.axhline(value, color=PALETTE["grey"], ls=":", lw=1.2)
-        ax_acc.text(ax_acc.get_xlim()[1], value - 0.005, name, fontsize=7, color=PALETTE["grey"], ha="right",
+        ax_acc.text(ax_acc.get_xlim()[1], value - 0.005, name, fontsize=8, color=PALETTE["grey"], ha="right",
                     va="top")
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("cross-entropy loss (nats)")
@@ -344,6 +345,6 @@ def plot_training_curves(histories, baselines=None, title="Training a many-to-on
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy (fraction correct)")
     ax_acc.set_title("accuracy")
-    ax_acc.legend(fontsize=7, loc="upper left")
+    ax_acc.legend(fontsize=8, loc="upper left")
     fig.suptitle(title, fontsize=11)
     return fig

@@ -92,12 +92,13 @@ class UnrolledExplorer(Explorer):
 
 
 def _colorbar_figure():
-    fig = new_figure(figsize=(1.0, 3.9), dpi=80)
-    cax = fig.add_axes((0.15, 0.15, 0.18, 0.7))
+    fig = new_figure(figsize=(1.3, 3.9), dpi=80)
+    cax = fig.add_axes((0.1, 0.15, 0.14, 0.7))
     fig.set_layout_engine("none")
     cbar = fig.colorbar(ScalarMappable(norm=HIDDEN_NORM, cmap=CMAP_DIVERGING), cax=cax)
-    cbar.set_label("hidden value $h_t$ (tanh)", fontsize=8)
-    cbar.ax.tick_params(labelsize=7)
+    cbar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
+    cbar.set_label("hidden value $h_t$ (tanh)", fontsize=10)
+    cbar.ax.tick_params(labelsize=10)
     return fig
 
 
