@@ -163,8 +163,6 @@ KNOWN = {
     "recurrence.plot_step_bars": "axis labels 8 pt, tick labels 7 pt (< 10), bar values 6.5 pt (< 8)",
     "recurrence.plot_word_steps": "titles 9 pt, axis labels 8 pt, tick labels 7 pt (< 10), bar values 6.5 pt (< 8); "
                                   "the bar panel's x axis (hidden units) has no label",
-    "unrolled.draw_unrolled": "colour-bar label 8 pt and tick labels 7 pt (< 10), annotations 7 pt (< 8)",
-    "unrolled.plot_training_curves": "accuracy panel: legend and the 'majority' annotation 7 pt (< 8)",
 }
 
 
