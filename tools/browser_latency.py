@@ -39,6 +39,7 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", help="notebook names or stems (default: all)")
     parser.add_argument("--dir", type=Path, default=ROOT / "notebooks", help="folder of notebooks")
     parser.add_argument("--reps", type=int, default=5, help="timed changes per explorer")
+    parser.add_argument("--run-timeout", type=float, default=600, help="seconds a notebook's Run All may take")
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="where to write the report")
     args = parser.parse_args(argv)
 
@@ -66,7 +67,8 @@ def main(argv=None):
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     try:
                         reports.append(check_notebook(context, server, path.name, served / path.name,
-                                                      screenshot_dir=args.out / "screenshots", reps=args.reps))
+                                                      screenshot_dir=args.out / "screenshots", reps=args.reps,
+                                                      run_timeout_s=args.run_timeout))
                     finally:
                         context.close()
                         server.shutdown_sessions()

@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("RNNLIB_CHROMIUM", "/usr/bin/chromium")  # Debian's package; never a download
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -343,28 +343,35 @@ JS_WATCH_RUN = f"""() => {{
   window.__rnnlibRunObserver.observe(panel, {{subtree: true, childList: true, characterData: true}});
 }}"""
 
+# Run All is over when it has started (a [*] was seen), no cell is queued or running any more and
+# the kernel is idle (between two cells of a Run All the next one still shows [*]). A cell that
+# raised stops the run: later cells keep an empty prompt, which render_problems reports.
 JS_RUN_DONE = (
-    "(expected) => {" + _JS_KERNEL_STATUS + f"""
+    "() => {" + _JS_KERNEL_STATUS + f"""
   const panel = {_JS_PANEL};
   if (!window.__rnnlibRunSeen) return false;
   const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
-  if (prompts.some(p => p.includes('*'))) return false;
-  const numbered = prompts.filter(p => /\\[\\d+\\]/.test(p)).length;
-  const failed = panel.querySelector('[data-mime-type="application/vnd.jupyter.error"]');
-  return kernelStatus() === 'idle' && (numbered >= expected || !!failed);
+  return !prompts.some(p => p.includes('*')) && kernelStatus() === 'idle';
 }}"""
 )
 
-JS_WIDGETS_SETTLED = f"""() => {{
+JS_CELLS_RUN = f"""() => [...{_JS_PANEL}.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+  .filter(p => /\\[\\d+\\]/.test(p.textContent)).length"""
+
+_JS_OWN_TEXT = """
+const ownText = (el) => [...el.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('');
+"""
+
+JS_WIDGETS_SETTLED = "() => {" + _JS_OWN_TEXT + f"""
   const panel = {_JS_PANEL};
-  const text = panel.innerText;
-  if (text.includes('Loading widget...')) return false;
+  const outputs = [...panel.querySelectorAll('.jp-OutputArea-output')];
+  if (outputs.some(el => ownText(el).includes('Loading widget...'))) return false;
   const imgs = [...panel.querySelectorAll('img.rnnlib-figure')];
   return imgs.every(img => img.complete && img.naturalWidth > 0);
 }}"""
 
 # Every problem a person would see after Run All (or a test should): a list of strings.
-JS_RENDER_PROBLEMS = f"""() => {{
+JS_RENDER_PROBLEMS = "() => {" + _JS_OWN_TEXT + f"""
   const panel = {_JS_PANEL};
   const problems = [];
   const cellLabel = (el) => {{
@@ -378,14 +385,16 @@ JS_RENDER_PROBLEMS = f"""() => {{
     problems.push(`error output in ${{cellLabel(el)}}:\\n${{clip(el.innerText)}}`));
   panel.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').forEach(el => {{
     const t = el.innerText;
+    // JupyterLab renders a cell's exception (an "error" output) as stderr too
     if (/Traceback|Error\\b|Exception\\b/.test(t))
-      problems.push(`stderr with an error in ${{cellLabel(el)}}:\\n${{clip(t)}}`);
+      problems.push(`error or traceback in ${{cellLabel(el)}}:\\n${{clip(t)}}`);
   }});
+  // the widget renderer writes these messages as its own text (a learner's text may quote them)
   panel.querySelectorAll('.jp-OutputArea-output').forEach(el => {{
-    const t = el.innerText || '';
-    if (t.includes('Error displaying widget'))
-      problems.push(`"Error displaying widget" in ${{cellLabel(el)}}: ${{clip(t)}}`);
-    if (t.includes('Loading widget...')) problems.push(`"Loading widget..." still shown in ${{cellLabel(el)}}`);
+    const own = ownText(el);
+    if (own.includes('Error displaying widget'))
+      problems.push(`"${{clip(own)}}" in ${{cellLabel(el)}}`);
+    if (own.includes('Loading widget...')) problems.push(`"Loading widget..." still shown in ${{cellLabel(el)}}`);
   }});
   const widgetOutput = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]';
   panel.querySelectorAll(widgetOutput).forEach(el => {{
@@ -519,7 +528,7 @@ JS_ARM = """(id) => {
   if (L.observer) L.observer.disconnect();
   L.inflight.clear();
   Object.assign(L, {armed: true, t0: null, trigger: null, mutations: 0, pending: 0, paints: [],
-                    sent: 0, firstSend: null, lastIdle: null,
+                    textPaints: [], textPending: false, sent: 0, firstSend: null, lastIdle: null,
                     seesKernel: !!kernel, lastActivity: -Infinity});
   const painted = () => requestAnimationFrame(() => setTimeout(() => {
     L.paints.push(performance.now()); L.pending -= 1; L.lastActivity = performance.now();
@@ -532,6 +541,21 @@ JS_ARM = """(id) => {
   });
   ex.querySelectorAll('img.rnnlib-figure').forEach(img =>
     L.observer.observe(img, {attributes: true, attributeFilter: ['src']}));
+  // text outputs (HTML, Output widgets): timed only when no figure changes
+  if (L.textObserver) L.textObserver.disconnect();
+  L.textObserver = new MutationObserver(() => {
+    L.lastActivity = performance.now();
+    if (L.textPending) return;  // one paint per frame is enough
+    L.textPending = true; L.pending += 1;
+    requestAnimationFrame(() => setTimeout(() => {
+      L.textPaints.push(performance.now()); L.textPending = false; L.pending -= 1;
+      L.lastActivity = performance.now();
+    }, 0));
+  });
+  ex.querySelectorAll('.widget-html-content, .widget-output').forEach(el => {
+    if (!el.closest('.rnnlib-error'))
+      L.textObserver.observe(el, {childList: true, characterData: true, subtree: true});
+  });
 }"""
 
 # Settled when every message the input sent has been handled by the kernel, every new image is
@@ -560,7 +584,8 @@ JS_COLLECT = """() => {
   const L = window.__rnnlibLat;
   L.armed = false;
   if (L.observer) L.observer.disconnect();
-  return {t0: L.t0, trigger: L.trigger, mutations: L.mutations, paints: L.paints,
+  if (L.textObserver) L.textObserver.disconnect();
+  return {t0: L.t0, trigger: L.trigger, mutations: L.mutations, paints: L.paints, textPaints: L.textPaints,
           sent: L.sent, firstSend: L.firstSend, lastIdle: L.lastIdle,
           unanswered: L.inflight.size};
 }"""
@@ -597,6 +622,7 @@ class Interaction:
 class ExplorerReport:
     name: str
     control: str | None = None  # the control timed over the repetitions
+    measures: str = "figure"  # what the latency waits for: "figure" or "text" (explorer without figures)
     samples_ms: list = field(default_factory=list)
     kernel_samples_ms: list = field(default_factory=list)
     interactions: list = field(default_factory=list)
@@ -717,7 +743,7 @@ class NotebookSession:
         page.locator("#jp-MainMenu").get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).first.click()
         start = time.perf_counter()
-        page.wait_for_function(JS_RUN_DONE, arg=code_cells_to_run(self.path), timeout=timeout_s * 1000, polling=200)
+        page.wait_for_function(JS_RUN_DONE, timeout=timeout_s * 1000, polling=200)
         seconds = time.perf_counter() - start
         try:
             page.wait_for_function(JS_WIDGETS_SETTLED, timeout=30_000, polling=200)
@@ -726,7 +752,11 @@ class NotebookSession:
         return seconds
 
     def render_problems(self):
-        return self.page.evaluate(JS_RENDER_PROBLEMS)
+        problems = self.page.evaluate(JS_RENDER_PROBLEMS)
+        ran, expected = self.page.evaluate(JS_CELLS_RUN), code_cells_to_run(self.path)
+        if ran < expected:
+            problems.append(f"only {ran} of {expected} code cells ran (Run All stopped early)")
+        return problems
 
     def explorers(self):
         return self.page.evaluate(JS_EXPLORERS, CONTROL_SELECTOR)
@@ -812,8 +842,9 @@ class NotebookSession:
                 problems.append(f"{label}: the kernel did not finish handling {key} within {timeout_s:.0f} s "
                                 f"({timing['unanswered']} message(s) unanswered)")
         latency = kernel_ms = None
-        if timing["paints"] and timing["t0"] is not None:
-            latency = max(timing["paints"]) - timing["t0"]
+        if timing["t0"] is not None:  # to the last new figure painted, or else the last new text
+            paints = timing["paints"] or timing["textPaints"]
+            latency = max(paints) - timing["t0"] if paints else None
         if timing["firstSend"] is not None and timing["lastIdle"] is not None:
             kernel_ms = timing["lastIdle"] - timing["firstSend"]
         after = page.evaluate(JS_EXPLORER_STATE, explorer_id)
@@ -832,8 +863,9 @@ class NotebookSession:
                             f"figure(s), now {after['outputs']} / {after['figuresInCell']} (output piled up below)")
         if after["error"]:
             problems.append(f"{label}: the explorer shows an error after {key}: {after['error'][:500]}")
+        measured = figure_changed or (text_changed and not timing["paints"])
         return Interaction(control=f"{control['kind']} '{control['label'] or control['id']}'", kind=control["kind"],
-                           key=key, latency_ms=latency if figure_changed else None,
+                           key=key, latency_ms=latency if measured else None,
                            figure_changed=figure_changed, text_changed=text_changed, kernel_ms=kernel_ms,
                            problems=problems)
 
@@ -911,9 +943,9 @@ def _drive_explorer(session, stem, info, reps, shots, problems, log):
     ex = ExplorerReport(name=name)
     if info["width"] <= 0 or info["height"] <= 0:
         problems.append(f"{name}: the explorer has no size on the page (hidden?)")
-    if info["figures"] == 0:
-        problems.append(f"{name}: no figure (img.rnnlib-figure) in the explorer")
-    elif info["figuresLoaded"] < info["figures"]:
+    has_figures = info["figures"] > 0  # an explorer without figures is timed on its text
+    ex.measures = "figure" if has_figures else "text"
+    if info["figuresLoaded"] < info["figures"]:
         problems.append(f"{name}: {info['figures'] - info['figuresLoaded']} figure(s) did not load")
     if info["error"]:
         problems.append(f"{name}: the explorer shows an error right after Run All: {info['error'][:500]}")
@@ -933,7 +965,7 @@ def _drive_explorer(session, stem, info, reps, shots, problems, log):
         result = session.interact(info["id"], control, prepare, key, need_figure=False)
         ex.interactions.append(result)
         problems += [f"{name}: {p}" for p in result.problems]
-        if ex.control is not None or result.problems or not result.figure_changed:
+        if ex.control is not None or result.problems or not (result.figure_changed or not has_figures):
             continue
         # the timed control: this change and reps - 1 more, back and forth
         ex.control = result.control
@@ -943,7 +975,7 @@ def _drive_explorer(session, stem, info, reps, shots, problems, log):
             ex.screenshot = str(shots / f"{stem}__{info['id']}.png")
             session.screenshot_element(locator, ex.screenshot)
         for prepare, key in plan[1:]:
-            result = session.interact(info["id"], control, prepare, key, need_figure=True)
+            result = session.interact(info["id"], control, prepare, key, need_figure=has_figures)
             ex.interactions.append(result)
             problems += [f"{name}: {p}" for p in result.problems]
             if result.problems:
@@ -951,7 +983,8 @@ def _drive_explorer(session, stem, info, reps, shots, problems, log):
             ex.samples_ms.append(result.latency_ms)
             ex.kernel_samples_ms.append(result.kernel_ms)
     if ex.control is None and not any(p.startswith(name) for p in problems):
-        problems.append(f"{name}: no control redrew a figure (tried {', '.join(i.control for i in ex.interactions)})")
+        problems.append(f"{name}: no control redrew {'a figure' if has_figures else 'the text'} "
+                        f"(tried {', '.join(i.control for i in ex.interactions)})")
     if ex.samples_ms:
         log(f"{name}: {ex.control} median {ex.median_ms:.0f} ms, worst {ex.worst_ms:.0f} ms over {len(ex.samples_ms)}")
     return ex
@@ -970,6 +1003,7 @@ def latency_rows(reports):
                 "notebook": rep.notebook,
                 "explorer": ex.name,
                 "control": ex.control,
+                "measures": ex.measures,
                 "samples_ms": [round(s, 1) for s in ex.samples_ms],
                 "median_ms": None if ex.median_ms is None else round(ex.median_ms, 1),
                 "worst_ms": None if ex.worst_ms is None else round(ex.worst_ms, 1),
@@ -1002,7 +1036,8 @@ def latency_markdown(rows):
     for row in rows:
         med, worst = row["median_ms"], row["worst_ms"]
         ok = med is not None and med < TARGET_MEDIAN_MS and worst < TARGET_WORST_MS
-        lines.append(f"| {row['explorer']} | {row['control'] or '-'} | {len(row['samples_ms'])} | {_ms(med)} | "
+        shown = row["explorer"] + (" (text, no figure)" if row["measures"] == "text" else "")
+        lines.append(f"| {shown} | {row['control'] or '-'} | {len(row['samples_ms'])} | {_ms(med)} | "
                      f"{_ms(worst)} | {_ms(row['kernel_median_ms'])} | {'yes' if ok else 'NO'} |")
     return "\n".join(lines) + "\n"
 
