@@ -60,13 +60,23 @@ _ENV_KEEP = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "L
 _OUT_MARKER = ".rnnlib-grade"
 _TIMEOUT_NAME = "GraderTimeout"
 
-# The cell appended to the copy of each submission. {spec} and {result_path} are JSON literals.
+# The cell appended to the copy of each submission. {spec}, {result_path}, {seconds} are literals.
+# Each check gets `seconds` (an alarm where the OS has one); verdicts are saved after each check.
 _GRADING_CELL = '''\
-def _rnnlib_grade(spec, result_path):
+def _rnnlib_grade(spec, result_path, seconds):
     import functools
     import importlib
     import json
+    import signal
+    import threading
 
+    class CheckTimeout(BaseException):
+        pass
+
+    def alarm(signum, frame):
+        raise CheckTimeout()
+
+    can_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     namespace = globals()
     verdicts = {{}}
     for item in spec:
@@ -76,34 +86,44 @@ def _rnnlib_grade(spec, result_path):
             what = "is not defined" if fn is None else f"is a {{type(fn).__name__}}, not a function"
             verdicts[name] = {{"status": "missing", "message": f"{{function_name}} {{what}}: was its cell deleted, "
                                                                  "renamed or not run?"}}
-            continue
-        seen = {{"not_implemented": False}}
+        else:
+            seen = {{"not_implemented": False}}
 
-        @functools.wraps(fn)
-        def spy(*args, _fn=fn, _seen=seen, **kwargs):
+            @functools.wraps(fn)
+            def spy(*args, _fn=fn, _seen=seen, **kwargs):
+                try:
+                    return _fn(*args, **kwargs)
+                except NotImplementedError:
+                    _seen["not_implemented"] = True
+                    raise
+
+            previous = signal.signal(signal.SIGALRM, alarm) if can_alarm else None
             try:
-                return _fn(*args, **kwargs)
-            except NotImplementedError:
-                _seen["not_implemented"] = True
-                raise
+                if can_alarm:
+                    signal.setitimer(signal.ITIMER_REAL, seconds)
+                if item["module"]:
+                    check = getattr(importlib.import_module(item["module"]), item["checker"])
+                else:
+                    check = namespace[item["checker"]]
+                verdict = check(spy)
+                ok = getattr(verdict, "ok", None) is True
+                message = str(getattr(verdict, "message", verdict))
+                status = "correct" if ok else ("not attempted" if seen["not_implemented"] else "incorrect")
+            except (CheckTimeout, KeyboardInterrupt):
+                status = "timeout"
+                message = f"checking took longer than {{seconds:g}} s: does the function loop forever?"
+            except BaseException as exc:  # the checker itself failed: report it, grade the others
+                status, message = "error", f"the checker failed: {{type(exc).__name__}}: {{exc}}"
+            finally:
+                if can_alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+            verdicts[name] = {{"status": status, "message": message}}
+        with open(result_path, "w", encoding="utf-8") as handle:
+            json.dump(verdicts, handle)
 
-        try:
-            if item["module"]:
-                check = getattr(importlib.import_module(item["module"]), item["checker"])
-            else:
-                check = namespace[item["checker"]]
-            verdict = check(spy)
-            ok = getattr(verdict, "ok", None) is True
-            message = str(getattr(verdict, "message", verdict))
-            status = "correct" if ok else ("not attempted" if seen["not_implemented"] else "incorrect")
-        except BaseException as exc:  # the checker itself failed: report it, grade the others
-            status, message = "error", f"the checker failed: {{type(exc).__name__}}: {{exc}}"
-        verdicts[name] = {{"status": status, "message": message}}
-    with open(result_path, "w", encoding="utf-8") as handle:
-        json.dump(verdicts, handle)
 
-
-_rnnlib_grade({spec}, {result_path})
+_rnnlib_grade({spec}, {result_path}, {seconds})
 del _rnnlib_grade
 '''
 
@@ -288,7 +308,7 @@ def _error_text(output):
     return f"{output.get('ename', 'Error')}: {str(output.get('evalue', ''))[:300]}"
 
 
-def grade_notebook(path, course, timeout=300.0, check_timeout=120.0, executed_path=None, keep_env=False):
+def grade_notebook(path, course, timeout=300.0, check_timeout=60.0, executed_path=None, keep_env=False):
     """Execute one submitted notebook in a fresh kernel and check its exercises.
 
     Parameters
@@ -302,7 +322,7 @@ def grade_notebook(path, course, timeout=300.0, check_timeout=120.0, executed_pa
         deadline is interrupted, the remaining cells are skipped, and the exercises are checked
         on what has run.
     check_timeout : float
-        Seconds for the appended checking cell.
+        Seconds for checking one exercise (a function that loops forever is stopped and reported).
     executed_path : path-like, optional
         Where to save the executed copy (without the checking cell).
     keep_env : bool
@@ -374,7 +394,8 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
     for cell in nb.cells:  # the executed copy shows only what the grader ran
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    grading = nbformat.v4.new_code_cell(_GRADING_CELL.format(spec=repr(specs), result_path=repr(str(result_path))))
+    grading = nbformat.v4.new_code_cell(_GRADING_CELL.format(spec=repr(specs), result_path=repr(str(result_path)),
+                                                             seconds=repr(float(check_timeout))))
     nb.cells.append(grading)
     (workdir / path.name).write_text(nbformat.writes(nb), encoding="utf-8")
 
@@ -413,13 +434,12 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
                     skipped = sum(1 for c in nb.cells[index + 1:n_student_cells]
                                   if c.cell_type == "code" and c.source.strip())
                     result["problems"].append(f"time limit ({timeout:g} s) reached in {_describe(nb, index)}: "
-                                              f"interrupted, {skipped} later code cell(s) skipped, exercises "
-                                              "checked on what ran")
+                                              f"{skipped} later code cell(s) skipped, exercises checked on what ran")
                     break
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error":
                         result["cell_errors"].append([_describe(nb, index), _error_text(output)])
-            deadline[0] = time.monotonic() + check_timeout
+            deadline[0] = time.monotonic() + check_timeout * max(1, len(specs)) + 10  # the alarms' safety net
             current[0] = len(nb.cells) - 1
             client.execute_cell(grading, len(nb.cells) - 1, execution_count=count + 1)
             if len(nb.cells) - 1 in timed_out:
@@ -431,7 +451,8 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
         result["problems"].append(f"could not run the notebook: {type(exc).__name__}: {exc}")
     result["seconds"] = round(time.monotonic() - start, 1)
     for index in sorted(client._truncated):
-        result["problems"].append(f"cell {index} printed more than {MAX_OUTPUT_BYTES // 1_000_000} MB: output cut")
+        where = _describe(nb, index) if index < n_student_cells else "the checks"
+        result["problems"].append(f"{where} printed more than {MAX_OUTPUT_BYTES // 1_000_000} MB: output cut")
 
     verdicts = None
     if result_path.exists():
@@ -447,12 +468,13 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
         result["problems"].append(f"the kernel died{where} (crash, os._exit, out of memory?): nothing after it ran"
                                   + (f"; its last words: {said}" if said else ""))
     elif state == "check timeout":
-        result["problems"].append(f"checking the exercises took longer than {check_timeout:g} s (a function that "
-                                  "loops forever?)")
-    if verdicts is not None:
+        result["problems"].append(f"checking the exercises did not finish in {check_timeout:g} s each (a function "
+                                  "that loops forever and ignores interrupts?)")
+    if verdicts is not None:  # possibly partial: the checks after a hanging one did not run
+        unfinished = {"status": "timeout" if state == "check timeout" else "error",
+                      "message": "not checked: an earlier check did not finish"}
         for spec in specs:
-            result["exercises"][spec["exercise"]] = verdicts.get(
-                spec["exercise"], {"status": "error", "message": "no verdict recorded"})
+            result["exercises"][spec["exercise"]] = verdicts.get(spec["exercise"], dict(unfinished))
     else:
         status = {"kernel died": "kernel died", "check timeout": "timeout", "timeout": "timeout"}.get(state, "error")
         all_exercises(status, result["problems"][-1] if result["problems"] else "the exercises could not be checked")
@@ -488,7 +510,7 @@ def _safe_name(text):
     return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("._") or "student"
 
 
-def grade(submissions, out, source=None, timeout=300.0, check_timeout=120.0, jobs=1, keep_env=False, log=print):
+def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs=1, keep_env=False, log=print):
     """Grade every submission of a folder and write the reports.
 
     Parameters
@@ -500,7 +522,7 @@ def grade(submissions, out, source=None, timeout=300.0, check_timeout=120.0, job
     source : path-like, optional
         The course notebooks (see :func:`course_notebooks`).
     timeout, check_timeout : float
-        Seconds per notebook and for its checking cell (see :func:`grade_notebook`).
+        Seconds per notebook and per exercise check (see :func:`grade_notebook`).
     jobs : int
         Notebooks graded at the same time (each in its own process and kernel).
     keep_env : bool
@@ -631,7 +653,7 @@ def _write_reports(out, report):
     lines = ["# Grades", "",
              f"Graded {settings['graded_at']} by rnnlib-grade: {len(report['students'])} submissions from "
              f"`{settings['submissions']}`, time limit {settings['timeout']:g} s per notebook "
-             f"(+ {settings['check_timeout']:g} s for the checks).", "",
+             f"(+ {settings['check_timeout']:g} s per exercise check).", "",
              "| student | score | " + " | ".join(header) + " | problems |",
              "|---|---|" + "---|" * len(header) + "---|"]
     for s in report["students"]:
@@ -663,8 +685,8 @@ def main(argv=None):
                         help=f"course notebooks with solutions: a folder or a notebook, repeatable "
                              f"(default: {DEFAULT_SOURCE})")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
-    parser.add_argument("--check-timeout", type=float, default=120.0,
-                        help="seconds for checking a notebook's exercises (default 120)")
+    parser.add_argument("--check-timeout", type=float, default=60.0,
+                        help="seconds for checking one exercise (default 60)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded in parallel (default 1)")
     parser.add_argument("--keep-env", action="store_true", help="pass your whole environment to the kernels")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")

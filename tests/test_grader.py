@@ -22,6 +22,7 @@ from rnnlib.classroom.student import exercise_cells, student_notebook
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "notebooks" / "02_rnn_recurrence.ipynb"
 TIMEOUT = 20  # seconds per notebook: the cut notebook needs ~3 s; the hanging one is stopped at 20 s
+CHECK_TIMEOUT = 8  # seconds per exercise check: the right ones take milliseconds
 
 
 def _cut(nb):
@@ -72,12 +73,18 @@ def graded(tmp_path_factory):
     nbformat.write(deleted, submissions / "gus" / "02_rnn_recurrence.ipynb")
     (submissions / "gus" / ".ipynb_checkpoints").mkdir()
     nbformat.write(solution, submissions / "gus" / ".ipynb_checkpoints" / "02_rnn_recurrence-checkpoint.ipynb")
+    looping = copy.deepcopy(solution)  # the function loops forever; its checker cell was deleted
+    looping.cells[k].source = looping.cells[k].source.replace(
+        "### BEGIN SOLUTION", "### BEGIN SOLUTION\n    while True:\n        pass")
+    del looping.cells[k + 1]
+    nbformat.write(looping, submissions / "hal.ipynb")
+
     (submissions / "notes.txt").write_text("not a submission\n")
 
     before = _snapshot(submissions)
     out = base / "out"
     code = grade.main([str(submissions), "--out", str(out), "--source", str(SOURCE), "--timeout", str(TIMEOUT),
-                       "--check-timeout", "30", "--jobs", "2", "--quiet"])
+                       "--check-timeout", str(CHECK_TIMEOUT), "--jobs", "2", "--quiet"])
     with open(out / "grades.csv", newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     return {"code": code, "out": out, "rows": rows, "submissions": submissions, "before": before,
@@ -86,7 +93,7 @@ def graded(tmp_path_factory):
 
 def test_every_submission_gets_one_row_and_the_run_succeeds(graded):
     assert graded["code"] == 0
-    assert sorted(graded["rows"]) == ["ann", "ben", "cleo", "dan", "eve", "finn", "gus"]
+    assert sorted(graded["rows"]) == ["ann", "ben", "cleo", "dan", "eve", "finn", "gus", "hal"]
     assert list(graded["rows"]["ann"]) == ["student", "score", "out_of", "rnn_step", "problems"]
 
 
@@ -98,6 +105,7 @@ def test_every_submission_gets_one_row_and_the_run_succeeds(graded):
     ("eve", "kernel died", "0"),
     ("finn", "not run", "0"),
     ("gus", "missing", "0"),
+    ("hal", "timeout", "0"),
 ])
 def test_status_and_score_per_submission(graded, student, status, score):
     row = graded["rows"][student]
@@ -107,6 +115,7 @@ def test_status_and_score_per_submission(graded, student, status, score):
 def test_problems_name_what_happened(graded):
     rows = graded["rows"]
     assert rows["ann"]["problems"] == "" and rows["ben"]["problems"] == "" and rows["cleo"]["problems"] == ""
+    assert rows["hal"]["problems"] == ""  # the notebook itself ran; only the check was stopped
     assert f"time limit ({TIMEOUT} s) reached in cell" in rows["dan"]["problems"]
     assert "`while True:`" in rows["dan"]["problems"]
     assert "kernel died in cell" in rows["eve"]["problems"] and "`import os`" in rows["eve"]["problems"]
@@ -118,6 +127,8 @@ def test_feedback_is_the_checkers_specific_message(graded):
     assert "the recurrent term h_{t-1} Wh is missing" in students["ben"]["exercises"]["rnn_step"]["message"]
     assert "NotImplementedError" in students["cleo"]["exercises"]["rnn_step"]["message"]
     assert "rnn_step_forward_mine is not defined" in students["gus"]["exercises"]["rnn_step"]["message"]
+    assert (f"checking took longer than {CHECK_TIMEOUT} s: does the function loop forever?"
+            == students["hal"]["exercises"]["rnn_step"]["message"])
     feedback = (graded["out"] / "feedback" / "ben.md").read_text()
     assert "**rnn_step**" in feedback and "the recurrent term h_{t-1} Wh is missing" in feedback
     summary = (graded["out"] / "summary.md").read_text()
