@@ -259,19 +259,15 @@ def test_nbgrader_source_refuses_notebooks_without_exercises_or_with_quoted_mark
 
 
 # --------------------------------------------------------------------------- it runs
-def _run(args):
-    path, course, executed = args
-    return grade.grade_notebook(path, course, timeout=900, check_timeout=120, executed_path=executed)
-
-
 @pytest.fixture(scope="module")
 def executed(edition, tmp_path_factory):
     out, _ = edition
     course = {c["name"]: c for c in grade.course_notebooks()}
     target = tmp_path_factory.mktemp("executed")
-    tasks = [(str(out / p.name), course[p.name], str(target / p.name)) for p in NOTEBOOKS]
+    # (path, course notebook, time limit, check time limit, where to save the executed copy, keep_env)
+    tasks = [(str(out / p.name), course[p.name], 900, 120, str(target / p.name), False) for p in NOTEBOOKS]
     with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
-        results = list(pool.map(_run, tasks))
+        results = list(pool.map(grade._grade_task, tasks))
     return {r["notebook"]: (r, nbformat.read(target / r["notebook"], as_version=4)) for r in results}
 
 
