@@ -501,8 +501,16 @@ def _tail(path, limit=300):
 
 
 def _grade_task(args):
+    """grade_notebook for one (path, course, timeout, check_timeout, executed_path, keep_env); never raises."""
     path, course, timeout, check_timeout, executed_path, keep_env = args
-    return grade_notebook(path, course, timeout, check_timeout, executed_path, keep_env)
+    try:
+        return grade_notebook(path, course, timeout, check_timeout, executed_path, keep_env)
+    except Exception as exc:  # an unforeseen notebook: report it for this student, grade the others
+        message = f"could not grade this notebook: {type(exc).__name__}: {exc}"
+        return {"notebook": Path(path).name, "course": course["name"] if course else None, "seconds": 0.0,
+                "problems": [message], "cell_errors": [],
+                "exercises": {e["exercise"]: {"status": "error", "message": message}
+                              for e in (course["exercises"] if course else [])}}
 
 
 # --------------------------------------------------------------------------- the whole folder
@@ -540,6 +548,8 @@ def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs
         raise ValueError(f"out must be outside the submissions folder (it is never written); got {out}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an int >= 1; got {jobs!r}")
+    if not (timeout > 0 and check_timeout > 0):
+        raise ValueError(f"timeout and check_timeout must be > 0; got {timeout}, {check_timeout}")
     notebooks = course_notebooks(source)
     students = find_submissions(submissions)
     if out.exists() and (out / _OUT_MARKER).exists():

@@ -184,8 +184,21 @@ def test_bad_arguments_raise_value_errors(tmp_path):
         grade.grade(tmp_path, tmp_path.parent / "o", source=SOURCE, jobs=0)
     with pytest.raises(ValueError, match="timeout and check_timeout must be > 0"):
         grade.grade_notebook(SOURCE, None, timeout=0)
+    with pytest.raises(ValueError, match="timeout and check_timeout must be > 0"):
+        grade.grade(tmp_path, tmp_path.parent / "o", source=SOURCE, check_timeout=-1)
     with pytest.raises(ValueError, match="source must be a folder of notebooks or a notebook"):
         grade.course_notebooks(tmp_path / "missing")
+
+
+def test_an_unforeseen_failure_is_reported_for_that_notebook_only(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("surprise")
+
+    monkeypatch.setattr(grade, "grade_notebook", broken)
+    course = {"name": "02_rnn_recurrence.ipynb", "exercises": [{"exercise": "rnn_step"}]}
+    result = grade._grade_task(("x/ann.ipynb", course, 10, 10, None, False))
+    assert result["problems"] == ["could not grade this notebook: RuntimeError: surprise"]
+    assert result["exercises"]["rnn_step"]["status"] == "error"
 
 
 def test_course_notebooks_lists_every_exercise_with_its_checker_module():
