@@ -18,13 +18,15 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test test-latest site lint bench clean help
+.PHONY: lab test test-latest site student grade lint bench clean help
 
 help:
 	@echo "make lab   - open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test  - run the whole test suite (unit, widgets, notebooks, browser)"
 	@echo "make test-latest - the same suite on the newest allowed versions (.venv-latest/), to catch drift"
 	@echo "make site  - render the course to static HTML in build/site/ (no kernel needed to read it)"
+	@echo "make student - the notebooks without solutions, in build/student/ (docs/teaching.md)"
+	@echo "make grade SUBMISSIONS=dir - run and check submitted notebooks (reports in build/grades/)"
 	@echo "make lint  - ruff over the package, tests and notebooks"
 	@echo "make bench - time forward+backward and the widgets' updates"
 
@@ -57,6 +59,13 @@ test-latest:
 
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=build/grades]"; exit 2; }
+	$(BIN)/rnnlib-grade "$(SUBMISSIONS)" --out "$(or $(OUT),build/grades)" --jobs 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check rnnlib tests tools benchmarks notebooks

@@ -1,6 +1,6 @@
 """Accuracy against lag on the memory task, for the RNN and the LSTM under stated conditions.
 
-Writes experiments/results/lag_sweep.json (committed; notebooks 04 and 06 plot it) and prints a
+Writes rnnlib/results/lag_sweep.json (committed package data; notebooks 04 and 06 plot it) and prints a
 Markdown table. Run from the repository root:
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python experiments/lag_sweep.py            # full sweep
@@ -40,7 +40,7 @@ def markdown_table(summary, configs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two lags, one seed, not saved")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "lag_sweep.json")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "rnnlib" / "results" / "lag_sweep.json")
     args = parser.parse_args(argv)
     lags, seeds = ((5, 30), (0,)) if args.quick else (LAGS, SEEDS)
     start = time.perf_counter()

@@ -3,11 +3,13 @@
 One *run* trains a fresh model on the memory task (:func:`rnnlib.data.memory_task`) with a given
 cell, optimiser and initialisation, then measures accuracy on held-out sequences. A *sweep* runs
 every configuration at every lag for several seeds. ``experiments/lag_sweep.py`` runs the full
-sweep and writes ``experiments/results/lag_sweep.json``, which the notebooks plot.
+sweep and writes ``rnnlib/results/lag_sweep.json`` (shipped inside the package, so an installed
+course finds it), which the notebooks plot.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -180,8 +182,9 @@ def load_sweep(path=None):
     dict with ``configs``, ``records`` and ``meta``.
     """
     if path is None:
-        path = Path(__file__).resolve().parents[1] / "experiments" / "results" / "lag_sweep.json"
+        text = importlib.resources.files("rnnlib").joinpath("results", "lag_sweep.json").read_text()
+        return json.loads(text)
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no sweep results at {path}: run `python experiments/lag_sweep.py` first")
+        raise FileNotFoundError(f"no sweep results at {path}: run `python experiments/lag_sweep.py --out {path}`")
     return json.loads(path.read_text())
