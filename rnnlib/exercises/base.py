@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 
 __all__ = [
+    "call_learner",
     "CheckResult",
     "hint",
     "register_hints",
@@ -102,6 +103,22 @@ class SolutionText(_PlainText):
 
 
 # --------------------------------------------------------------------------- registration
+def call_learner(fn, args):
+    """Call the learner's function with ``args``; return ``(output, None)`` or ``(None, message)``.
+
+    A checker never crashes on the learner's code: not a function, ``NotImplementedError`` (the
+    student edition's placeholder) and any exception become a plain-language message.
+    """
+    if not callable(fn):
+        return None, f"pass your function itself (the name after def), not a {type(fn).__name__}."
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, "your function raises NotImplementedError: replace that line with your code."
+    except Exception as exc:  # any failure of the learner's code is reported, never raised
+        return None, f"your function raised {type(exc).__name__}: {exc}"
+
+
 def register_hints(exercise, hints):
     """Register the progressive hints of an exercise (first the gentlest).
 

@@ -25,7 +25,7 @@ import numpy as np
 from ..activations import sigmoid
 from ..gradcheck import numerical_gradient, relative_error
 from ..lstm import GATE_NAMES, LSTMStepCache, lstm_step_forward
-from .base import CheckResult, register_hints
+from .base import CheckResult, call_learner, register_hints
 
 __all__ = [
     "check_lstm_step_forward",
@@ -124,16 +124,6 @@ def _case(seed, N, D, H):
         "Wh": rng.normal(scale=0.8, size=(H, 4 * H)),
         "b": rng.normal(scale=0.8, size=4 * H),
     }
-
-
-def _call(fn, args):
-    """Call the learner's function; return (output, None) or (None, message)."""
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, "your function raises NotImplementedError: replace that line with your code."
-    except Exception as exc:  # any failure of the learner's code is reported, never raised
-        return None, f"your function raised {type(exc).__name__}: {exc}"
 
 
 def _as_float_array(name, value, shape):
@@ -257,7 +247,7 @@ def check_lstm_step_forward(learner_fn):
         copies = tuple(a.copy() for a in args)
         prefix = "" if k == 0 else (f"right for N=3, D=4, H=5 but wrong for N={N}, D={D}, H={H} "
                                     "(are sizes hard-coded? take H from h_prev.shape[1]): ")
-        out, error = _call(learner_fn, copies)
+        out, error = call_learner(learner_fn, copies)
         if error:
             return CheckResult(False, prefix + error, FORWARD)
         changed = [n for n, a, cp in zip(names, args, copies) if not np.array_equal(a, cp)]
@@ -396,7 +386,7 @@ def check_lstm_step_backward(learner_fn):
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     _, _, cache = lstm_step_forward(**case)
     cache_copy = LSTMStepCache(*(np.array(a, copy=True) for a in cache))
-    out, error = _call(learner_fn, (dh.copy(), dc.copy(), cache_copy))
+    out, error = call_learner(learner_fn, (dh.copy(), dc.copy(), cache_copy))
     if error:
         return CheckResult(False, error, BACKWARD)
     if not isinstance(out, (tuple, list)) or len(out) != 6:

@@ -21,7 +21,7 @@ import inspect
 
 import numpy as np
 
-from .base import CheckResult, register_hints
+from .base import CheckResult, call_learner, register_hints
 
 __all__ = [
     "backprop_norms_solution",
@@ -88,16 +88,6 @@ register_hints(BOUND, [
 
 
 # --------------------------------------------------------------------------- shared helpers
-def _call(fn, args):
-    """Call the learner's function; return (output, None) or (None, message)."""
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, "your function raises NotImplementedError: replace that line with your code."
-    except Exception as exc:  # any failure of the learner's code is reported, never raised
-        return None, f"your function raised {type(exc).__name__}: {exc}"
-
-
 def _as_vector(value, T, what):
     """The learner's output as a float vector of length T, or a message."""
     try:
@@ -198,7 +188,7 @@ def check_backprop_norms(learner_fn):
     for seed, (T, H) in enumerate([(6, 4), (9, 3), (5, 5)]):
         dh_last, hs, Wh = _norms_case(seed, T, H)
         want = backprop_norms_solution(dh_last, hs, Wh)
-        out, err = _call(learner_fn, (dh_last.copy(), hs.copy(), Wh.copy()))
+        out, err = call_learner(learner_fn, (dh_last.copy(), hs.copy(), Wh.copy()))
         if err:
             return CheckResult(False, err, NORMS)
         got, err = _as_vector(out, T, "one norm per step")
@@ -271,7 +261,7 @@ def check_gradient_bound(learner_fn):
     for seed, (H, T, mf) in enumerate([(4, 6, 1.0), (3, 8, 0.25), (5, 5, 1.0)]):
         Wh = _bound_case(seed, H)
         want = gradient_bound_solution(Wh, T, mf)
-        out, err = _call(learner_fn, (Wh.copy(), T, mf))
+        out, err = call_learner(learner_fn, (Wh.copy(), T, mf))
         if err:
             return CheckResult(False, err, BOUND)
         got, err = _as_vector(out, T, "one bound per step")
