@@ -433,8 +433,9 @@ JS_EXPLORERS = f"""(controlSelector) => {{
       const cid = `${{id}}-control-${{j}}`;
       el.dataset.rnnlibTest = cid;
       const box = el.closest('.widget-inline-hbox') || el.closest('.jupyter-widgets');
-      const label = (box?.querySelector(':scope > .widget-label')?.textContent
-                     || el.getAttribute('aria-label') || '').trim();
+      const clean = (t) => (t || '').replace(/\\u200b/g, '').trim();  // ipywidgets pads empty labels
+      const label = clean(box?.querySelector(':scope > .widget-label')?.textContent)
+                    || clean(el.closest('label')?.textContent) || clean(el.getAttribute('aria-label'));
       let kind = 'unknown';
       const c = {{id: cid, label}};
       if (el.classList.contains('noUi-handle')) {{
