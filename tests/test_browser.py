@@ -91,23 +91,31 @@ def chromium():
         pw.stop()
 
 
+class _LatencySummary:
+    """A plugin registered at the end of the session: prints the table in pytest's final summary."""
+
+    def __init__(self, markdown, reports):
+        self.markdown = markdown
+        self.reports = reports
+
+    def pytest_terminal_summary(self, terminalreporter):
+        terminalreporter.section("browser: latency (build/browser_latency.md), screenshots in build/screenshots/")
+        terminalreporter.write(self.markdown)
+        for rep in self.reports:
+            terminalreporter.write_line(f"{rep.notebook}: Run All {rep.run_all_s or 0:.1f} s, "
+                                        f"whole check {rep.total_s:.1f} s")
+            for note in rep.notes:
+                terminalreporter.write_line(f"  note: {note}")
+
+
 @pytest.fixture(scope="session")
 def latency_log(request):
-    """Collects every notebook's report; prints the latency table at the end of the session."""
+    """Collects every notebook's report; the latency table is printed in the session summary."""
     reports = []
     yield reports
-    if not reports:
-        return
-    md = write_latency(reports, BUILD)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.ensure_newline()
-        reporter.section("browser latency (build/browser_latency.md)")
-        reporter.write(md)
-        for rep in reports:
-            reporter.write_line(f"{rep.notebook}: Run All {rep.run_all_s or 0:.1f} s, whole check {rep.total_s:.1f} s")
-            for note in rep.notes:
-                reporter.write_line(f"  note: {note}")
+    if reports:
+        md = write_latency(reports, BUILD)
+        request.config.pluginmanager.register(_LatencySummary(md, reports), "rnnlib-browser-latency")
 
 
 @pytest.fixture
