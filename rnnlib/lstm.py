@@ -54,8 +54,9 @@ class LSTMStepCache(NamedTuple):
 class LSTMCache(NamedTuple):
     """What :func:`lstm_backward` needs; every field of shape (N, T, H) is one per step.
 
-    ``gates`` holds the same gate values time-major, shape (T, N, 4H) with column blocks
-    i, f, g, o; ``i``, ``f``, ``g``, ``o`` are (N, T, H) views into it.
+    ``gates`` holds the same gate values time-major, shape (T, N, 4H), with the column blocks in
+    the internal order i, f, o, g (the three sigmoid gates side by side, so one operation covers
+    them); ``i``, ``f``, ``g``, ``o`` are (N, T, H) views into it.
     """
 
     x: np.ndarray  # (N, T, D)
@@ -220,13 +221,17 @@ def lstm_forward(x, h0, Wx, Wh, b):
     N, T, D = x.shape
     H = h0.shape[1]
     dtype = np.result_type(x, h0, Wx, Wh, b)
-    # sigmoid(a) = (1 + tanh(a / 2)) / 2: halving the i, f, o columns of the weights once lets a
+    # Internally the gate blocks are ordered i, f, o, g: the three sigmoid gates side by side.
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2, so halving their columns of the weights once lets a
     # single tanh per step compute all four gates, stably (tanh never overflows).
+    order = _internal_order(H)
     half = np.ones(4 * H, dtype=dtype)
-    half[:2 * H] = half[3 * H:] = 0.5
-    gates = (x.transpose(1, 0, 2).reshape(T * N, D) @ (Wx * half) + b * half).reshape(T, N, 4 * H)  # (T, N, 4H)
+    half[:3 * H] = 0.5
+    Wx_in = Wx[:, order] * half  # (D, 4H)
+    Wh_in = (Wh[:, order] * half).astype(dtype, copy=False)  # (H, 4H)
+    b_in = b[order] * half  # (4H,)
+    gates = (x.transpose(1, 0, 2).reshape(T * N, D) @ Wx_in + b_in).reshape(T, N, 4 * H)  # (T, N, 4H)
     gates = gates.astype(dtype, copy=False)
-    Wh_half = (Wh * half).astype(dtype, copy=False)  # (H, 4H)
     cs = np.empty((T, N, H), dtype=dtype)  # cell states, time-major
     hs = np.empty((T, N, H), dtype=dtype)
     tmp = np.empty((N, 4 * H), dtype=dtype)
@@ -235,14 +240,13 @@ def lstm_forward(x, h0, Wx, Wh, b):
     c = np.zeros((N, H), dtype=dtype)
     for t in range(T):
         a = gates[t]
-        np.matmul(h, Wh_half, out=tmp)  # (N, 4H)  h_{t-1} @ Wh (i, f, o columns halved)
+        np.matmul(h, Wh_in, out=tmp)  # (N, 4H)  h_{t-1} @ Wh (sigmoid columns halved)
         a += tmp  # (N, 4H)  + x_t @ Wx + b
         np.tanh(a, out=a)  # (N, 4H)  g, and tanh(a/2) for i, f, o
-        a[:, :2 * H] += 1.0
-        a[:, :2 * H] *= 0.5  # i, f = sigmoid
-        a[:, 3 * H:] += 1.0
-        a[:, 3 * H:] *= 0.5  # o = sigmoid
-        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        sig = a[:, :3 * H]
+        sig *= 0.5
+        sig += 0.5  # (N, 3H)  i, f, o = sigmoid
+        i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
         np.multiply(f, c, out=cs[t])  # (N, H)  f * c_{t-1}
         np.multiply(i, g, out=ig)
         cs[t] += ig  # (N, H)  c_t = f * c_{t-1} + i * g
@@ -254,8 +258,13 @@ def lstm_forward(x, h0, Wx, Wh, b):
     return hs.transpose(bf), LSTMCache(
         x, h0, Wx, Wh, hs.transpose(bf), cs.transpose(bf),
         gates[:, :, :H].transpose(bf), gates[:, :, H:2 * H].transpose(bf),
-        gates[:, :, 2 * H:3 * H].transpose(bf), gates[:, :, 3 * H:].transpose(bf), gates,
+        gates[:, :, 3 * H:].transpose(bf), gates[:, :, 2 * H:3 * H].transpose(bf), gates,
     )
+
+
+def _internal_order(H):
+    """Column indices that reorder the blocks i, f, g, o into the internal order i, f, o, g."""
+    return np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
 
 
 def lstm_backward(dhs, cache):
@@ -283,21 +292,21 @@ def lstm_backward(dhs, cache):
     pointwise product: the gradient highway.
     """
     x, h0, Wx, Wh = cache.x, cache.h0, cache.Wx, cache.Wh
-    gates = cache.gates  # (T, N, 4H)
+    gates = cache.gates  # (T, N, 4H), internal block order i, f, o, g
     T, N, H4 = gates.shape
     H = H4 // 4
     D = x.shape[2]
     dtype = gates.dtype
     dhs = as_array("dhs", dhs, (N, T, H))
+    order = _internal_order(H)
     cs = np.ascontiguousarray(cache.cs.transpose(1, 0, 2))  # (T, N, H)
     hs = np.ascontiguousarray(cache.hs.transpose(1, 0, 2))  # (T, N, H)
-    i_all, f_all, g_all, o_all = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
+    i_all, f_all, o_all, g_all = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
     tanh_cs = np.tanh(cs)  # (T, N, H)
     o_dtanh = o_all * (1.0 - tanh_cs**2)  # (T, N, H)  dh_t/dc_t
     # gate derivatives for all steps at once: s (1 - s) for i, f, o; 1 - g^2 for g
-    dgates = gates * (1.0 - gates)  # (T, N, 4H)
-    dgates[:, :, 2 * H:3 * H] = 1.0 - g_all**2
-    das = dgates  # (T, N, 4H)  becomes dL/da_t in place
+    das = gates * (1.0 - gates)  # (T, N, 4H)  becomes dL/da_t in place below
+    das[:, :, 3 * H:] = 1.0 - g_all**2
     dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H)
     dh_next = np.zeros((N, H), dtype=dtype)  # (N, H)
     dc_next = np.zeros((N, H), dtype=dtype)  # (N, H)
@@ -305,7 +314,7 @@ def lstm_backward(dhs, cache):
     dc = np.empty((N, H), dtype=dtype)
     buf = np.empty((N, 4 * H), dtype=dtype)
     zeros = np.zeros((N, H), dtype=dtype)
-    WhT = Wh.T
+    WhT = np.ascontiguousarray(Wh[:, order].T, dtype=dtype)  # (4H, H) internal order
     for t in reversed(range(T)):
         c_prev = cs[t - 1] if t > 0 else zeros
         np.add(dhs_tm[t], dh_next, out=dh)  # (N, H)  dL/dh_t
@@ -313,18 +322,19 @@ def lstm_backward(dhs, cache):
         dc += dc_next  # (N, H)  dL/dc_t                 h = o * tanh(c)
         np.multiply(dc, g_all[t], out=buf[:, :H])  # di    c = f * c_prev + i * g
         np.multiply(dc, c_prev, out=buf[:, H:2 * H])  # df
-        np.multiply(dc, i_all[t], out=buf[:, 2 * H:3 * H])  # dg
-        np.multiply(dh, tanh_cs[t], out=buf[:, 3 * H:])  # do
+        np.multiply(dh, tanh_cs[t], out=buf[:, 2 * H:3 * H])  # do
+        np.multiply(dc, i_all[t], out=buf[:, 3 * H:])  # dg
         das[t] *= buf  # (N, 4H)  through the gate nonlinearities
         np.multiply(dc, f_all[t], out=dc_next)  # (N, H)  dL/dc_{t-1}: the highway
         np.matmul(das[t], WhT, out=dh_next)  # (N, H)  dL/dh_{t-1}
     dh0 = dh_next.copy()
     h_prevs = np.concatenate([h0[None].astype(dtype, copy=False), hs[:-1]], axis=0)  # (T, N, H)
     das_flat = das.reshape(T * N, 4 * H)
-    db = das_flat.sum(axis=0)  # (4H,)
-    dWh = h_prevs.reshape(T * N, H).T @ das_flat  # (H, 4H)
-    dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, 4H)
-    dx = (das_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
+    db, dWh, dWx = (np.empty_like(b) for b in (cache.gates[0, 0], Wh, Wx))
+    db[order] = das_flat.sum(axis=0)  # (4H,)  back to the public order i, f, g, o
+    dWh[:, order] = h_prevs.reshape(T * N, H).T @ das_flat  # (H, 4H)
+    dWx[:, order] = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, 4H)
+    dx = (das_flat @ Wx[:, order].T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
     return dx, dh0, dWx, dWh, db
 
 
