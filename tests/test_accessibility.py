@@ -155,8 +155,6 @@ EXAMPLES = {
 
 # Known problems, reported to the lead (the owners tune these figures' layouts): name -> what is wrong.
 KNOWN = {
-    "compare.twin_states_figure": "axis labels and panel titles 8 pt, colour-bar tick labels 7 pt (< 10)",
-    "lstm_cell.draw_lstm_cell": "formula and value annotations inside the cell 7-7.5 pt (< 8)",
     "recurrence.plot_recurrence_diagram": "titles 9 pt, axis labels 7 pt, tick labels 6-7 pt (< 10), cell values "
                                           "6.5 pt (< 8); no axis label on W_x's rows (letters), b's columns, "
                                           "W_y's rows",

@@ -177,12 +177,12 @@ class TwinStatesPlot:
     _GAP = 3  # empty columns between the LSTM's panels
     _MODEL_GAP = 12  # empty columns between the RNN and the LSTM
 
-    def __init__(self, hidden_sizes, c_limit=2.0, max_letters=20, figsize=(11.0, 3.9), dpi=80):
+    def __init__(self, hidden_sizes, c_limit=2.0, max_letters=20, figsize=(11.0, 4.1), dpi=80):
         from matplotlib import colormaps
         from matplotlib.cm import ScalarMappable
         from matplotlib.colors import Normalize
         from matplotlib.patches import Rectangle
-        from matplotlib.transforms import blended_transform_factory
+        from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
         if len(tuple(hidden_sizes)) != 2 or min(hidden_sizes) < 1:
             raise ValueError(f"hidden_sizes must be two positive ints (RNN, LSTM); got {hidden_sizes!r}")
@@ -207,7 +207,9 @@ class TwinStatesPlot:
         self._background = self._canvas = None
         self.fig = new_figure(figsize=figsize, dpi=dpi)
         self.fig.set_layout_engine("none")  # fixed positions: no layout pass on every redraw
-        ax = self.fig.add_axes((0.06, 0.27, 0.88, 0.56))
+        height = float(figsize[1])
+        bottom, top_margin = 1.15 / height, 0.75 / height  # inches: x label and colour bars; titles
+        ax = self.fig.add_axes((0.06, bottom, 0.88, 1.0 - bottom - top_margin))
         self.ax = ax
         self.image = ax.imshow(np.zeros((1, self.width, 4)), aspect="auto", interpolation="nearest",
                                extent=(-0.5, self.width - 0.5, 0.5, -0.5))
@@ -222,21 +224,25 @@ class TwinStatesPlot:
                         for _ in range(max_letters) for x, ha in ((-0.008, "right"), (1.008, "left"))]
         ax.set_xlim(-0.5, self.width - 0.5)
         ax.set_xlabel(f"hidden units (one column each: {H_rnn} in the RNN's panel, {H_lstm} in each LSTM panel)",
-                      fontsize=8)
-        ax.set_ylabel("letter (time step)", fontsize=8, labelpad=16)
+                      fontsize=10, labelpad=3)
+        ax.set_ylabel("letter (time step)", fontsize=10, labelpad=16)
         top = blended_transform_factory(ax.transData, ax.transAxes)
+
+        def above(points):  # ``top`` moved up by a fixed distance (the titles keep their gap at any size)
+            return top + ScaledTranslation(0, points / 72, self.fig.dpi_scale_trans)
+
         for name, (a, b) in self.columns.items():
             ax.add_patch(Rectangle((a - 0.5, 0), b - a, 1, transform=top, fill=False, linewidth=0.8,
                                    edgecolor=PALETTE["grey"], clip_on=False))
-            ax.text((a + b - 1) / 2, 1.02, titles[name], transform=top, ha="center", va="bottom", fontsize=9)
+            ax.text((a + b - 1) / 2, 1.0, titles[name], transform=above(3), ha="center", va="bottom", fontsize=10)
         lstm_a, lstm_b = self.columns["lstm h"][0], self.columns["lstm o"][1]
         self.titles = {
-            "rnn": ax.text(-0.5, 1.13, "RNN", transform=top, ha="left", va="bottom", fontsize=10,
+            "rnn": ax.text(-0.5, 1.0, "RNN", transform=above(22), ha="left", va="bottom", fontsize=11,
                            fontweight="bold"),
-            "lstm": ax.text((lstm_a + lstm_b - 1) / 2, 1.13, "LSTM", transform=top, ha="center", va="bottom",
-                            fontsize=10, fontweight="bold"),
+            "lstm": ax.text((lstm_a + lstm_b - 1) / 2, 1.0, "LSTM", transform=above(22), ha="center", va="bottom",
+                            fontsize=11, fontweight="bold"),
         }
-        # colour bars under the panels they describe
+        # colour bars under the panels they describe (a narrow bar gets no middle tick: its labels would touch)
         to_fig = ax.transData + self.fig.transFigure.inverted()
         bars = (("signed", ("lstm h", "lstm g"), "h, g (RNN and LSTM)", (-1, 0, 1)),
                 ("cell", ("lstm c", "lstm c"), "c", (-self.c_limit, 0, self.c_limit)),
@@ -244,12 +250,17 @@ class TwinStatesPlot:
         for group, (first, last), label, ticks in bars:
             x0 = to_fig.transform((self.columns[first][0] - 0.5, 0))[0]
             x1 = to_fig.transform((self.columns[last][1] - 0.5, 0))[0]
-            cax = self.fig.add_axes((x0, 0.09, x1 - x0, 0.035))
+            if (x1 - x0) * figsize[0] < 1.1:  # inches
+                ticks = (ticks[0], ticks[-1])
+            cax = self.fig.add_axes((x0, 0.36 / height, x1 - x0, 0.14 / height))
             bar = self.fig.colorbar(ScalarMappable(self.norms[group], self.cmaps[group]), cax=cax,
                                     orientation="horizontal", ticks=ticks)
-            bar.ax.tick_params(labelsize=7, length=2, pad=1)
-            bar.ax.set_xticklabels([f"{t:g}" for t in ticks])
-            cax.set_title(label, fontsize=8, pad=2)
+            bar.ax.tick_params(labelsize=10, length=2, pad=1)
+            bar.ax.set_xticklabels([f"{t:g}".replace("-", "\u2212") for t in ticks])
+            labels = bar.ax.get_xticklabels()  # the end labels stay inside their bar, clear of the next bar's
+            labels[0].set_horizontalalignment("left")
+            labels[-1].set_horizontalalignment("right")
+            cax.set_title(label, fontsize=10, pad=3)
 
     def update(self, word, rnn_states, lstm_states, p_rnn, p_lstm):
         """Show a new word.

@@ -274,7 +274,7 @@ class LSTMCellDiagram:
         captions = {"f": "forget", "i": "input", "g": "candidate", "o": "output"}
         for gate, caption in captions.items():
             ax.text(_X[gate], _Y_BUS - 0.45, caption, ha="center", va="center", fontsize=8,
-                    color=PALETTE["grey"], zorder=2)
+                    color="#666666", zorder=2)
         # live labels: a static mathtext name and a plain-text number each
         self._label("c_prev", (0.3, _Y_CELL + 0.45), "$c_{t-1}$ =")
         self._label("c", (15.7, _Y_CELL + 0.45), "$c_t$ =", ha="right")
@@ -289,7 +289,7 @@ class LSTMCellDiagram:
         self._label("o", (x_o + 0.1, _Y_GATE + 0.75), "$o$ =")
         self._label("tanh_c", (x_t + 0.25, (_Y_GATE + _Y_MUL) / 2), "$\\tanh\\,c_t$ =", size=8.5)
         for gate in ("f", "i", "g", "o"):
-            self._label(f"a_{gate}", (_X[gate] + 0.1, (bottom + _Y_BUS) / 2), f"$a_{gate}$ =", size=7.5,
+            self._label(f"a_{gate}", (_X[gate] + 0.1, (bottom + _Y_BUS) / 2), f"$a_{gate}$ =", size=8,
                         color="#444444")
         # the two update equations with the numbers filled in, one line above the cell
         kw = {"va": "center", "fontsize": 9.5}
@@ -311,9 +311,9 @@ class LSTMCellDiagram:
             cax.imshow(np.linspace(lo, hi, 64)[None, :], aspect="auto", cmap=self._cmaps[act],
                        extent=(lo, hi, 0, 1))
             cax.set_yticks([])
-            cax.set_xticks([lo, hi], [f"{lo:g}".replace("-", "\u2212"), f"{hi:g}"], fontsize=6.5)
+            cax.set_xticks([lo, hi], [f"{lo:g}".replace("-", "\u2212"), f"{hi:g}"], fontsize=8)
             cax.tick_params(length=1.5, pad=1)
-            self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=7)
+            self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=8)
 
     # ----------------------------------------------------------------- live parts
     def to_png(self):
