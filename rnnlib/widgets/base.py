@@ -36,7 +36,10 @@ class LiveFigure:
     def __init__(self, fig, width=None, render=None):
         self.fig = fig
         self.render = render if render is not None else (lambda: figure_to_png(fig))
-        layout = widgets.Layout(width=width) if width else widgets.Layout()
+        # Natural pixel size by default: a container would otherwise stretch the PNG to the full
+        # output width and blur it; max_width keeps it inside narrow windows.
+        natural = f"{fig.get_figwidth() * fig.dpi:.0f}px"
+        layout = widgets.Layout(width=width or natural, max_width="100%", height="auto")
         self.image = widgets.Image(format="png", layout=layout)
         self.image.add_class("rnnlib-figure")  # the browser test finds figures by this class
         self.redraws = 0
