@@ -154,14 +154,7 @@ EXAMPLES = {
 }
 
 # Known problems, reported to the lead (the owners tune these figures' layouts): name -> what is wrong.
-KNOWN = {
-    "recurrence.plot_recurrence_diagram": "titles 9 pt, axis labels 7 pt, tick labels 6-7 pt (< 10), cell values "
-                                          "6.5 pt (< 8); no axis label on W_x's rows (letters), b's columns, "
-                                          "W_y's rows",
-    "recurrence.plot_step_bars": "axis labels 8 pt, tick labels 7 pt (< 10), bar values 6.5 pt (< 8)",
-    "recurrence.plot_word_steps": "titles 9 pt, axis labels 8 pt, tick labels 7 pt (< 10), bar values 6.5 pt (< 8); "
-                                  "the bar panel's x axis (hidden units) has no label",
-}
+KNOWN = {}  # none at present
 
 
 def public_viz_functions():

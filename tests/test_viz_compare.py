@@ -139,3 +139,21 @@ def test_twin_plot_shorter_word_hides_letters_and_too_long_is_refused():
     assert sum(t.get_visible() for t in plot.letters) == 4
     with pytest.raises(ValueError, match="at most 6 letters; got 7"):
         plot.update("abcdefg", *_states("abcdefg", rnn, lstm))
+
+
+def test_twin_plot_colour_bar_labels_stay_inside_their_bars():
+    def bar_ticks(plot):
+        return {cax.get_title(): [t.get_text() for t in cax.get_xticklabels()] for cax in plot.fig.axes[1:]}
+
+    narrow, wide = TwinStatesPlot((5, 4), c_limit=2.5), TwinStatesPlot((16, 16), c_limit=2.5)
+    assert bar_ticks(narrow)["c"] == ["\u22122.5", "2.5"]  # 4 columns: no room for a middle tick
+    assert bar_ticks(wide)["c"] == ["\u22122.5", "0", "2.5"]
+    figure_to_png(wide.fig)  # tick labels are placed by a draw
+    renderer = wide.fig.canvas.get_renderer()
+    for cax in wide.fig.axes[1:]:
+        labels = cax.get_xticklabels()
+        assert labels[0].get_horizontalalignment() == "left" and labels[-1].get_horizontalalignment() == "right"
+        box = cax.get_window_extent(renderer)
+        for label in labels:
+            extent = label.get_window_extent(renderer)
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, label.get_text()

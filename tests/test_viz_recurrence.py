@@ -145,3 +145,31 @@ def test_plot_word_steps_and_bad_input(params):
     small = word_steps("hope", params["Wx"][:, :2], params["Wh"][:2, :2], params["b"][:2])
     with pytest.raises(ValueError, match="hidden size H=4"):
         painter.update(small, 1)
+
+
+def test_diagram_labels_every_matrix_axis_and_keeps_the_letter_label_off_the_arrow(params):
+    fig = plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], params["Wy"], params["by"], letter="c")
+    by_title = {ax.get_title().split("\n")[0].split()[0]: ax for ax in fig.axes if ax.get_title()}
+    assert by_title["$W_x$"].get_ylabel() == "input letter" and by_title["$W_x$"].get_xlabel() == "hidden unit"
+    assert by_title["$b$"].get_xlabel() == "hidden unit"
+    assert by_title["$W_y$"].get_ylabel() == "hidden unit" and by_title["$W_y$"].get_xlabel() == "output"
+    assert by_title["$W_x$"].yaxis.label.get_position()[1] < 0.5  # row 'c' is near the top: label below
+    fig = plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], letter="w")
+    wx = next(ax for ax in fig.axes if "W_x" in ax.get_title())
+    assert wx.yaxis.label.get_position()[1] > 0.5
+    texts = [t for ax in fig.axes for t in ax.texts] + list(fig.texts)
+    assert min(t.get_fontsize() for t in texts) >= 8
+
+
+def test_values_on_bars_only_while_they_fit():
+    small = demo_parameters(hidden_size=4, seed=0)
+    large = demo_parameters(hidden_size=8, seed=0)
+    fig = plot_step_bars(word_steps("good", small["Wx"], small["Wh"], small["b"]).step(2))
+    assert [t.get_text() for t in fig.axes[0].texts][:1] == ["-0.05"]
+    fig = plot_step_bars(word_steps("good", large["Wx"], large["Wh"], large["b"]).step(2))
+    assert not any(ax.texts for ax in fig.axes)  # 8 bars per panel: no room for the numbers
+    steps = word_steps("good", large["Wx"], large["Wh"], large["b"])
+    painter = WordStepsFigure(steps, 2, dpi=40)
+    np.testing.assert_allclose([bar.get_height() for bar in painter.bars.bars["h"]], steps.h[1])
+    assert all(not labels for labels in painter.bars.labels.values())
+    assert painter.ax_states.get_xlabel() and painter.bars.ax.get_xlabel().endswith("1 … 8")

@@ -34,6 +34,9 @@ __all__ = [
     "plot_step_bars",
     "plot_word_steps",
     "WordStepsFigure",
+    "DIAGRAM_FIGSIZE",
+    "WORD_STEPS_FIGSIZE",
+    "MAX_ANNOTATED_H",
 ]
 
 TERM_COLOURS = {
@@ -51,6 +54,7 @@ TERM_TITLES = {
     "h": r"$h_t = \tanh(a_t)$",
 }
 TERMS = tuple(TERM_TITLES)
+MAX_ANNOTATED_H = 6  # bar values (and heatmap cell values) are written only up to this many hidden units
 _TITLE_COLOURS = {"b": "#555555"}  # the grey of the bias bars is too pale for text
 _NODE_STYLE = dict(boxstyle="round,pad=0.35", facecolor="white", edgecolor=PALETTE["black"], linewidth=1.0)
 
@@ -59,24 +63,30 @@ _NODE_STYLE = dict(boxstyle="round,pad=0.35", facecolor="white", edgecolor=PALET
 # Figure 1: the weights and the data flow of one step
 # ----------------------------------------------------------------------------------------------
 
-def _heatmap(ax, W, norm, title, annotate, row_labels=None):
-    """Draw matrix ``W`` on ``ax`` (rows top to bottom), numbers in the cells if ``annotate``."""
+def _heatmap(ax, W, norm, title, annotate, row_labels=None, max_xticks=12):
+    """Draw matrix ``W`` on ``ax`` (rows top to bottom), numbers in the cells if ``annotate``.
+
+    Rows and columns are numbered from 1 (every k-th number when there are more than 12 rows or
+    ``max_xticks`` columns: 10 pt numbers need the room).
+    """
     cmap = colormaps[CMAP_DIVERGING]
     im = ax.imshow(W, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
-    ax.set_title(title, fontsize=9, pad=4)
+    ax.set_title(title, fontsize=10, pad=4)
     rows, cols = W.shape
-    ax.set_xticks(range(cols), [str(j + 1) for j in range(cols)], fontsize=7)
+    every = -(-cols // max(1, max_xticks))
+    ax.set_xticks(range(0, cols, every), [str(j + 1) for j in range(0, cols, every)], fontsize=10)
     if row_labels is None:
-        ax.set_yticks(range(rows), [str(i + 1) for i in range(rows)], fontsize=7)
+        every = -(-rows // 12)
+        ax.set_yticks(range(0, rows, every), [str(i + 1) for i in range(0, rows, every)], fontsize=10)
     else:
-        ax.set_yticks(range(rows), row_labels, fontsize=6)
+        ax.set_yticks(range(rows), row_labels, fontsize=10)
     ax.tick_params(length=2, pad=1)
     if annotate:
         for i in range(rows):
             for j in range(cols):
                 value = W[i, j]
                 colour = "white" if abs(value) > 0.6 * norm.vmax else "black"
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6.5, color=colour)
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour)
     return im
 
 
@@ -92,19 +102,25 @@ def _axes_box(fig, ax):
     return bbox.x0, bbox.y0, bbox.x1, bbox.y1
 
 
-def _arrow(fig, start, end, colour, label=None, label_offset=(0.0, 0.018), style="-|>", dashed=False, path=None):
+def _axis_box(fig, axis):
+    """The figure-fraction extent (x0, y0, x1, y1) of an axis' tick labels and label."""
+    bbox = axis.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
+    return bbox.x0, bbox.y0, bbox.x1, bbox.y1
+
+
+def _arrow(fig, start, end, colour, style="-|>", dashed=False, path=None):
     """A figure-level arrow from ``start`` to ``end`` (figure fraction) or along ``path``."""
     kwargs = dict(arrowstyle=style, mutation_scale=11, color=colour, linewidth=1.4, transform=fig.transFigure,
                   shrinkA=0, shrinkB=0, zorder=5, linestyle="--" if dashed else "-")
     arrow = FancyArrowPatch(path=Path(path), **kwargs) if path is not None else FancyArrowPatch(start, end, **kwargs)
     fig.add_artist(arrow)
-    if label:
-        mid = ((start[0] + end[0]) / 2 + label_offset[0], (start[1] + end[1]) / 2 + label_offset[1])
-        fig.text(*mid, label, ha="center", va="bottom", fontsize=8, color=colour)
     return arrow
 
 
-def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(10.0, 6.2), dpi=100):
+DIAGRAM_FIGSIZE = (11.2, 8.6)  # inches; the diagram is laid out for this size (26 letter rows at 10 pt)
+
+
+def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=DIAGRAM_FIGSIZE, dpi=100):
     r"""The essay's Figure 1: one RNN step drawn with its weight matrices.
 
     Parameters
@@ -122,7 +138,8 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
     letter : str, optional
         One letter a-z: its row of ``Wx`` (the row a one-hot :math:`x_t` selects) is outlined.
     figsize : tuple of float
-        Inches.
+        Inches. The layout is designed for the default (every text at least 8 pt, titles, ticks and
+        axis labels 10 pt, without overlaps); another size scales the drawing but not the text.
     dpi : int
 
     Returns
@@ -134,7 +151,8 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
     .. math::
         h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad y = h_T W_y + b_y
 
-    All heatmaps share one colour scale, symmetric around 0 (blue negative, red positive).
+    All heatmaps share one colour scale, symmetric around 0 (blue negative, red positive). With
+    H <= 6 the cells of :math:`W_h`, :math:`b` and :math:`W_y` show their values.
     """
     dims = {}
     Wx = as_array("Wx", Wx, ("D", "H"), dims)
@@ -154,7 +172,7 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
         if not (isinstance(letter, str) and len(letter) == 1 and letter in ALPHABET):
             raise ValueError(f"letter must be one lower-case letter a-z; got {letter!r}")
         letter_row = ALPHABET.index(letter)
-    annotate = H <= 6
+    annotate = H <= MAX_ANNOTATED_H
     mats = [Wx, Wh, b] + ([Wy, by] if Wy is not None else [])
     vmax = max(float(np.abs(m).max()) for m in mats) or 1.0
     norm = Normalize(-vmax, vmax)
@@ -162,100 +180,130 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=(1
     fig = new_figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)  # a renderer to measure the text boxes with
     fig.set_layout_engine("none")
-    fig.suptitle(r"One RNN step and its weights:  $h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$", fontsize=13,
-                 y=0.975)
-    y_top, y_bottom, y_mid = 0.70, 0.22, 0.46
-    c_in, c_rec, c_b, c_sum, c_h = (TERM_COLOURS[k] for k in TERMS)
-    aspect = figsize[0] / figsize[1]  # width / height of the page
+    width_in, height_in = DIAGRAM_FIGSIZE
 
-    # Weight heatmaps (positions in figure fraction: left, bottom, width, height).
-    ax_wx = fig.add_axes((0.20, 0.50, 0.065, 0.38))
+    def fx(x):  # inches on the default page -> figure fraction
+        return x / width_in
+
+    def fy(y):
+        return y / height_in
+
+    def rect(x, y, w, h):  # an axes' (left, bottom, width, height) in inches on the default page
+        return fx(x), fy(y), fx(w), fy(h)
+
+    fig.suptitle(r"One RNN step and its weights:  $h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$", fontsize=14,
+                 y=fy(8.42), va="top")
+    y_top, y_mid, y_bottom = fy(5.95), fy(3.85), fy(1.72)  # rows of the input path, the sum, the recurrent path
+    c_in, c_rec, c_b, c_sum, c_h = (TERM_COLOURS[k] for k in TERMS)
+    cell = min(0.44, 1.9 / H)  # inches per cell of Wh, b and Wy (numbers at 8 pt fit up to H = 6)
+
+    # Weight heatmaps, one column for W_x (above) and W_h (below).
+    column = 3.25  # its centre, inches
+    wx_width = min(0.19 * H, 1.2)
+    ax_wx = fig.add_axes(rect(column - wx_width / 2, 3.62, wx_width, 3.9))  # 26 rows of 10 pt letters
     im = _heatmap(ax_wx, Wx, norm, rf"$W_x$  ({D} $\times$ {H})" + "\ninput → hidden", annotate=False,
-                  row_labels=list(ALPHABET) if D == len(ALPHABET) else None)
-    ax_wx.set_xlabel("hidden unit", fontsize=7, labelpad=1)
+                  row_labels=list(ALPHABET) if D == len(ALPHABET) else None, max_xticks=H if H <= 9 else 6)
+    ax_wx.set_xlabel("hidden unit", fontsize=10, labelpad=1)
+    ax_wx.set_ylabel("input letter" if D == len(ALPHABET) else "input feature", fontsize=10, labelpad=2)
     if letter_row is not None:
         ax_wx.add_patch(Rectangle((-0.5, letter_row - 0.5), H, 1.0, fill=False, edgecolor=PALETTE["black"],
                                   linewidth=1.8, clip_on=False))
-    side = 0.25  # Wh is square on the page
-    ax_wh = fig.add_axes((0.245 - side / aspect / 2, y_bottom - side / 2, side / aspect, side))
+    # the arrow from x_t crosses the y label's column (at the outlined row, or level with x_t): keep the
+    # label in the other half
+    arrow_at = 1.0 - (letter_row + 0.5) / D if letter_row is not None else (y_top - fy(3.62)) / fy(3.9)
+    ax_wx.yaxis.label.set_y(0.22 if arrow_at > 0.5 else 0.78)
+    side = cell * H
+    ax_wh = fig.add_axes(rect(column - side / 2, 1.72 - side / 2, side, side))
     _heatmap(ax_wh, Wh, norm, rf"$W_h$  ({H} $\times$ {H})" + "\nhidden → hidden", annotate=annotate)
-    ax_wh.set_xlabel("to hidden unit", fontsize=7, labelpad=1)
-    ax_wh.set_ylabel("from hidden unit", fontsize=7, labelpad=1)
-    b_width = min(0.028 * H, 0.2)
-    ax_b = fig.add_axes((0.50 - b_width / 2, 0.80, b_width, 0.05))
+    ax_wh.set_xlabel("to hidden unit", fontsize=10, labelpad=1)
+    ax_wh.set_ylabel("from hidden unit", fontsize=10, labelpad=2)
+    sum_x = 6.75  # inches
+    ax_b = fig.add_axes(rect(sum_x - side / 2, 6.88, side, min(cell, 0.4)))
     _heatmap(ax_b, b[None, :], norm, rf"$b$  ({H},)  bias", annotate=annotate)
     ax_b.set_yticks([])
+    ax_b.set_xlabel("hidden unit", fontsize=10, labelpad=1)
 
     # Nodes (text boxes) of the data flow.
     def node(x, y, s, colour=PALETTE["black"], **kw):
         style = dict(_NODE_STYLE, edgecolor=colour)
-        return fig.text(x, y, s, ha="center", va="center", fontsize=9, bbox=style, zorder=4, **kw)
+        return fig.text(x, y, s, ha="center", va="center", fontsize=10, bbox=style, zorder=4, **kw)
 
-    n_x = node(0.065, y_top, "$x_t$\none-hot letter" + (f" '{letter}'" if letter else "") + f"\n(1 × {D})", c_in)
-    n_h_prev = node(0.065, y_bottom, "$h_{t-1}$\nprevious state\n" + f"(1 × {H})", c_rec)
-    n_xw = node(0.40, y_top, "$x_t W_x$\n" + f"(1 × {H})", c_in)
-    n_hw = node(0.40, y_bottom, "$h_{t-1} W_h$\n" + f"(1 × {H})", c_rec)
-    n_sum = fig.text(0.50, y_mid, "+", ha="center", va="center", fontsize=16, zorder=4,
+    n_x = node(fx(0.78), y_top, "$x_t$\none-hot letter" + (f" '{letter}'" if letter else "") + f"\n(1 × {D})", c_in)
+    n_h_prev = node(fx(0.78), y_bottom, "$h_{t-1}$\nprevious state\n" + f"(1 × {H})", c_rec)
+    n_xw = node(fx(5.45), y_top, "$x_t W_x$\n" + f"(1 × {H})", c_in)
+    n_hw = node(fx(5.45), y_bottom, "$h_{t-1} W_h$\n" + f"(1 × {H})", c_rec)
+    n_sum = fig.text(fx(sum_x), y_mid, "+", ha="center", va="center", fontsize=16, zorder=4,
                      bbox=dict(boxstyle="circle,pad=0.2", facecolor="white", edgecolor=c_sum, linewidth=1.4))
-    n_tanh = node(0.615, y_mid, "tanh", c_h, fontweight="bold")
-    n_h = node(0.715, y_mid, "$h_t$\nnew state\n" + f"(1 × {H})", c_h)
+    n_tanh = node(fx(7.75), y_mid, "tanh", c_h, fontweight="bold")
+    n_h = node(fx(8.8), y_mid, "$h_t$\nnew state\n" + f"(1 × {H})", c_h)
 
     bx, bhp, bxw, bhw = _box(fig, n_x), _box(fig, n_h_prev), _box(fig, n_xw), _box(fig, n_hw)
     bsum, btanh, bh = _box(fig, n_sum), _box(fig, n_tanh), _box(fig, n_h)
-    awx, awh, ab = _axes_box(fig, ax_wx), _axes_box(fig, ax_wh), _axes_box(fig, ax_b)
-    tick_room = 0.018  # the row labels left of a heatmap
+    awx, awh = _axes_box(fig, ax_wx), _axes_box(fig, ax_wh)
+    wh_labels, b_labels = _axis_box(fig, ax_wh.yaxis), _axis_box(fig, ax_b.xaxis)  # tick labels and axis label
+    gap = fx(0.06)
 
     # Input path: x_t -> (row of) Wx -> x_t Wx.
     row_y = y_top if letter_row is None else awx[3] - (letter_row + 0.5) / D * (awx[3] - awx[1])
-    _arrow(fig, (bx[2], y_top), (awx[0] - tick_room, row_y), c_in)
+    to_figure = fig.transFigure.inverted()
+    letters_left = min(t.get_window_extent(fig.canvas.get_renderer()).transformed(to_figure).x0
+                       for t in ax_wx.get_yticklabels())  # the row labels only (the axis label is out of the way)
+    _arrow(fig, (bx[2], y_top), (letters_left - gap, row_y), c_in)
     _arrow(fig, (awx[2], row_y), (bxw[0], y_top), c_in)
-    fig.text((awx[2] + bxw[0]) / 2, max(row_y, y_top) + 0.02,
-             "picks row" + (f" '{letter}'" if letter else "") + "\n(one-hot input)", ha="center", va="bottom",
-             fontsize=8, color=c_in)
+    if row_y <= y_top + fy(0.6):  # above the arrow
+        where = ((awx[2] + bxw[0]) / 2, max(row_y, y_top) + fy(0.12))
+    else:  # a row near the top: above x_t W_x (above the arrow it would touch W_x's title)
+        where = ((bxw[0] + bxw[2]) / 2, bxw[3] + fy(0.1))
+    fig.text(*where, "picks row" + (f" '{letter}'" if letter else "") + "\n(one-hot input)", ha="center",
+             va="bottom", fontsize=9, color=c_in)
     # Recurrent path: h_{t-1} -> Wh -> h_{t-1} Wh.
-    _arrow(fig, (bhp[2], y_bottom), (awh[0] - 0.035, y_bottom), c_rec)
+    _arrow(fig, (bhp[2], y_bottom), (wh_labels[0] - gap, y_bottom), c_rec)
     _arrow(fig, (awh[2], y_bottom), (bhw[0], y_bottom), c_rec)
-    fig.text((awh[2] + bhw[0]) / 2, y_bottom + 0.02, "matrix\nproduct", ha="center", va="bottom", fontsize=8,
+    fig.text((awh[2] + bhw[0]) / 2, y_bottom + fy(0.1), "matrix\nproduct", ha="center", va="bottom", fontsize=9,
              color=c_rec)
     # Both products and b into the sum, then tanh, then h_t.
     sum_cx, sum_cy = (bsum[0] + bsum[2]) / 2, (bsum[1] + bsum[3]) / 2
-    _arrow(fig, (bxw[2], y_top), (sum_cx - 0.012, bsum[3] - 0.008), c_in)
-    _arrow(fig, (bhw[2], y_bottom), (sum_cx - 0.012, bsum[1] + 0.008), c_rec)
-    _arrow(fig, (sum_cx, ab[1] - 0.025), (sum_cx, bsum[3]), c_b)
+    _arrow(fig, (bxw[2], y_top), (sum_cx - fx(0.1), bsum[3] - fy(0.05)), c_in)
+    _arrow(fig, (bhw[2], y_bottom), (sum_cx - fx(0.1), bsum[1] + fy(0.05)), c_rec)
+    _arrow(fig, (sum_cx, b_labels[1] - gap), (sum_cx, bsum[3]), c_b)
     _arrow(fig, (bsum[2], sum_cy), (btanh[0], y_mid), c_sum)
-    fig.text((bsum[2] + btanh[0]) / 2, y_mid + 0.012, "$a_t$", ha="center", va="bottom", fontsize=10,
+    fig.text((bsum[2] + btanh[0]) / 2, y_mid + fy(0.08), "$a_t$", ha="center", va="bottom", fontsize=11,
              color=c_sum)
     _arrow(fig, (btanh[2], y_mid), (bh[0], y_mid), c_h)
     # The delay: h_t is the next step's h_{t-1}.
-    h_cx, loop_y = (bh[0] + bh[2]) / 2, 0.03
+    h_cx, loop_y = (bh[0] + bh[2]) / 2, fy(0.22)
     hp_cx = (bhp[0] + bhp[2]) / 2
     _arrow(fig, None, None, c_h, dashed=True,
            path=[(h_cx, bh[1]), (h_cx, loop_y), (hp_cx, loop_y), (hp_cx, bhp[1])])
-    fig.text((h_cx + hp_cx) / 2 + 0.1, loop_y + 0.008, "next step: $h_t$ becomes $h_{t-1}$  (the recurrence)",
-             ha="center", va="bottom", fontsize=9, color=c_h)
+    fig.text(fx(6.55), loop_y + fy(0.05), "next step: $h_t$ becomes $h_{t-1}$  (the recurrence)",
+             ha="center", va="bottom", fontsize=10, color=c_h)
 
-    # Readout after the last step.
+    # Readout after the last step: W_y's unit numbers on its right, so the arrow from h_t meets the matrix.
     if Wy is not None:
         C = Wy.shape[1]
-        height = min(0.055 * H, 0.32)
-        ax_wy = fig.add_axes((0.835, y_mid - height / 2, 0.045 * C, height))
+        wy_height, wy_width = cell * H, min(0.5 * C, 1.2)
+        wy_x = 10.4 - wy_width / 2
+        ax_wy = fig.add_axes(rect(wy_x, 3.85 - wy_height / 2, wy_width, wy_height))
         _heatmap(ax_wy, Wy, norm, rf"$W_y$  ({H} $\times$ {C})" + "\nhidden → output", annotate=annotate)
-        ax_wy.set_xlabel("output", fontsize=7, labelpad=1)
-        awy = _axes_box(fig, ax_wy)
-        n_y = node(0.835 + 0.0225 * C, awy[1] - 0.17,
+        ax_wy.yaxis.tick_right()
+        ax_wy.yaxis.set_label_position("right")
+        ax_wy.set_ylabel("hidden unit", fontsize=10, labelpad=2)
+        ax_wy.set_xlabel("output", fontsize=10, labelpad=1)
+        awy, wy_below = _axes_box(fig, ax_wy), _axis_box(fig, ax_wy.xaxis)
+        n_y = node((awy[0] + awy[2]) / 2, fy(1.72),
                    "$y = h_T W_y + b_y$\n" + f"(1 × {C}),  " + r"$b_y$ = " + ", ".join(f"{v:.2f}" for v in by)
                    + ("\nP(positive) = σ(y)" if C == 1 else ""),
                    PALETTE["black"])
         b_y = _box(fig, n_y)
-        _arrow(fig, (bh[2], y_mid), (awy[0] - tick_room, y_mid), c_h)
-        fig.text((bh[2] + awy[0] - tick_room) / 2, y_mid + 0.012, "after the\nlast step $T$", ha="center",
-                 va="bottom", fontsize=8, color=c_h)
-        _arrow(fig, ((awy[0] + awy[2]) / 2, awy[1] - 0.045), ((awy[0] + awy[2]) / 2, b_y[3]), PALETTE["black"])
+        _arrow(fig, (bh[2], y_mid), (awy[0], y_mid), c_h)
+        fig.text((bh[2] + awy[0]) / 2, y_mid + fy(0.08), "after the\nlast step $T$", ha="center",
+                 va="bottom", fontsize=9, color=c_h)
+        _arrow(fig, ((awy[0] + awy[2]) / 2, wy_below[1] - gap), ((awy[0] + awy[2]) / 2, b_y[3]), PALETTE["black"])
 
-    cax = fig.add_axes((0.80, 0.86, 0.17, 0.022))
+    cax = fig.add_axes(rect(8.75, 7.55, 2.2, 0.2))
     cbar = fig.colorbar(im, cax=cax, orientation="horizontal")
-    cbar.set_label("weight value (blue < 0 < red)", fontsize=8)
-    cbar.ax.tick_params(labelsize=7)
+    cbar.set_label("weight value (blue < 0 < red)", fontsize=10)
+    cbar.ax.tick_params(labelsize=10)
     return fig
 
 
@@ -284,17 +332,19 @@ class _StepBars:
         self.bars = {}
         self.labels = {}
         units = np.arange(1, H + 1)
+        annotate = H <= MAX_ANNOTATED_H  # more bars leave no room for their numbers
         for ax, name in zip(axes, TERMS, strict=True):
             self.bars[name] = ax.bar(units, np.zeros(H), color=TERM_COLOURS[name], width=0.7)
-            self.labels[name] = [ax.text(j, 0.0, "", ha="center", va="bottom", fontsize=6.5) for j in units]
+            self.labels[name] = [ax.text(j, 0.0, "", ha="center", va="bottom", fontsize=8)
+                                 for j in units] if annotate else []
             ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
-            ax.set_title(TERM_TITLES[name], fontsize=10, color=_TITLE_COLOURS.get(name, TERM_COLOURS[name]))
+            ax.set_title(TERM_TITLES[name], fontsize=11, color=_TITLE_COLOURS.get(name, TERM_COLOURS[name]))
             ax.set_xticks(units)
-            ax.set_xlabel("hidden unit $j$", fontsize=8)
-            ax.tick_params(labelsize=7)
+            ax.set_xlabel("hidden unit $j$", fontsize=10)
+            ax.tick_params(labelsize=10)
         for level in (-1.0, 1.0):
             axes[-1].axhline(level, color=PALETTE["grey"], linewidth=0.8, linestyle=":")
-        axes[0].set_ylabel("value", fontsize=8)
+        axes[0].set_ylabel("value", fontsize=10)
         self.set_limit(limit)
 
     def set_limit(self, limit):
@@ -303,16 +353,22 @@ class _StepBars:
             ax.set_ylim(-limit, limit)
 
     def update(self, values):
-        pad = 0.03 * self.limit
-        for name in TERMS:
-            for bar, label, v in zip(self.bars[name], self.labels[name], values[name], strict=True):
-                bar.set_height(v)
-                label.set_text(f"{v:.2f}")
-                label.set_y(v + pad if v >= 0 else v - pad)
-                label.set_verticalalignment("bottom" if v >= 0 else "top")
+        _update_bars(self.bars, self.labels, values, self.limit)
 
 
-def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(9.0, 2.6), dpi=100):
+def _update_bars(bars, labels, values, limit):
+    """Set the bars' heights to ``values`` and write the numbers (if any) just beyond their ends."""
+    pad = 0.03 * limit
+    for name in TERMS:
+        for bar, v in zip(bars[name], values[name], strict=True):
+            bar.set_height(v)
+        for label, v in zip(labels[name], values[name][:len(labels[name])], strict=True):  # none if H is large
+            label.set_text(f"{v:.2f}")
+            label.set_y(v + pad if v >= 0 else v - pad)
+            label.set_verticalalignment("bottom" if v >= 0 else "top")
+
+
+def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(10.0, 3.0), dpi=100):
     r"""The intermediates of one RNN step as bar charts, one panel per term.
 
     Parameters
@@ -322,8 +378,9 @@ def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(9.0, 2.6), 
     title : str, optional
         Figure title.
     limit : float, optional
-        The y axes run from ``-limit`` to ``limit`` (default: just above the largest value, at
-        least 1, so the tanh bound is visible).
+        The y axes run from ``-limit`` to ``limit`` (default: a quarter above the largest value,
+        room for the numbers on the bars, at least 1, so the tanh bound is visible).
+        With at most ``MAX_ANNOTATED_H`` hidden units each bar carries its value.
     axes : sequence of 5 Axes, optional
         Where to draw (default: a new figure with one row of five panels).
     figsize, dpi
@@ -342,7 +399,7 @@ def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(9.0, 2.6), 
     values = _term_values(step)
     H = values["h"].shape[0]
     if limit is None:
-        limit = max(1.0, 1.15 * max(float(np.abs(v).max()) for v in values.values()))
+        limit = max(1.0, 1.25 * max(float(np.abs(v).max()) for v in values.values()))
     if axes is None:
         fig, axes = new_figure(figsize=figsize, dpi=dpi, nrows=1, ncols=5, sharey=True)
     else:
@@ -352,7 +409,7 @@ def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(9.0, 2.6), 
     bars = _StepBars(list(axes), H, limit)
     bars.update(values)
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(title, fontsize=12)
     return fig
 
 
@@ -372,36 +429,39 @@ class _EquationBars:
     One axes instead of five keeps a redraw cheap (the explorer's slider).
     """
 
-    GAPS = (1.6, 1.6, 1.6, 3.0)  # empty slots between groups (room for "+", "+", "=", "tanh")
+    GAPS = (1.6, 1.6, 1.6, 3.0)  # empty slots between groups (room for "+", "+", "=", "tanh") at H <= 4
 
     def __init__(self, ax, H):
         self.ax = ax
         self.H = H
-        starts = np.concatenate([[0.0], np.cumsum([H + gap for gap in self.GAPS])])  # first bar of each group
+        gaps = [gap * max(1.0, H / 4) for gap in self.GAPS]  # more bars are narrower: wider gaps
+        starts = np.concatenate([[0.0], np.cumsum([H + gap for gap in gaps])])  # first bar of each group
         self.centres = [start + (H - 1) / 2 for start in starts]
         self.bars = {}
         self.labels = {}
         for k, name in enumerate(TERMS):
             positions = starts[k] + np.arange(H)
             self.bars[name] = ax.bar(positions, np.zeros(H), color=TERM_COLOURS[name], width=0.75)
-            self.labels[name] = [ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=6.5) for x in positions]
+            self.labels[name] = [ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=8)
+                                 for x in positions] if H <= MAX_ANNOTATED_H else []  # else no room
         self.operators = []
         for k, op in enumerate(["+", "+", "=", "tanh"]):
-            x = starts[k] + H - 1 + (self.GAPS[k] + 1) / 2
-            self.operators.append(ax.text(x, 0.0, op, ha="center", va="center", fontsize=13 if len(op) == 1 else 8,
+            x = starts[k] + H - 1 + (gaps[k] + 1) / 2
+            self.operators.append(ax.text(x, 0.0, op, ha="center", va="center", fontsize=14 if len(op) == 1 else 10,
                                           fontweight="bold", color=PALETTE["black"],
                                           bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none")))
         self.zero_line = ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
         self.tanh_bounds = [ax.plot([self.centres[-1] - H / 2, self.centres[-1] + H / 2], [level, level],
                                     color=PALETTE["grey"], linewidth=0.8, linestyle=":")[0] for level in (-1.0, 1.0)]
         labels = [r"$x_t W_x$", r"$h_{t-1} W_h$", r"$b$", r"$a_t$", r"$h_t = \tanh(a_t)$"]
-        ax.set_xticks(self.centres, labels, fontsize=9)
+        ax.set_xticks(self.centres, labels, fontsize=11)
         for tick, name in zip(ax.get_xticklabels(), TERMS, strict=True):
             tick.set_color(_TITLE_COLOURS.get(name, TERM_COLOURS[name]))
         ax.tick_params(axis="x", length=0)
-        ax.tick_params(axis="y", labelsize=7)
+        ax.tick_params(axis="y", labelsize=10)
         ax.set_xlim(-1.0, self.centres[-1] + H / 2 + 0.5)
-        ax.set_ylabel("value", fontsize=8)
+        ax.set_xlabel(f"term of the step: one bar per hidden unit $j$ = 1 … {H}", fontsize=10)
+        ax.set_ylabel("value", fontsize=10)
         self.set_limit(1.0)
 
     def set_limit(self, limit):
@@ -409,13 +469,10 @@ class _EquationBars:
         self.ax.set_ylim(-limit, limit)
 
     def update(self, values):
-        pad = 0.03 * self.limit
-        for name in TERMS:
-            for bar, label, v in zip(self.bars[name], self.labels[name], values[name], strict=True):
-                bar.set_height(v)
-                label.set_text(f"{v:.2f}")
-                label.set_y(v + pad if v >= 0 else v - pad)
-                label.set_verticalalignment("bottom" if v >= 0 else "top")
+        _update_bars(self.bars, self.labels, values, self.limit)
+
+
+WORD_STEPS_FIGSIZE = (10.0, 5.6)  # of the word-steps figure and its explorer: room for 10 pt labels, 8 pt values
 
 
 class WordStepsFigure:
@@ -446,7 +503,7 @@ class WordStepsFigure:
     :math:`h_t = \\tanh(a_t)`, one bar per hidden unit.
     """
 
-    def __init__(self, steps, t, figsize=(8.0, 4.6), dpi=100):
+    def __init__(self, steps, t, figsize=WORD_STEPS_FIGSIZE, dpi=100):
         if not isinstance(steps, WordSteps):
             raise ValueError(f"steps must be a WordSteps (from rnnlib.stepwise.word_steps); got {type(steps).__name__}")
         self.H = steps.H
@@ -454,20 +511,21 @@ class WordStepsFigure:
                                                          height_ratios=(1.3, 1.0))
         FigureCanvasAgg(self.fig)  # one canvas for the figure's life: its renderer caches text layouts
         self.bars = _EquationBars(ax_bars, self.H)
-        self.bar_title = ax_bars.set_title(" ", fontsize=10)
+        self.bar_title = ax_bars.set_title(" ", fontsize=11)
         cmap = colormaps[CMAP_DIVERGING].with_extremes(bad="#eeeeee")
         self.image = self.ax_states.imshow(np.zeros((self.H, 1)), cmap=cmap, norm=Normalize(-1.0, 1.0),
                                            aspect="auto", interpolation="nearest")
-        self.ax_states.set_yticks(range(self.H), [str(j + 1) for j in range(self.H)])
-        self.ax_states.set_ylabel("hidden unit $j$", fontsize=8)
-        self.ax_states.set_xlabel("step $s$ and the letter it reads", fontsize=8)
-        self.ax_states.tick_params(labelsize=8, length=2)
+        every = -(-self.H // 12)  # at most 12 unit labels: 10 pt labels need the room
+        self.ax_states.set_yticks(range(0, self.H, every), [str(j + 1) for j in range(0, self.H, every)])
+        self.ax_states.set_ylabel("hidden unit $j$", fontsize=10)
+        self.ax_states.set_xlabel("step $s$ and the letter it reads", fontsize=10)
+        self.ax_states.tick_params(labelsize=10, length=2)
         self.current = Rectangle((-0.5, -0.5), 1.0, self.H, fill=False, edgecolor=PALETTE["black"], linewidth=2.0)
         self.ax_states.add_patch(self.current)
-        self.states_title = self.ax_states.set_title(" ", fontsize=9)
+        self.states_title = self.ax_states.set_title(" ", fontsize=11)
         cbar = self.fig.colorbar(self.image, ax=self.ax_states, fraction=0.04, pad=0.01)
-        cbar.set_label("$h_s$", fontsize=8)
-        cbar.ax.tick_params(labelsize=7)
+        cbar.set_label("$h_s$", fontsize=10)
+        cbar.ax.tick_params(labelsize=10)
         # Three layers, each cached as a bitmap: the base (drawn once: frames, fixed labels, operators,
         # colour bar), the word layer (what moves with the word: the bars' y axis and tanh bounds follow
         # the y limit, the heatmap's x axis the letters) and the step layer, drawn on every call in the
@@ -498,7 +556,7 @@ class WordStepsFigure:
         if steps.word != self._word:  # a new word: new limits and columns
             self._word = steps.word
             self._word_layer = None
-            self.bars.set_limit(max(1.0, 1.2 * steps.largest_magnitude()))
+            self.bars.set_limit(max(1.0, 1.25 * steps.largest_magnitude()))  # room for the numbers
             T = steps.T
             self.image.set_extent((-0.5, T - 0.5, self.H - 0.5, -0.5))
             self.ax_states.set_xlim(-0.5, T - 0.5)
@@ -542,7 +600,7 @@ class WordStepsFigure:
         return buffer.getvalue()
 
 
-def plot_word_steps(steps, t, figsize=(8.0, 4.6), dpi=100):
+def plot_word_steps(steps, t, figsize=WORD_STEPS_FIGSIZE, dpi=100):
     """The intermediates of step ``t`` of a word and its hidden states so far (see :class:`WordStepsFigure`).
 
     Parameters

@@ -24,7 +24,7 @@ from ..activations import sigmoid
 from ..data import word_sentiment_data
 from ..losses import affine_forward
 from ..stepwise import check_word, demo_parameters, word_steps
-from ..viz.recurrence import TERM_COLOURS, TERMS, WordStepsFigure
+from ..viz.recurrence import TERM_COLOURS, TERMS, WORD_STEPS_FIGSIZE, WordStepsFigure
 from .base import Explorer, LiveFigure
 
 __all__ = ["RecurrenceExplorer", "recurrence_explorer", "benchmark_cases", "EXAMPLE_WORDS", "MAX_LETTERS"]
@@ -140,7 +140,7 @@ class RecurrenceExplorer(Explorer):
                 + "".join(f"<div style='font-size:12px'>{line}</div>" for line in lines))
 
 
-def recurrence_explorer(word="good", t=2, hidden_size=4, seed=0, params=None, figsize=(8.0, 4.6), dpi=80):
+def recurrence_explorer(word="good", t=2, hidden_size=4, seed=0, params=None, figsize=WORD_STEPS_FIGSIZE, dpi=80):
     r"""Explore :math:`h_t = \tanh(x_t W_x + h_{t-1} W_h + b)` step by step on a word.
 
     Parameters
