@@ -302,11 +302,12 @@ def lstm_backward(dhs, cache):
     cs = np.ascontiguousarray(cache.cs.transpose(1, 0, 2))  # (T, N, H)
     hs = np.ascontiguousarray(cache.hs.transpose(1, 0, 2))  # (T, N, H)
     i_all, f_all, o_all, g_all = (gates[:, :, k * H:(k + 1) * H] for k in range(4))
-    tanh_cs = np.tanh(cs)  # (T, N, H)
-    o_dtanh = o_all * (1.0 - tanh_cs**2)  # (T, N, H)  dh_t/dc_t
-    # gate derivatives for all steps at once: s (1 - s) for i, f, o; 1 - g^2 for g
-    das = gates * (1.0 - gates)  # (T, N, 4H)  becomes dL/da_t in place below
-    das[:, :, 3 * H:] = 1.0 - g_all**2
+    das = np.empty_like(gates)  # (T, N, 4H)  dL/da_t
+    tanh_cs = np.empty_like(cs)  # (T, N, H)
+    o_dtanh = np.empty_like(cs)  # (T, N, H)  dh_t/dc_t = o (1 - tanh^2 c)
+    # Step-independent factors are computed for a block of steps at a time: few numpy calls per
+    # step for short sequences, and blocks that stay in cache for large ones.
+    chunk = max(1, (1 << 18) // (N * 4 * H * gates.itemsize))
     dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H)
     dh_next = np.zeros((N, H), dtype=dtype)  # (N, H)
     dc_next = np.zeros((N, H), dtype=dtype)  # (N, H)
@@ -316,6 +317,17 @@ def lstm_backward(dhs, cache):
     zeros = np.zeros((N, H), dtype=dtype)
     WhT = np.ascontiguousarray(Wh[:, order].T, dtype=dtype)  # (4H, H) internal order
     for t in reversed(range(T)):
+        if t == T - 1 or (t + 1) % chunk == 0:
+            blk = slice(t + 1 - (t % chunk + 1 if t == T - 1 else chunk), t + 1)
+            np.tanh(cs[blk], out=tanh_cs[blk])
+            np.multiply(tanh_cs[blk], tanh_cs[blk], out=o_dtanh[blk])
+            np.subtract(1.0, o_dtanh[blk], out=o_dtanh[blk])
+            o_dtanh[blk] *= o_all[blk]
+            # gate derivatives: s (1 - s) for i, f, o; 1 - g^2 for g
+            np.subtract(1.0, gates[blk], out=das[blk])
+            das[blk] *= gates[blk]
+            np.multiply(g_all[blk], g_all[blk], out=das[blk, :, 3 * H:])
+            np.subtract(1.0, das[blk, :, 3 * H:], out=das[blk, :, 3 * H:])
         c_prev = cs[t - 1] if t > 0 else zeros
         np.add(dhs_tm[t], dh_next, out=dh)  # (N, H)  dL/dh_t
         np.multiply(dh, o_dtanh[t], out=dc)
@@ -328,11 +340,14 @@ def lstm_backward(dhs, cache):
         np.multiply(dc, f_all[t], out=dc_next)  # (N, H)  dL/dc_{t-1}: the highway
         np.matmul(das[t], WhT, out=dh_next)  # (N, H)  dL/dh_{t-1}
     dh0 = dh_next.copy()
-    h_prevs = np.concatenate([h0[None].astype(dtype, copy=False), hs[:-1]], axis=0)  # (T, N, H)
     das_flat = das.reshape(T * N, 4 * H)
     db, dWh, dWx = (np.empty_like(b) for b in (cache.gates[0, 0], Wh, Wx))
     db[order] = das_flat.sum(axis=0)  # (4H,)  back to the public order i, f, g, o
-    dWh[:, order] = h_prevs.reshape(T * N, H).T @ das_flat  # (H, 4H)
+    # sum_t h_{t-1}^T da_t, with h_{-1} = h0: no concatenated copy of the hidden states
+    dWh_in = h0.astype(dtype, copy=False).T @ das[0]  # (H, 4H)
+    if T > 1:
+        dWh_in += hs[:-1].reshape((T - 1) * N, H).T @ das[1:].reshape((T - 1) * N, 4 * H)
+    dWh[:, order] = dWh_in  # (H, 4H)
     dWx[:, order] = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, 4H)
     dx = (das_flat @ Wx[:, order].T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
     return dx, dh0, dWx, dWh, db

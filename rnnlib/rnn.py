@@ -208,19 +208,28 @@ def rnn_backward(dhs, cache):
     H = h0.shape[1]
     dhs = as_array("dhs", dhs, (N, T, H))
     hs_tm = np.ascontiguousarray(hs.transpose(1, 0, 2))  # (T, N, H) (a view when hs came from rnn_forward)
-    das = 1.0 - hs_tm**2  # (T, N, H)  tanh'(a_t), turned into dL/da_t in place below
+    das = np.empty_like(hs_tm)  # (T, N, H)  dL/da_t
+    # tanh'(a) = 1 - h^2 for a block of steps at a time: few numpy calls per step for short
+    # sequences, blocks that stay in cache for large ones
+    chunk = max(1, (1 << 18) // (N * H * das.itemsize))
     dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H)
     dh_next = np.zeros((N, H), dtype=das.dtype)  # (N, H)  gradient arriving from step t+1
     WhT = Wh.T
     for t in reversed(range(T)):
+        if t == T - 1 or (t + 1) % chunk == 0:
+            blk = slice(t + 1 - (t % chunk + 1 if t == T - 1 else chunk), t + 1)
+            np.multiply(hs_tm[blk], hs_tm[blk], out=das[blk])
+            np.subtract(1.0, das[blk], out=das[blk])
         da = das[t]
         da *= dhs_tm[t] + dh_next  # (N, H)  (dL/dh_t direct + from t+1) * tanh'
         np.matmul(da, WhT, out=dh_next)  # (N, H)  dL/dh_{t-1} through the recurrence
     dh0 = dh_next  # (N, H)
-    h_prevs = np.concatenate([h0[None].astype(das.dtype, copy=False), hs_tm[:-1]], axis=0)  # (T, N, H)
     das_flat = das.reshape(T * N, H)
     db = das_flat.sum(axis=0)  # (H,)
-    dWh = h_prevs.reshape(T * N, H).T @ das_flat  # (H, H)
+    # sum_t h_{t-1}^T da_t with h_{-1} = h0, without a concatenated copy of the states
+    dWh = h0.astype(das.dtype, copy=False).T @ das[0]  # (H, H)
+    if T > 1:
+        dWh += hs_tm[:-1].reshape((T - 1) * N, H).T @ das[1:].reshape((T - 1) * N, H)
     dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, H)
     dx = (das_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
     return dx, dh0, dWx, dWh, db

@@ -176,8 +176,10 @@ def test_sequence_equals_loop_of_steps_and_gradients_check(N, T, D, H, seed, cel
     assert report.ok, report.summary()
 
 
-def test_rnn_backward_equals_loop_of_step_backwards(rng):
-    args = rnn_args(rng, 3, 5, 4, 6)
+@pytest.mark.parametrize("N,H", [(3, 6), (128, 128), (256, 256)])  # the large ones work in blocks of steps
+def test_rnn_backward_equals_loop_of_step_backwards(rng, N, H):
+    args = rnn_args(rng, N, 5, 4, H)
+    args["Wh"] = args["Wh"] / np.sqrt(H)
     hs, cache = rnn_forward(**args)
     dhs = rng.normal(size=hs.shape)
     dx, dh0, dWx, dWh, db = rnn_backward(dhs, cache)
@@ -189,11 +191,11 @@ def test_rnn_backward_equals_loop_of_step_backwards(rng):
     sums = [np.zeros_like(dWx), np.zeros_like(dWh), np.zeros_like(db)]
     for t in reversed(range(5)):
         dx_t, dh_next, *dparams = rnn_step_backward(dhs[:, t] + dh_next, caches[t])
-        np.testing.assert_allclose(dx[:, t], dx_t, atol=1e-12)
+        np.testing.assert_allclose(dx[:, t], dx_t, rtol=1e-9, atol=1e-11)
         sums = [s + d for s, d in zip(sums, dparams)]
-    np.testing.assert_allclose(dh0, dh_next, atol=1e-12)
+    np.testing.assert_allclose(dh0, dh_next, rtol=1e-9, atol=1e-11)
     for got, want in zip((dWx, dWh, db), sums):
-        np.testing.assert_allclose(got, want, atol=1e-12)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
 
 
 def test_lstm_internals_are_the_gates_of_each_step(rng):
@@ -245,3 +247,26 @@ def test_integer_and_boolean_inputs_become_float64(rng):
     assert hs_bool.dtype == np.float64
     np.testing.assert_array_equal(hs_bool, hs_float)
     np.testing.assert_array_equal(hs_int, hs_float)
+
+
+@pytest.mark.parametrize("N,T,H", [(64, 5, 64), (128, 7, 128), (8, 3, 2)])
+def test_lstm_backward_equals_loop_of_step_backwards_in_cache_sized_blocks(rng, N, T, H):
+    # large N * H makes lstm_backward work through the sequence in blocks of a few steps
+    D = 3
+    args = rnn_args(rng, N, T, D, H, lstm=True)
+    hs, cache = lstm_forward(**args)
+    dhs = rng.normal(size=hs.shape)
+    dx, dh0, dWx, dWh, db = lstm_backward(dhs, cache)
+    caches, h, c = [], args["h0"], np.zeros((N, H))
+    for t in range(T):
+        h, c, step_cache = lstm_step_forward(args["x"][:, t], h, c, args["Wx"], args["Wh"], args["b"])
+        caches.append(step_cache)
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    sums = [np.zeros_like(dWx), np.zeros_like(dWh), np.zeros_like(db)]
+    for t in reversed(range(T)):
+        dx_t, dh_next, dc_next, *dparams = lstm_step_backward(dhs[:, t] + dh_next, dc_next, caches[t])
+        np.testing.assert_allclose(dx[:, t], dx_t, rtol=1e-9, atol=1e-10)
+        sums = [s + d for s, d in zip(sums, dparams)]
+    np.testing.assert_allclose(dh0, dh_next, rtol=1e-9, atol=1e-10)
+    for got, want in zip((dWx, dWh, db), sums):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
