@@ -227,6 +227,8 @@ def lstm_forward(x, h0, Wx, Wh, b):
     order = _internal_order(H)
     half = np.ones(4 * H, dtype=dtype)
     half[:3 * H] = 0.5
+    shift = np.zeros(4 * H, dtype=dtype)
+    shift[:3 * H] = 0.5
     Wx_in = Wx[:, order] * half  # (D, 4H)
     Wh_in = (Wh[:, order] * half).astype(dtype, copy=False)  # (H, 4H)
     b_in = b[order] * half  # (4H,)
@@ -243,9 +245,8 @@ def lstm_forward(x, h0, Wx, Wh, b):
         np.matmul(h, Wh_in, out=tmp)  # (N, 4H)  h_{t-1} @ Wh (sigmoid columns halved)
         a += tmp  # (N, 4H)  + x_t @ Wx + b
         np.tanh(a, out=a)  # (N, 4H)  g, and tanh(a/2) for i, f, o
-        sig = a[:, :3 * H]
-        sig *= 0.5
-        sig += 0.5  # (N, 3H)  i, f, o = sigmoid
+        a *= half  # (N, 4H)  whole rows: faster than two passes over a strided block
+        a += shift  # (N, 4H)  i, f, o = (1 + tanh(a/2)) / 2 = sigmoid(a); g unchanged
         i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
         np.multiply(f, c, out=cs[t])  # (N, H)  f * c_{t-1}
         np.multiply(i, g, out=ig)
