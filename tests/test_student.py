@@ -248,8 +248,10 @@ def test_nbgrader_source_marks_answer_and_test_cells(path):
 
 
 def test_nbgrader_source_refuses_notebooks_without_exercises_or_with_quoted_markers():
+    quoting = nbformat.v4.new_notebook()
+    quoting.cells = [nbformat.v4.new_markdown_cell("Write your code between `### BEGIN SOLUTION` and the end marker.")]
     with pytest.raises(ValueError, match="quotes a solution marker in prose"):
-        nbgrader_source(nbformat.read(NOTEBOOKS[0], as_version=4))
+        nbgrader_source(quoting)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1")]
     with pytest.raises(ValueError, match="no exercise"):
