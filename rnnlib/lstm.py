@@ -232,8 +232,9 @@ def lstm_forward(x, h0, Wx, Wh, b):
     Wx_in = Wx[:, order] * half  # (D, 4H)
     Wh_in = (Wh[:, order] * half).astype(dtype, copy=False)  # (H, 4H)
     b_in = b[order] * half  # (4H,)
-    gates = (x.transpose(1, 0, 2).reshape(T * N, D) @ Wx_in + b_in).reshape(T, N, 4 * H)  # (T, N, 4H)
-    gates = gates.astype(dtype, copy=False)
+    gates = np.empty((T, N, 4 * H), dtype=dtype)  # (T, N, 4H)
+    np.matmul(x.transpose(1, 0, 2).reshape(T * N, D), Wx_in, out=gates.reshape(T * N, 4 * H))  # x_t @ Wx, all t
+    gates += b_in  # in place: no second (T, N, 4H) temporary
     cs = np.empty((T, N, H), dtype=dtype)  # cell states, time-major
     hs = np.empty((T, N, H), dtype=dtype)
     tmp = np.empty((N, 4 * H), dtype=dtype)

@@ -161,7 +161,9 @@ def rnn_forward(x, h0, Wx, Wh, b):
     H = h0.shape[1]
     dtype = np.result_type(x, h0, Wx, Wh, b)
     # Time-major buffers (T, N, H): each step reads and writes one contiguous block.
-    hs_tm = (x.transpose(1, 0, 2).reshape(T * N, D) @ Wx + b).reshape(T, N, H).astype(dtype, copy=False)
+    hs_tm = np.empty((T, N, H), dtype=dtype)
+    np.matmul(x.transpose(1, 0, 2).reshape(T * N, D), Wx, out=hs_tm.reshape(T * N, H))  # x_t @ Wx, all t
+    hs_tm += b  # in place: no second (T, N, H) temporary
     h = h0.astype(dtype, copy=False)
     Wh = Wh.astype(dtype, copy=False)
     tmp = np.empty((N, H), dtype=dtype)
