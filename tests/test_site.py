@@ -121,3 +121,12 @@ def test_the_checks_would_see_an_error_output():
         "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["ZeroDivisionError: x"])])]
     text, _ = build_site.HTMLExporter(template_name="lab").from_notebook_node(nb)
     assert STDERR.search(text)
+
+
+def test_equations_are_typeset_by_a_local_mathjax(site):
+    out, pages = site
+    assert (out / "mathjax" / "MathJax.js").exists()
+    for page in pages:
+        text = (out / page.html_name).read_text(encoding="utf-8")
+        assert f'src="mathjax/MathJax.js?config={build_site.MATHJAX_CONFIG}"' in text
+        assert "libs/mathjax" not in text  # no CDN copy of MathJax

@@ -9,8 +9,9 @@ converted with nbconvert's HTMLExporter (the "lab" template, PNG figures embedde
 Live explorers cannot run in a static page: their widget output is replaced by a note saying so,
 next to the static companion figure that every explorer has above it. Pages get the course's
 contents page (index.html) and previous / next links; links between notebooks point to the pages.
-Equations are typeset by MathJax, loaded from its CDN by the reader's browser (``--mathjax-url``
-to use another copy).
+Equations are typeset by MathJax 2.7, copied next to the pages from the installed
+``jupyter-server-mathjax`` package (a dev dependency), so the site also reads offline; without that
+package the pages load MathJax from nbconvert's CDN default (``--mathjax-url`` for another copy).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import html
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,14 +152,30 @@ def course_pages(notebooks=None):
     return [Page(p, notebook_title(nbformat.read(p, as_version=4), p.stem)) for p in paths]
 
 
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+
+
+def local_mathjax(out):
+    """Copy MathJax from the installed jupyter-server-mathjax into ``out/mathjax``; return its
+    relative URL, or None (and say so) when the package is not installed."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        print("jupyter-server-mathjax is not installed: pages load MathJax from a CDN (online only)",
+              file=sys.stderr)
+        return None
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    shutil.copytree(static, Path(out) / "mathjax", dirs_exist_ok=True)
+    return f"mathjax/MathJax.js?config={MATHJAX_CONFIG}"
+
+
 def build_site(out=OUT, notebooks=None, mathjax_url=None):
     """Write one page per notebook and index.html into ``out``. Returns the list of Pages."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pages = course_pages(notebooks)
     exporter = HTMLExporter(template_name="lab", embed_images=True)
-    if mathjax_url:
-        exporter.mathjax_url = mathjax_url
+    exporter.mathjax_url = mathjax_url or local_mathjax(out) or exporter.mathjax_url
     for i, page in enumerate(pages):
         (out / page.html_name).write_text(render(page, pages, i, exporter), encoding="utf-8")
     (out / "index.html").write_text(index_page(pages), encoding="utf-8")
