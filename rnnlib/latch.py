@@ -38,6 +38,7 @@ __all__ = [
     "latch_accuracy",
     "retention",
     "half_life",
+    "retention_table",
 ]
 
 GATE_BLOCKS = {"i": 0, "f": 1, "g": 2, "o": 3}  # column of each gate in a one-unit cell (H = 1)
@@ -311,3 +312,29 @@ def half_life(forget_bias):
     """
     f = float(sigmoid(_scalar("forget_bias", forget_bias)))
     return float("inf") if f >= 1.0 else float(np.log(2.0) / -np.log(f))
+
+
+def retention_table(forget_biases=(8.0, 6.0, 4.0, 2.0, 0.0), lags=(60, 200), n=200):
+    r"""How long a hand-set latch keeps its bit, one row per forget bias, as aligned text.
+
+    Columns: the forget bias :math:`b_f`, the gate value :math:`f = \sigma(b_f)`, the half-life
+    (:func:`half_life`), :math:`f^N` at the first lag (:func:`retention`), and the share of bits
+    read back correctly after each lag (:func:`latch_accuracy` on ``n`` sequences).
+
+    Returns
+    -------
+    str
+    """
+    if not lags:
+        raise ValueError(f"lags must name at least one sequence length; got {lags!r}")
+    first = lags[0]
+    header = (f"  b_f   f = sigma(b_f)   half-life (steps)   f^{first:<5d}  read back at N={first:<5d}"
+              + "".join(f"  at N={lag:<5d}" for lag in lags[1:]))
+    rows = [header.rstrip()]
+    for forget_bias in forget_biases:
+        accuracies = [latch_accuracy(lag, n=n, forget_bias=forget_bias) for lag in lags]
+        row = (f"{forget_bias:5.1f}   {retention(forget_bias, 1):14.4f}   {half_life(forget_bias):17.1f}"
+               f"   {retention(forget_bias, first):.4f}   {accuracies[0]:17.0%}"
+               + "".join(f"   {acc:8.0%}" for acc in accuracies[1:]))
+        rows.append(row)
+    return "\n".join(rows)

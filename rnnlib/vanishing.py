@@ -41,8 +41,9 @@ import numpy as np
 from ._validate import as_array, check_dim
 from .activations import ACTIVATIONS
 from .data import memory_task
+from .highway import lstm_step_gradients
 from .losses import affine_backward, affine_forward, binary_logistic_loss, last_step_backward
-from .lstm import LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward
+from .lstm import lstm_backward, lstm_forward
 from .model import SequenceClassifier
 from .rnn import rnn_backward, rnn_forward
 from .sweep import RunConfig, run_memory_task
@@ -276,24 +277,10 @@ def lstm_gradient_flow(x, h0, Wx, Wh, b, dh_last):
     """
     hs, cache = lstm_forward(x, h0, Wx, Wh, b)
     N, T, H = hs.shape
-    dh = as_array("dh_last", dh_last, (N, H))
-    D = cache.x.shape[2]
-    dhs = np.empty((N, T, H))
-    dcs = np.empty((N, T, H))
-    dx = np.empty((N, T, D))
-    dc_next = np.zeros((N, H))  # dL/dc_t arriving through c_{t+1}
-    zeros = np.zeros((N, H))
-    for t in reversed(range(T)):
-        h_prev = cache.h0 if t == 0 else cache.hs[:, t - 1]
-        c_prev = zeros if t == 0 else cache.cs[:, t - 1]
-        c = cache.cs[:, t]
-        tanh_c = np.tanh(c)
-        step = LSTMStepCache(cache.x[:, t], h_prev, c_prev, cache.Wx, cache.Wh, cache.i[:, t],
-                             cache.f[:, t], cache.g[:, t], cache.o[:, t], c, tanh_c)
-        dhs[:, t] = dh
-        dcs[:, t] = dc_next + dh * cache.o[:, t] * (1.0 - tanh_c**2)  # (N, H) total dL/dc_t
-        dx[:, t], dh, dc_next, _, _, _ = lstm_step_backward(dh, dc_next, step)
-    return LSTMGradientFlow(dhs, dcs, dx, dh)
+    dhs = np.zeros((N, T, H))
+    dhs[:, -1] = as_array("dh_last", dh_last, (N, H))  # the loss sits at the last step only
+    g = lstm_step_gradients(dhs, cache)
+    return LSTMGradientFlow(g.dh, g.dc, g.dx, g.dh0)
 
 
 # --------------------------------------------------------------------------------------------

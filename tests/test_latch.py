@@ -138,3 +138,20 @@ def test_latch_functions_reject_bad_sizes():
         latch_weights(n_features=2)
     with pytest.raises(ValueError, match=r"Wx must have shape \(D, 4\)"):
         latch_internals(np.zeros((1, 2, 3)), np.zeros((3, 5)), np.zeros(4))
+
+
+def test_retention_table_rows_match_the_functions():
+    from rnnlib.latch import half_life, latch_accuracy, retention, retention_table
+
+    lines = retention_table(forget_biases=(4.0, 0.0), lags=(30, 90), n=100).splitlines()
+    assert len(lines) == 3 and "f^30" in lines[0] and "at N=90" in lines[0]
+    for line, b_f in zip(lines[1:], (4.0, 0.0)):
+        cells = line.split()
+        assert float(cells[0]) == b_f
+        assert float(cells[1]) == pytest.approx(retention(b_f, 1), abs=5e-5)
+        assert float(cells[2]) == pytest.approx(half_life(b_f), abs=0.05)
+        assert float(cells[3]) == pytest.approx(retention(b_f, 30), abs=5e-5)
+        assert cells[4] == f"{latch_accuracy(30, n=100, forget_bias=b_f):.0%}"
+        assert cells[5] == f"{latch_accuracy(90, n=100, forget_bias=b_f):.0%}"
+    with pytest.raises(ValueError, match="lags must name at least one"):
+        retention_table(lags=())
