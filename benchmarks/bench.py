@@ -27,7 +27,8 @@ import numpy as np
 import rnnlib
 
 SIZES = [(1, 3, 26, 8), (32, 20, 26, 64), (64, 50, 32, 128), (128, 100, 64, 256)]
-WIDGET_MODULES = ["shapes", "recurrence", "unrolled", "gradients", "lstm_cell", "compare"]
+WIDGET_MODULES = ["sequences_and_shapes", "rnn_recurrence", "unrolled_many_to_one", "vanishing_gradient", "lstm_cell",
+                  "lstm_vs_rnn"]
 
 
 def blas_threads():

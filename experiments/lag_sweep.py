@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlib.sweep import CONFIGS, lag_sweep, save_sweep, summarise
+from rnnlib.lessons.vanishing_gradient import CONFIGS, lag_sweep, save_sweep, summarise
 
 HERE = Path(__file__).resolve().parent
 LAGS = (5, 10, 15, 20, 30, 40, 50)

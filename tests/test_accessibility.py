@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED_CMAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "RdBu_r", "RdBu", "PuOr", "PuOr_r", "BrBG",
                  "BrBG_r", "Greys", "Greys_r", "gray", "gray_r", "binary", "binary_r", "Blues", "Blues_r"}
 # helpers of rnnlib.viz that do not draw a figure of their own
-NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "unrolled.unrolled_figsize",
+NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "unrolled_many_to_one.unrolled_figsize",
                "lstm_cell.freeze_layout"}
 
 
@@ -56,7 +56,7 @@ def _history(**kw):
 
 
 def _batch_noise():
-    from rnnlib.volume import BatchNoiseResult
+    from rnnlib.lessons.sequences_and_shapes import BatchNoiseResult
 
     M, B, rel = 1000, np.array([8, 32, 128, 1000]), np.array([2.0, 1.0, 0.5, 0.0])
     cos = (np.array([-0.5, 0.9, 0.9]), np.array([0.2, 0.9, 0.9]), np.array([0.9, 0.9, 0.95]), np.ones(1))
@@ -74,7 +74,7 @@ def _records():
 
 
 def _twin(m):
-    from rnnlib.highway import word_internals
+    from rnnlib.lessons.lstm_vs_rnn import word_internals
     from rnnlib.model import SequenceClassifier
 
     rs, pr = word_internals(SequenceClassifier(26, 5, cell="rnn", seed=0), "hope")
@@ -83,32 +83,32 @@ def _twin(m):
 
 
 def _params():
-    from rnnlib.stepwise import demo_parameters
+    from rnnlib.lessons.rnn_recurrence import demo_parameters
 
     return demo_parameters(hidden_size=4, seed=0)
 
 
 def _steps():
-    from rnnlib.stepwise import word_steps
+    from rnnlib.lessons.rnn_recurrence import word_steps
 
     p = _params()
     return word_steps("good", p["Wx"], p["Wh"], p["b"])
 
 
 def _latch(lag, bit, **kw):
-    from rnnlib.latch import latch_run
+    from rnnlib.lessons.lstm_cell import latch_run
 
     return latch_run(lag, bit, **kw)
 
 
 def _microscope():
-    from rnnlib.vanishing import microscope
+    from rnnlib.lessons.vanishing_gradient import microscope
 
     return microscope(scale=0.8, T=20)
 
 
 def _cell_values():
-    from rnnlib.latch import cell_step_values
+    from rnnlib.lessons.lstm_cell import cell_step_values
 
     return cell_step_values()
 
@@ -116,16 +116,17 @@ def _cell_values():
 RNG = np.random.default_rng(0)
 # "module.function" -> a call with small valid arguments (m is the module)
 EXAMPLES = {
-    "compare.gradient_highway_figure": lambda m: m.gradient_highway_figure(
+    "lstm_vs_rnn.gradient_highway_figure": lambda m: m.gradient_highway_figure(
         {"LSTM c": RNG.uniform(0.5, 1.5, (4, 6)), "RNN h": RNG.uniform(0.01, 1.0, (4, 6))}),
-    "compare.accuracy_vs_lag_figure": lambda m: m.accuracy_vs_lag_figure(_records(), ["rnn_sgd", "lstm_sgd_fb3"]),
-    "compare.twin_states_figure": _twin,
-    "gradients.plot_microscope": lambda m: m.plot_microscope(_microscope()),
-    "gradients.plot_clipping": lambda m: m.plot_clipping(
+    "lstm_vs_rnn.accuracy_vs_lag_figure": lambda m: m.accuracy_vs_lag_figure(_records(), ["rnn_sgd", "lstm_sgd_fb3"]),
+    "lstm_vs_rnn.twin_states_figure": _twin,
+    "vanishing_gradient.plot_microscope": lambda m: m.plot_microscope(_microscope()),
+    "vanishing_gradient.plot_clipping": lambda m: m.plot_clipping(
         {None: _history(step_grad_norm=[100, 3, 2], step_loss=[0.7, 5.0, 4.0]),
          1.0: _history(step_grad_norm=[100, 0.5, 0.1], step_loss=[0.7, 0.3, 0.1])}),
-    "gradients.plot_ratio_vs_lag": lambda m: m.plot_ratio_vs_lag([5, 10], {"a": [0.1, 0.01], "b": [1.0, 2.0]}),
-    "gradients.plot_accuracy_vs_lag": lambda m: m.plot_accuracy_vs_lag(_records(), ["rnn_sgd", "lstm_sgd_fb3"]),
+    "vanishing_gradient.plot_ratio_vs_lag": lambda m: m.plot_ratio_vs_lag([5, 10], {"a": [0.1, 0.01], "b": [1.0, 2.0]}),
+    "vanishing_gradient.plot_accuracy_vs_lag": lambda m: m.plot_accuracy_vs_lag(
+        _records(), ["rnn_sgd", "lstm_sgd_fb3"]),
     "lstm_cell.draw_lstm_cell": lambda m: m.draw_lstm_cell(_cell_values()),
     "lstm_cell.plot_gate_heatmap": lambda m: m.plot_gate_heatmap(RNG.uniform(size=(4, 3)), "hope", "f"),
     "lstm_cell.plot_gates_over_word": lambda m: m.plot_gates_over_word(
@@ -133,22 +134,22 @@ EXAMPLES = {
     "lstm_cell.plot_latch": lambda m: m.plot_latch(_latch(20, 1), _latch(20, 0), 8.0, 1.0),
     "lstm_cell.plot_latch_decay": lambda m: m.plot_latch_decay(
         {b: _latch(20, 1, forget_bias=b)["c"] for b in (8.0, 0.0)}),
-    "recurrence.plot_recurrence_diagram": lambda m: m.plot_recurrence_diagram(*(_params()[k] for k in
+    "rnn_recurrence.plot_recurrence_diagram": lambda m: m.plot_recurrence_diagram(*(_params()[k] for k in
                                                                                 ("Wx", "Wh", "b", "Wy", "by")),
                                                                               letter="o"),
-    "recurrence.plot_step_bars": lambda m: m.plot_step_bars(_steps().step(2), title="step 2"),
-    "recurrence.plot_word_steps": lambda m: m.plot_word_steps(_steps(), 3),
-    "shapes.plot_ambiguous_glyph": lambda m: m.plot_ambiguous_glyph(),
-    "shapes.plot_context_accuracy": lambda m: m.plot_context_accuracy(
+    "rnn_recurrence.plot_step_bars": lambda m: m.plot_step_bars(_steps().step(2), title="step 2"),
+    "rnn_recurrence.plot_word_steps": lambda m: m.plot_word_steps(_steps(), 3),
+    "sequences_and_shapes.plot_ambiguous_glyph": lambda m: m.plot_ambiguous_glyph(),
+    "sequences_and_shapes.plot_context_accuracy": lambda m: m.plot_context_accuracy(
         {"no context": 0.1, "left neighbour": 0.2, "both neighbours": 0.45, "whole word": 0.98, "n_letters": 9}),
-    "shapes.plot_one_hot_word": lambda m: m.plot_one_hot_word("good", max_len=6),
-    "shapes.plot_padded_batch": lambda m: m.plot_padded_batch(["hope", "sad", "good"]),
-    "shapes.draw_volume_block": lambda m: m.draw_volume_block(32, 19, 26),
-    "shapes.plot_volume": lambda m: m.plot_volume(64, 5, 26, 16),
-    "shapes.plot_gradient_noise": lambda m: m.plot_gradient_noise(_batch_noise()),
-    "unrolled.draw_unrolled": lambda m: m.draw_unrolled("good", hidden=RNG.uniform(-1, 1, (4, 3)), prob=0.8,
+    "sequences_and_shapes.plot_one_hot_word": lambda m: m.plot_one_hot_word("good", max_len=6),
+    "sequences_and_shapes.plot_padded_batch": lambda m: m.plot_padded_batch(["hope", "sad", "good"]),
+    "sequences_and_shapes.draw_volume_block": lambda m: m.draw_volume_block(32, 19, 26),
+    "sequences_and_shapes.plot_volume": lambda m: m.plot_volume(64, 5, 26, 16),
+    "sequences_and_shapes.plot_gradient_noise": lambda m: m.plot_gradient_noise(_batch_noise()),
+    "unrolled_many_to_one.draw_unrolled": lambda m: m.draw_unrolled("good", hidden=RNG.uniform(-1, 1, (4, 3)), prob=0.8,
                                                         grad_norms=[0.1, 0.2, 0.4, 0.8]),
-    "unrolled.plot_training_curves": lambda m: m.plot_training_curves(
+    "unrolled_many_to_one.plot_training_curves": lambda m: m.plot_training_curves(
         {"random": _history(epoch_loss=[0.7, 0.6], epoch_accuracy=[0.5, 0.6], val_loss=[0.7, 0.65],
                             val_accuracy=[0.5, 0.55])}, baselines={"majority": 0.56}),
 }

@@ -206,16 +206,16 @@ def test_a_broken_exercise_module_does_not_hide_the_others(monkeypatch):
     real_import = importlib.import_module
 
     def failing(name, *args):
-        if name == "rnnlib.exercises.compare":
+        if name == "rnnlib.exercises.lstm_vs_rnn":
             raise ImportError("simulated")
         return real_import(name, *args)
 
     monkeypatch.setattr(base.importlib, "import_module", failing)
     try:
         base.discover(force=True)
-        assert "rnnlib.exercises.compare" in base._DISCOVERY_ERRORS
+        assert "rnnlib.exercises.lstm_vs_rnn" in base._DISCOVERY_ERRORS
         assert hint("rnn_step").startswith("Hint 1/3")
-        with pytest.raises(ValueError, match="failed to import: rnnlib.exercises.compare: ImportError: simulated"):
+        with pytest.raises(ValueError, match="failed to import: rnnlib.exercises.lstm_vs_rnn: ImportError: simulated"):
             hint("no_such_exercise")
     finally:
         monkeypatch.undo()

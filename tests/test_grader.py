@@ -1,4 +1,4 @@
-"""The grader (rnnlib.grade) on a generated class: correct, partly wrong, empty, hanging, crashing,
+"""The grader (rnnlib.classroom.grade) on a generated class: correct, partly wrong, empty, hanging, crashing,
 corrupt and cell-deleting submissions of notebook 02's exercise.
 
 The submissions are cut from notebooks/02_rnn_recurrence.ipynb (its import cell and everything
@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnnlib import grade
+from rnnlib.classroom import grade
 from rnnlib.classroom.student import exercise_cells, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,7 +206,8 @@ def test_course_notebooks_lists_every_exercise_with_its_checker_module():
     by_name = {c["name"]: c for c in course}
     assert by_name["00_start_here.ipynb"]["exercises"] == []
     (rnn_step,) = by_name["02_rnn_recurrence.ipynb"]["exercises"]
-    assert rnn_step == {"exercise": "rnn_step", "checker": "check_rnn_step", "module": "rnnlib.exercises.rnn_step",
+    assert rnn_step == {"exercise": "rnn_step", "checker": "check_rnn_step",
+                        "module": "rnnlib.exercises.rnn_recurrence",
                         "function": "rnn_step_forward_mine"}
     for c in course:
         for e in c["exercises"]:
@@ -245,6 +246,6 @@ def test_kernel_environment_is_reduced_and_imports_this_rnnlib(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", "/somewhere")
     env = grade._kernel_env()
     assert "SECRET_API_TOKEN" not in env
-    assert env["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/somewhere"]
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/somewhere"]  # the folder holding rnnlib
     assert env["OPENBLAS_NUM_THREADS"] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
     assert "SECRET_API_TOKEN" in grade._kernel_env(keep_env=True)

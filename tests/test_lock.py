@@ -9,7 +9,7 @@ import pytest
 
 import rnnlib
 from rnnlib import _locked_versions
-from rnnlib.envcheck import REQUIREMENTS
+from rnnlib.lessons.start_here import REQUIREMENTS
 
 try:
     import tomllib

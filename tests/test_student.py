@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnnlib import grade
+from rnnlib.classroom import grade
 from rnnlib.classroom.student import (
     MarkerError,
     exercise_cells,

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from rnnlib.latch import cell_step_values, latch_accuracy, latch_run
+from rnnlib.lessons.lstm_cell import cell_step_values, latch_accuracy, latch_run
 from rnnlib.viz.lstm_cell import (
     LatchPlot,
     LSTMCellDiagram,

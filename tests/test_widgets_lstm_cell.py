@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from rnnlib.latch import cell_step_values, latch_accuracy
+from rnnlib.lessons.lstm_cell import cell_step_values, latch_accuracy
 from rnnlib.widgets.base import Explorer
 from rnnlib.widgets.lstm_cell import CELL_PRESETS, benchmark_cases, latch_explorer, lstm_cell_explorer
 

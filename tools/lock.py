@@ -38,7 +38,7 @@ ENVIRONMENT = ROOT / "environment.yml"
 
 # Not locked: the course's own package and the installer itself.
 EXCLUDE = {"rnnlib", "pip", "setuptools", "wheel"}
-# Pins shipped inside rnnlib for the self-check (the packages of rnnlib.envcheck.REQUIREMENTS).
+# Pins shipped inside rnnlib for the self-check (the packages of rnnlib.lessons.start_here.REQUIREMENTS).
 SELF_CHECK = ["numpy", "matplotlib", "ipywidgets", "jupyterlab_widgets", "jupyterlab", "vaderSentiment"]
 
 

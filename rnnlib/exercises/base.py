@@ -10,7 +10,7 @@ Every exercise ``<name>`` of the course has, in one module of :mod:`rnnlib.exerc
 This module finds them all by that naming convention (:func:`exercises`, :func:`checker`,
 :func:`solution`), so ``hint`` and ``solution`` work for every exercise whichever checker module
 the notebook imported. Every :class:`CheckResult` created is also recorded (:func:`results`,
-:func:`progress`); the course's grader (:mod:`rnnlib.grade`) runs the checkers itself.
+:func:`progress`); the course's grader (:mod:`rnnlib.classroom.grade`) runs the checkers itself.
 """
 
 from __future__ import annotations

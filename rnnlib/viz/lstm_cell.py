@@ -22,7 +22,7 @@ from PIL import Image as PILImage
 
 from .._validate import as_array
 from ..activations import sigmoid
-from ..latch import cell_step_values
+from ..lessons.lstm_cell import cell_step_values
 from .style import CMAP, CMAP_DIVERGING, PALETTE, get_ax, new_figure
 
 __all__ = [
@@ -140,7 +140,7 @@ class LSTMCellDiagram:
         Scalars (or arrays, of which element ``unit`` is shown) for ``x``, ``h_prev``,
         ``c_prev`` and either the gates ``i``, ``f``, ``g``, ``o`` or their pre-activations
         ``a_i``, ``a_f``, ``a_g``, ``a_o`` (both may be given; ``c`` and ``h`` are computed when
-        missing). :func:`rnnlib.latch.cell_step_values` returns such a dict; by default its
+        missing). :func:`rnnlib.lessons.lstm_cell.cell_step_values` returns such a dict; by default its
         worked example (x = 1, h_prev = 0.2, c_prev = 0.5) is shown.
     ax : matplotlib.axes.Axes, optional
     unit : int
@@ -537,7 +537,7 @@ class LatchPlot:
     Parameters
     ----------
     run1, run0 : dict of str to array_like, each (T,)
-        :func:`rnnlib.latch.latch_run` for bit 1 and bit 0 (``"c"``, ``"h"``, ``"i"``, ``"f"``).
+        :func:`rnnlib.lessons.lstm_cell.latch_run` for bit 1 and bit 0 (``"c"``, ``"h"``, ``"i"``, ``"f"``).
     forget_bias : float
         Used for the dashed envelope :math:`\pm c_0 f^t` and the caption.
     accuracy : float, optional

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..latch import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
+from ..lessons.lstm_cell import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
 from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram
 from .base import Explorer, LiveFigure
 

@@ -1,0 +1,340 @@
+r"""Hand-set LSTM cells: one unit's step with every intermediate value, and a one-bit latch.
+
+Two things the LSTM notebook shows by hand rather than by training:
+
+* :func:`cell_step_values` runs one step of a one-unit LSTM (scalars in, scalars out) and
+  returns every intermediate number (pre-activations, gates, ``f * c_prev``, ``i * g``,
+  ``tanh(c_t)``), so a diagram can write them on the cell.
+* :func:`latch_weights` sets the weights of a one-unit LSTM so that it stores one bit for as
+  many steps as you like: the input gate opens only when the bit arrives (step 0 of
+  :func:`rnnlib.data.memory_task`), the forget gate stays near 1, and the cell state holds::
+
+      c_0 = i_0 * g_0          ~ +1 (bit 1) or -1 (bit 0)
+      c_t = f * c_{t-1} + i_t * g_t ~ f * c_{t-1}     (input gate closed: i_t ~ 0)
+      c_N ~ f**N * c_0                               (f = sigmoid(forget_bias))
+
+With a high forget bias ``f**N`` stays close to 1 and the sign of ``h_N`` reads the bit back;
+with a low one the stored value decays geometrically and the small writes of the distractors
+decide the sign: the bit is lost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_array, check_dim
+from ..activations import sigmoid
+from ..data import memory_task
+from ..lstm import lstm_step_forward
+
+__all__ = [
+    "GATE_BLOCKS",
+    "CELL_EXAMPLE",
+    "cell_step_values",
+    "latch_weights",
+    "latch_sequence",
+    "latch_run",
+    "latch_internals",
+    "latch_accuracy",
+    "retention",
+    "half_life",
+    "retention_table",
+]
+
+GATE_BLOCKS = {"i": 0, "f": 1, "g": 2, "o": 3}  # column of each gate in a one-unit cell (H = 1)
+
+# The worked example of the notebook and the default state of its cell explorer.
+CELL_EXAMPLE = {"x": 1.0, "h_prev": 0.2, "c_prev": 0.5, "Wx": (1.0, 1.0, 1.0, 1.0), "Wh": (0.5, 0.5, 0.5, 0.5),
+                "b": (-0.5, 1.0, 0.0, 0.5)}
+
+
+def _scalar(name, value):
+    """A finite float from a number (or a size-1 array)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf" or arr.size != 1:
+        raise ValueError(f"{name} must be a single finite number; got {value!r}")
+    out = float(arr.reshape(()))
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be a single finite number; got {out}")
+    return out
+
+
+def cell_step_values(x=1.0, h_prev=0.2, c_prev=0.5, Wx=(1.0, 1.0, 1.0, 1.0), Wh=(0.5, 0.5, 0.5, 0.5),
+                     b=(-0.5, 1.0, 0.0, 0.5)):
+    r"""One step of a one-unit LSTM with one input feature, with every intermediate value.
+
+    The defaults are the notebook's worked example, :data:`CELL_EXAMPLE`.
+
+    Parameters
+    ----------
+    x, h_prev, c_prev : float
+        The input :math:`x_t`, the previous hidden state and the previous cell state.
+    Wx : array_like, shape (4,)
+        Input weights of the gates, in the order i, f, g, o (a (1, 4) matrix for D = H = 1).
+    Wh : array_like, shape (4,)
+        Recurrent weights, order i, f, g, o.
+    b : array_like, shape (4,)
+        Biases, order i, f, g, o.
+
+    Returns
+    -------
+    dict of str to float
+        ``x``, ``h_prev``, ``c_prev``; pre-activations ``a_i``, ``a_f``, ``a_g``, ``a_o``;
+        gates ``i``, ``f``, ``g``, ``o``; ``fc`` (f * c_prev), ``ig`` (i * g), ``c``,
+        ``tanh_c`` and ``h``.
+
+    Notes
+    -----
+    Computed by :func:`rnnlib.lstm.lstm_step_forward` with N = D = H = 1:
+
+    .. math::
+        a &= x_t W_x + h_{t-1} W_h + b \\
+        c_t &= f \odot c_{t-1} + i \odot g \\
+        h_t &= o \odot \tanh(c_t)
+    """
+    x = _scalar("x", x)
+    h_prev = _scalar("h_prev", h_prev)
+    c_prev = _scalar("c_prev", c_prev)
+    Wx = as_array("Wx", Wx, (4,))
+    Wh = as_array("Wh", Wh, (4,))
+    b = as_array("b", b, (4,))
+    a = x * Wx + h_prev * Wh + b  # (4,) pre-activations i, f, g, o
+    h, c, cache = lstm_step_forward([[x]], [[h_prev]], [[c_prev]], Wx[None, :], Wh[None, :], b)
+    values = {"x": x, "h_prev": h_prev, "c_prev": c_prev}
+    values.update({f"a_{name}": float(a[k]) for name, k in GATE_BLOCKS.items()})
+    values.update({name: float(getattr(cache, name)[0, 0]) for name in GATE_BLOCKS})
+    values["fc"] = values["f"] * c_prev
+    values["ig"] = values["i"] * values["g"]
+    values["c"] = float(c[0, 0])
+    values["tanh_c"] = float(cache.tanh_c[0, 0])
+    values["h"] = float(h[0, 0])
+    return values
+
+
+def latch_weights(n_features=8, forget_bias=8.0, input_closed=-8.0, input_open=8.0, write_gain=4.0,
+                  distractor_gain=1.0, output_bias=8.0, seed=0):
+    r"""Hand-set weights of a one-unit LSTM that stores the bit of :func:`rnnlib.data.memory_task`.
+
+    Parameters
+    ----------
+    n_features : int
+        D, at least 3: features 0 and 1 are the two signal symbols (bit 0, bit 1), the rest
+        distractors.
+    forget_bias : float
+        :math:`b_f`; the forget gate is :math:`f = \sigma(b_f)` at every step (8 gives 0.9997).
+    input_closed : float
+        Input-gate pre-activation on a distractor step (-8: closed, +8: open).
+    input_open : float
+        Input-gate pre-activation when a signal symbol arrives.
+    write_gain : float
+        Candidate pre-activation of a signal: :math:`a_g = -4` for bit 0, :math:`+4` for bit 1.
+    distractor_gain : float
+        Each distractor proposes a candidate :math:`g = \tanh(\pm \text{gain})` with a seeded
+        sign, which only reaches the cell if the input gate lets it in.
+    output_bias : float
+        :math:`b_o`; a high value keeps the output gate open so :math:`h_t \approx \tanh(c_t)`.
+    seed : int
+        Seed of the distractors' signs.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``Wx`` (D, 4), ``Wh`` (1, 4) (all zero: the latch needs no recurrence through h),
+        ``b`` (4,), gate columns in the order i, f, g, o.
+
+    Notes
+    -----
+    .. math::
+        a_i &= b_i + (\text{open} - \text{closed})\,[x_t \text{ is a signal}],
+            \quad b_i = \text{closed} \\
+        a_f &= b_f, \qquad a_o = b_o, \qquad
+        a_g = \pm\,\text{write\_gain} \text{ (signal) or } \pm\,\text{distractor\_gain}
+    """
+    D = check_dim("n_features", n_features, lo=3)
+    forget_bias = _scalar("forget_bias", forget_bias)
+    input_closed = _scalar("input_closed", input_closed)
+    input_open = _scalar("input_open", input_open)
+    write_gain = _scalar("write_gain", write_gain)
+    distractor_gain = _scalar("distractor_gain", distractor_gain)
+    output_bias = _scalar("output_bias", output_bias)
+    I, F, G, O = GATE_BLOCKS["i"], GATE_BLOCKS["f"], GATE_BLOCKS["g"], GATE_BLOCKS["o"]
+    Wx = np.zeros((D, 4))  # (D, 4H) with H = 1
+    Wx[:2, I] = input_open - input_closed  # a signal opens the input gate
+    Wx[0, G] = -write_gain  # bit 0 writes about -1
+    Wx[1, G] = write_gain  # bit 1 writes about +1
+    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=D - 2)
+    Wx[2:, G] = distractor_gain * signs  # what each distractor would write
+    b = np.zeros(4)  # (4H,)
+    b[I] = input_closed
+    b[F] = forget_bias
+    b[O] = output_bias
+    return {"Wx": Wx, "Wh": np.zeros((1, 4)), "b": b}
+
+
+def latch_sequence(lag, bit, n_features=8, seed=0):
+    """One memory-task sequence with a chosen bit: the signal at step 0, then ``lag`` distractors.
+
+    Parameters
+    ----------
+    lag : int
+        Distractor steps (T = lag + 1).
+    bit : {0, 1}
+    n_features : int
+    seed : int
+        Seed of the distractors (the same for both bits, so two runs differ only in the bit).
+
+    Returns
+    -------
+    numpy.ndarray, shape (1, lag + 1, n_features)
+    """
+    if bit not in (0, 1):
+        raise ValueError(f"bit must be 0 or 1; got {bit!r}")
+    x, _ = memory_task(1, lag, n_features, seed)
+    x[0, 0, :2] = 0.0
+    x[0, 0, bit] = 1.0
+    return x
+
+
+def latch_run(lag, bit=1, seed=0, **weights):
+    """Run the latch over one sequence and return every step's gates and states.
+
+    Parameters
+    ----------
+    lag : int
+        Steps to hold the bit after writing it (T = lag + 1).
+    bit : {0, 1}
+    seed : int
+        Seed of the distractor sequence.
+    **weights
+        Passed to :func:`latch_weights` (``forget_bias``, ``input_closed``, ...).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray, each of shape (lag + 1,)
+        ``"c"``, ``"h"``, ``"i"``, ``"f"``, ``"g"``, ``"o"`` over the steps t = 0..lag, the
+        values :func:`rnnlib.lstm.lstm_internals` gives for
+        ``lstm_forward(x, 0, **latch_weights(...))`` (computed by :func:`latch_internals`).
+    """
+    lag = check_dim("lag", lag, lo=0)
+    params = latch_weights(seed=seed, **weights)
+    x = latch_sequence(lag, bit, params["Wx"].shape[0], seed)
+    return {name: values[0] for name, values in latch_internals(x, params["Wx"], params["b"]).items()}
+
+
+def latch_accuracy(lag, n=200, seed=0, **weights):
+    r"""Fraction of memory-task sequences whose bit the latch reads back correctly at step ``lag``.
+
+    The bit is read as :math:`h_N > 0` (1) or not (0).
+
+    Parameters
+    ----------
+    lag : int
+    n : int
+        Number of sequences (seeded by ``seed``).
+    seed : int
+    **weights
+        Passed to :func:`latch_weights`.
+
+    Returns
+    -------
+    float in [0, 1]
+        1.0 when the bit is held; about 0.5 (chance) when it is lost.
+    """
+    lag = check_dim("lag", lag, lo=0)
+    n = check_dim("n", n)
+    params = latch_weights(seed=seed, **weights)
+    x, y = memory_task(n, lag, params["Wx"].shape[0], seed + 1)
+    h_last = latch_internals(x, params["Wx"], params["b"])["h"][:, -1]  # (n,)
+    read = (h_last > 0).astype(int)  # (n,)
+    return float(np.mean(read == y))
+
+
+def latch_internals(x, Wx, b):
+    r"""Gates and states of a one-unit LSTM with :math:`W_h = 0` (the latch), fast.
+
+    With :math:`W_h = 0` every gate depends on :math:`x_t` alone, so all of them come from one
+    matrix product and only the recurrence :math:`c_t = f_t c_{t-1} + i_t g_t` is left in the
+    loop. The result equals ``lstm_internals(lstm_forward(x, 0, Wx, 0, b)[1])`` with the unit
+    axis dropped (tested); it is several times faster for the explorer.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+    Wx : array_like, shape (D, 4)
+    b : array_like, shape (4,)
+
+    Returns
+    -------
+    dict of str to numpy.ndarray, each (N, T)
+        ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"``.
+    """
+    dims = {}
+    x = as_array("x", x, ("N", "T", "D"), dims)
+    Wx = as_array("Wx", Wx, ("D", 4), dims)
+    b = as_array("b", b, (4,))
+    a = x @ Wx + b  # (N, T, 4)
+    i, f, o = (sigmoid(a[..., GATE_BLOCKS[k]]) for k in "ifo")  # (N, T) each
+    g = np.tanh(a[..., GATE_BLOCKS["g"]])  # (N, T)
+    ig = i * g  # (N, T)
+    cs = np.empty_like(ig)  # (N, T)
+    c = np.zeros(x.shape[0])  # (N,)
+    for t in range(x.shape[1]):
+        c = f[:, t] * c + ig[:, t]  # (N,)
+        cs[:, t] = c
+    return {"h": o * np.tanh(cs), "c": cs, "i": i, "f": f, "g": g, "o": o}
+
+
+def retention(forget_bias, steps):
+    r"""Fraction of the stored cell state left after ``steps`` steps with a closed input gate.
+
+    .. math:: c_N / c_0 = f^N, \qquad f = \sigma(b_f)
+
+    Parameters
+    ----------
+    forget_bias : float
+    steps : int or array_like of int
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    f = float(sigmoid(_scalar("forget_bias", forget_bias)))
+    steps = np.asarray(steps)
+    if steps.dtype.kind not in "iu" or np.any(steps < 0):
+        raise ValueError(f"steps must be integers >= 0; got {steps!r}")
+    return f**steps
+
+
+def half_life(forget_bias):
+    r"""Steps after which the stored value has halved: :math:`\ln 2 / (-\ln f)`.
+
+    Returns ``inf`` when f rounds to 1 in float64 (a forget bias above about 36).
+    """
+    f = float(sigmoid(_scalar("forget_bias", forget_bias)))
+    return float("inf") if f >= 1.0 else float(np.log(2.0) / -np.log(f))
+
+
+def retention_table(forget_biases=(8.0, 6.0, 4.0, 2.0, 0.0), lags=(60, 200), n=200):
+    r"""How long a hand-set latch keeps its bit, one row per forget bias, as aligned text.
+
+    Columns: the forget bias :math:`b_f`, the gate value :math:`f = \sigma(b_f)`, the half-life
+    (:func:`half_life`), :math:`f^N` at the first lag (:func:`retention`), and the share of bits
+    read back correctly after each lag (:func:`latch_accuracy` on ``n`` sequences).
+
+    Returns
+    -------
+    str
+    """
+    if not lags:
+        raise ValueError(f"lags must name at least one sequence length; got {lags!r}")
+    first = lags[0]
+    header = (f"  b_f   f = sigma(b_f)   half-life (steps)   f^{first:<5d}  read back at N={first:<5d}"
+              + "".join(f"  at N={lag:<5d}" for lag in lags[1:]))
+    rows = [header.rstrip()]
+    for forget_bias in forget_biases:
+        accuracies = [latch_accuracy(lag, n=n, forget_bias=forget_bias) for lag in lags]
+        row = (f"{forget_bias:5.1f}   {retention(forget_bias, 1):14.4f}   {half_life(forget_bias):17.1f}"
+               f"   {retention(forget_bias, first):.4f}   {accuracies[0]:17.0%}"
+               + "".join(f"   {acc:8.0%}" for acc in accuracies[1:]))
+        rows.append(row)
+    return "\n".join(rows)

@@ -1,0 +1,701 @@
+r"""Trained RNN against trained LSTM: the cell state as a gradient highway, and what the sweep says.
+
+Notebook 06 compares the two cells *after training*, on the same task and under the same
+conditions. This module holds the numbers behind it (numpy only):
+
+* per-step gradients of a trained :class:`~rnnlib.model.SequenceClassifier`, computed by looping
+  over :func:`rnnlib.rnn.rnn_step_backward` / :func:`rnnlib.lstm.lstm_step_backward` from the last
+  step backwards (:func:`rnn_step_gradients`, :func:`lstm_step_gradients`,
+  :func:`classifier_step_gradients`), their per-step norms (:func:`gradient_norms`) and a
+  batch summary (:func:`norm_profile`);
+* the highway alone: how much of :math:`\partial L / \partial c_t` survives k steps when only the
+  pointwise product with the forget gate carries it (:func:`surviving_fraction`,
+  :func:`highway_gradient`);
+* training the notebook's models: one run of the lag sweep with its model kept
+  (:func:`train_memory_model`) and an RNN/LSTM pair on the word-sentiment data
+  (:func:`train_word_models`, :func:`word_internals`);
+* the committed lag sweep as a table and as sentences generated from its numbers
+  (:func:`lag_table`, :func:`lag_findings`, :func:`sweep_conditions`).
+
+The recursion behind the highway (steps ``t = 0 .. T-1``, loss at the last step)::
+
+    dL/dh_t = dL/dh_t|direct + dL/da_{t+1} @ Wh.T                     # (N, H)
+    dL/dc_t = dL/dc_{t+1} * f_{t+1} + dL/dh_t * o_t * (1 - tanh(c_t)**2)   # (N, H)
+
+The first term of ``dL/dc_t`` is only a pointwise product with the forget gate: no ``Wh`` and
+no squashing derivative, so with ``f`` near 1 the error signal crosses many steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import as_array, check_dim
+from ..data import encode_words, split_by_family, split_random, word_sentiment_data
+from ..losses import affine_backward, binary_logistic_loss, last_step_backward, softmax_cross_entropy
+from ..model import SequenceClassifier
+from ..train import train
+from .vanishing_gradient import StepGradients, lstm_step_gradients, rnn_step_gradients, train_memory_run
+
+__all__ = [
+    "classifier_step_gradients",
+    "gradient_norms",
+    "norm_profile",
+    "gradient_reach",
+    "saturated_fraction",
+    "GradientReport",
+    "gradient_report",
+    "report_table",
+    "surviving_fraction",
+    "highway_gradient",
+    "MemoryRun",
+    "train_memory_model",
+    "WordModels",
+    "train_word_models",
+    "check_word",
+    "word_internals",
+    "cell_state_limit",
+    "sweep_accuracy",
+    "lag_table",
+    "lag_findings",
+    "sweep_conditions",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Per-step gradients
+# --------------------------------------------------------------------------------------------
+
+
+def classifier_step_gradients(model, x, y, lengths=None):
+    r"""Per-step gradients of each sequence's own loss in a :class:`~rnnlib.model.SequenceClassifier`.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+    x : array_like, shape (N, T, D)
+    y : array_like of int, shape (N,)
+        Labels.
+    lengths : array_like of int, shape (N,), optional
+        True lengths of post-padded sequences.
+
+    Returns
+    -------
+    StepGradients
+        For sequence n, ``dh[n]`` and ``dc[n]`` are the gradients of its own loss :math:`L_n`
+        (not of the batch mean, so they do not shrink with N); the parameter gradients are of
+        :math:`\sum_n L_n`.
+
+    Notes
+    -----
+    .. math::
+        L_n = \log(1 + e^{z_n}) - y_n z_n, \qquad
+        \frac{\partial L_n}{\partial z_n} = \sigma(z_n) - y_n
+
+    With one logit, :math:`\partial L_n / \partial h_t = (\sigma(z_n) - y_n)\,
+    \partial z_n / \partial h_t`: the ratio of two steps' norms does not depend on the loss.
+    """
+    if not isinstance(model, SequenceClassifier):
+        raise ValueError(f"model must be a SequenceClassifier; got {type(model).__name__}")
+    z, (cell_cache, aff_cache, shape, lengths) = model.forward(x, lengths)
+    N = z.shape[0]
+    if model.n_classes == 1:
+        _, dz_mean = binary_logistic_loss(z, y)  # (N, 1)  gradient of the batch mean
+    else:
+        _, dz_mean = softmax_cross_entropy(z, y)  # (N, C)
+    dz = dz_mean * N  # (N, C)  gradient of each sequence's own loss
+    dh_last, _, _ = affine_backward(dz, aff_cache)  # (N, H)
+    dhs = last_step_backward(dh_last, shape, lengths)  # (N, T, H)
+    backward = lstm_step_gradients if model.cell == "lstm" else rnn_step_gradients
+    return backward(dhs, cell_cache)
+
+
+def gradient_norms(grads, lengths=None, relative=True):
+    r"""Per-step norms :math:`\lVert \partial L/\partial h_t \rVert` (and :math:`c_t`) of each sequence.
+
+    Parameters
+    ----------
+    grads : StepGradients
+        From :func:`classifier_step_gradients` (or the two step functions).
+    lengths : array_like of int, shape (N,), optional
+        True lengths; the reference step of sequence n is ``lengths[n] - 1`` (default T - 1).
+    relative : bool
+        Divide every norm of sequence n by :math:`\lVert \partial L/\partial h \rVert` at its last
+        step, so a curve reads "fraction of the error signal at the output that reaches step t".
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``"h"`` (N, T) and, for an LSTM, ``"c"`` (N, T).
+
+    Notes
+    -----
+    .. math:: n_t = \lVert \partial L / \partial h_t \rVert_2 \,/\, \lVert \partial L / \partial h_{T-1} \rVert_2
+    """
+    if not isinstance(grads, StepGradients):
+        raise ValueError(f"grads must be a StepGradients; got {type(grads).__name__}")
+    N, T, _ = grads.dh.shape
+    norms = {"h": np.linalg.norm(grads.dh, axis=2)}  # (N, T)
+    if grads.dc is not None:
+        norms["c"] = np.linalg.norm(grads.dc, axis=2)  # (N, T)
+    if not relative:
+        return norms
+    last = np.full(N, T - 1) if lengths is None else np.asarray(lengths) - 1
+    if last.shape != (N,) or np.any(last < 0) or np.any(last >= T):
+        raise ValueError(f"lengths must be {N} integers between 1 and T={T}; got {lengths!r}")
+    reference = norms["h"][np.arange(N), last]  # (N,)
+    if np.any(reference == 0):
+        bad = np.flatnonzero(reference == 0)[:5].tolist()
+        raise ValueError(f"grads has a zero gradient at the last step of sequences {bad}; a relative "
+                         "norm needs a non-zero reference (use relative=False)")
+    return {name: n / reference[:, None] for name, n in norms.items()}
+
+
+def norm_profile(norms, quantiles=(0.25, 0.75)):
+    """Median and a quantile band of per-step norms across a batch.
+
+    Parameters
+    ----------
+    norms : array_like, shape (N, T)
+        From :func:`gradient_norms`.
+    quantiles : tuple of two floats
+        Lower and upper quantile of the band.
+
+    Returns
+    -------
+    median, lower, upper : numpy.ndarray, shape (T,) each
+    """
+    norms = as_array("norms", norms, ("N", "T"))
+    lo, hi = quantiles
+    if not 0 <= lo <= 0.5 <= hi <= 1:
+        raise ValueError(f"quantiles must be (lower, upper) with 0 <= lower <= 0.5 <= upper <= 1; got {quantiles!r}")
+    median = np.median(norms, axis=0)  # (T,)
+    lower, upper = np.quantile(norms, [lo, hi], axis=0)  # (T,) each
+    return median, lower, upper
+
+
+def gradient_reach(norms, step=0):
+    r"""Median over the batch of the norm at ``step`` divided by the norm at the last step.
+
+    Parameters
+    ----------
+    norms : array_like, shape (N, T)
+        Per-sequence, per-step norms (one path: ``"h"`` or ``"c"`` of :func:`gradient_norms`).
+    step : int
+        The step reached (0: the first step, where the memory task's signal is).
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    .. math:: \operatorname{median}_n \; n_{n,\,\text{step}} \,/\, n_{n,\,T-1}
+    """
+    norms = as_array("norms", norms, ("N", "T"))
+    T = norms.shape[1]
+    if not isinstance(step, (int, np.integer)) or not -T <= step < T:
+        raise ValueError(f"step must be an integer step index in [0, {T - 1}]; got {step!r}")
+    last = norms[:, -1]
+    if np.any(last == 0):
+        raise ValueError("norms has zeros at the last step; the reach is undefined")
+    return float(np.median(norms[:, step] / last))
+
+
+def saturated_fraction(model, x, threshold=0.99):
+    r"""Fraction of hidden values with :math:`|h_t| > threshold` after the first step.
+
+    Saturated tanh units hold a value (a memory) but pass almost no gradient
+    (:math:`\tanh' = 1 - h^2 \approx 0`).
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+    x : array_like, shape (N, T, D)
+    threshold : float
+        In (0, 1).
+
+    Returns
+    -------
+    float
+    """
+    if not isinstance(model, SequenceClassifier):
+        raise ValueError(f"model must be a SequenceClassifier; got {type(model).__name__}")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be in (0, 1); got {threshold!r}")
+    hs = model.internals(x)["h"]  # (N, T, H)
+    later = hs[:, 1:] if hs.shape[1] > 1 else hs
+    return float(np.mean(np.abs(later) > threshold))
+
+
+class GradientReport(NamedTuple):
+    """Per-step gradient norms of one trained model, with the numbers the notebook prints."""
+
+    label: str
+    cell: str
+    accuracy: float  # test accuracy of the model
+    norms: dict  # "h" (and "c"): (N, T) norms relative to ||dL/dh|| at the last step
+    reach_h: float  # median ||dL/dh_0|| / ||dL/dh_{T-1}||
+    reach_c: float | None  # median ||dL/dc_0|| / ||dL/dc_{T-1}|| (LSTM)
+    saturated: float  # fraction of |h_t| > 0.99 after step 0
+
+
+def gradient_report(label, run, n=256):
+    """Per-step gradients of a trained memory-task model on its first ``n`` test sequences.
+
+    Parameters
+    ----------
+    label : str
+    run : MemoryRun
+        From :func:`train_memory_model`.
+    n : int
+        Number of test sequences used.
+
+    Returns
+    -------
+    GradientReport
+    """
+    if not isinstance(run, MemoryRun):
+        raise ValueError(f"run must be a MemoryRun from train_memory_model; got {type(run).__name__}")
+    n = check_dim("n", n)
+    x, y = run.x_test[:n], run.y_test[:n]
+    norms = gradient_norms(classifier_step_gradients(run.model, x, y))
+    reach_c = gradient_reach(norms["c"]) if "c" in norms else None
+    return GradientReport(label, run.model.cell, float(run.accuracy), norms, gradient_reach(norms["h"]), reach_c,
+                          saturated_fraction(run.model, x))
+
+
+def report_table(reports):
+    """The gradient reports as a fixed-width table (one row per model).
+
+    Columns: test accuracy; how much of the gradient at the last step reaches step 0 along h
+    and along c; the fraction of saturated hidden values.
+    """
+    reports = list(reports)
+    if not reports or not all(isinstance(r, GradientReport) for r in reports):
+        raise ValueError("reports must be a non-empty sequence of GradientReport")
+    width = max(len(r.label) for r in reports)
+    head = (f"{'model':<{width}s}  {'test acc':>8s}  {'h: t=0 / last':>13s}  {'c: t=0 / last':>13s}  "
+            f"{'|h| > 0.99':>10s}")
+    lines = [head]
+    for r in reports:
+        c = "-" if r.reach_c is None else f"{r.reach_c:.2g}"
+        lines.append(f"{r.label:<{width}s}  {r.accuracy:8.3f}  {r.reach_h:13.2g}  {c:>13s}  {r.saturated:10.0%}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The highway alone
+# --------------------------------------------------------------------------------------------
+
+
+def surviving_fraction(f, k):
+    r"""Fraction of :math:`\partial L/\partial c_t` that survives k steps along the cell state alone.
+
+    Parameters
+    ----------
+    f : float or array_like
+        Forget-gate value(s) in [0, 1], the same at every step.
+    k : int
+        Number of steps, >= 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        :math:`f^k` (same shape as ``f``).
+
+    Notes
+    -----
+    .. math::
+        \frac{\partial L}{\partial c_{t-k}} = \frac{\partial L}{\partial c_t} \odot
+        f_t \odot f_{t-1} \odot \cdots \odot f_{t-k+1} = f^k \, \frac{\partial L}{\partial c_t}
+    """
+    k = check_dim("k", k, lo=0)
+    f_arr = as_array("f", f, np.shape(f))
+    if np.any((f_arr < 0) | (f_arr > 1)):
+        raise ValueError(f"f must be forget-gate values in [0, 1]; got values from {f_arr.min()} to {f_arr.max()}")
+    out = f_arr**k
+    return float(out) if out.ndim == 0 else out
+
+
+def highway_gradient(dc_last, f):
+    r"""The cell-state gradient of every step carried by the highway alone.
+
+    Parameters
+    ----------
+    dc_last : array_like, shape (N, H)
+        :math:`\partial L / \partial c_{T-1}` at the last step.
+    f : array_like, shape (N, T, H)
+        Forget gates of every step (``f[:, t]`` is :math:`f_t`, from
+        :meth:`SequenceClassifier.internals` or :func:`rnnlib.lstm.lstm_internals`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, T, H)
+        ``dc[:, T-1] = dc_last`` and ``dc[:, t] = dc[:, t+1] * f[:, t+1]``.
+
+    Notes
+    -----
+    .. math::
+        \frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1}
+
+    This is the whole of :math:`\partial L/\partial c_t` when no gradient enters through the
+    hidden states of earlier steps (for example with :math:`W_h = 0`); otherwise it is the part
+    that travelled along the cell state only.
+    """
+    dims = {}
+    dc_last = as_array("dc_last", dc_last, ("N", "H"), dims)
+    f = as_array("f", f, ("N", "T", "H"), dims)
+    N, T, H = f.shape
+    dc = np.empty((N, T, H), dtype=np.result_type(dc_last, f))  # (N, T, H)
+    dc[:, T - 1] = dc_last
+    for t in range(T - 2, -1, -1):
+        dc[:, t] = dc[:, t + 1] * f[:, t + 1]  # (N, H)
+    return dc
+
+
+# --------------------------------------------------------------------------------------------
+# Training the notebook's models
+# --------------------------------------------------------------------------------------------
+
+
+class MemoryRun(NamedTuple):
+    """One trained model of the memory task with its test data and accuracy."""
+
+    model: SequenceClassifier
+    accuracy: float
+    history: object  # rnnlib.train.History
+    x_test: np.ndarray  # (n_test, lag + 1, n_features)
+    y_test: np.ndarray  # (n_test,)
+
+
+def train_memory_model(config, lag, seed, steps=None, n_test=1000, n_features=8):
+    """One run of the lag sweep with the trained model kept.
+
+    Parameters
+    ----------
+    config : rnnlib.lessons.vanishing_gradient.RunConfig
+    lag : int
+        Distractor steps between the signal (step 0) and the end (sequence length lag + 1).
+    seed : int
+    steps : int, optional
+        Override the configuration's number of optimiser steps (a smaller budget).
+    n_test, n_features : int
+
+    Returns
+    -------
+    MemoryRun
+        With ``steps=None`` the model and accuracy are exactly those of
+        :func:`rnnlib.lessons.vanishing_gradient.run_memory_task` (same seeds, same data).
+    """
+    if not dataclasses.is_dataclass(config) or not hasattr(config, "cell"):
+        raise ValueError(f"config must be a rnnlib.lessons.vanishing_gradient.RunConfig; got {type(config).__name__}")
+    if steps is not None:
+        config = dataclasses.replace(config, steps=check_dim("steps", steps))
+    model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features)
+    accuracy = 0.5 if history.diverged else model.accuracy(x_test, y_test)
+    return MemoryRun(model, accuracy, history, x_test, y_test)
+
+
+class WordModels(NamedTuple):
+    """An RNN and an LSTM trained on the same split of the word-sentiment data."""
+
+    models: dict  # {"rnn": SequenceClassifier, "lstm": SequenceClassifier}
+    test_accuracy: dict  # {"rnn": float, "lstm": float}
+    train_accuracy: dict  # {"rnn": float, "lstm": float}
+    majority_accuracy: float  # test accuracy of always answering the training set's majority class
+    split_of: dict  # word -> "train", "validation" or "test"
+    valence: dict  # word -> mean human valence (-4 .. +4)
+
+
+def train_word_models(split="family", hidden_size=32, epochs=5, batch_size=64, optimizer="adam", lr=1e-2,
+                      clip=1.0, seed=0):
+    """Train an RNN and an LSTM on the same split, with the same budget and optimiser.
+
+    Parameters
+    ----------
+    split : {"family", "random"}
+        :func:`rnnlib.data.split_by_family` (no word family on both sides) or
+        :func:`rnnlib.data.split_random`.
+    hidden_size, epochs, batch_size : int
+    optimizer : {"adam", "sgd"}
+    lr, clip : float
+    seed : int
+        Seeds the split, the weights and the shuffling.
+
+    Returns
+    -------
+    WordModels
+    """
+    splitters = {"family": split_by_family, "random": split_random}
+    if split not in splitters:
+        raise ValueError(f"split must be one of {sorted(splitters)}; got {split!r}")
+    data = word_sentiment_data()
+    parts = dict(zip(("train", "validation", "test"), splitters[split](data, seed=seed)))
+    x, y, lengths = parts["train"].encode()
+    x_test, y_test, lengths_test = parts["test"].encode()
+    models, accuracy, fit = {}, {}, {}
+    for cell in ("rnn", "lstm"):
+        model = SequenceClassifier(x.shape[2], hidden_size, cell=cell, seed=seed)
+        train(model, x, y, lengths=lengths, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
+              clip=clip, seed=seed)
+        models[cell] = model
+        accuracy[cell] = model.accuracy(x_test, y_test, lengths_test)
+        fit[cell] = model.accuracy(x, y, lengths)
+    majority = int(np.mean(y) >= 0.5)
+    split_of = {w: name for name, part in parts.items() for w in part.words}
+    valence = dict(zip(data.words, data.valence.tolist()))
+    return WordModels(models, accuracy, fit, float(np.mean(y_test == majority)), split_of, valence)
+
+
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def check_word(word, max_len=20):
+    """Validate a typed word: returns it stripped and lower-cased, or raises a ValueError saying why.
+
+    Parameters
+    ----------
+    word : str
+    max_len : int
+        Longest word accepted.
+
+    Returns
+    -------
+    str
+    """
+    if not isinstance(word, str):
+        raise ValueError(f"word must be a string; got {type(word).__name__}")
+    w = word.strip().lower()
+    if not w:
+        raise ValueError("word is empty: type a word of letters a-z")
+    if not _LETTERS.fullmatch(w):
+        bad = sorted({ch for ch in w if not "a" <= ch <= "z"})
+        shown = ", ".join(repr(ch) for ch in bad)
+        raise ValueError(f"word must be one word of letters a-z only; got {word!r}, which contains {shown}")
+    if len(w) > max_len:
+        raise ValueError(f"word must have at most {max_len} letters; got {len(w)} letters")
+    return w
+
+
+def word_internals(model, word):
+    r"""What a model computes letter by letter on one word, and its P(positive).
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+        Trained on one-hot letters (26 features), one logit.
+    word : str
+        Lower-case letters a-z (see :func:`check_word`).
+
+    Returns
+    -------
+    states : dict of str to numpy.ndarray, each (T, H)
+        ``"h"`` for an RNN; ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"`` for an LSTM; row t
+        is letter t.
+    p_positive : float
+        :math:`\sigma(h_{T-1} W_y + b_y)`.
+    """
+    if not isinstance(model, SequenceClassifier) or model.input_size != 26 or model.n_classes != 1:
+        raise ValueError("model must be a SequenceClassifier on one-hot letters (input_size=26, n_classes=1)")
+    w = check_word(word, max_len=10_000)
+    x = np.zeros((1, len(w), 26))  # (1, T, 26)
+    x[0, np.arange(len(w)), [ord(ch) - ord("a") for ch in w]] = 1.0
+    states = {name: value[0] for name, value in model.internals(x).items()}  # (T, H) each
+    z = states["h"][-1] @ model.params["Wy"] + model.params["by"]  # (1,)
+    p_positive = float(1.0 / (1.0 + np.exp(-z[0])))
+    return states, p_positive
+
+
+def cell_state_limit(model, words, quantile=0.99, step=0.5):
+    """A colour range for the cell state: a high quantile of :math:`|c_t|` over many words.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+        An LSTM on one-hot letters.
+    words : sequence of str
+        Lower-case a-z words (for example the lexicon).
+    quantile : float
+        In (0, 1].
+    step : float
+        The result is rounded up to a multiple of ``step`` and is at least 1.
+
+    Returns
+    -------
+    float
+    """
+    if not isinstance(model, SequenceClassifier) or model.cell != "lstm" or model.input_size != 26:
+        raise ValueError("model must be an LSTM SequenceClassifier on one-hot letters (input_size=26)")
+    if not 0 < quantile <= 1:
+        raise ValueError(f"quantile must be in (0, 1]; got {quantile!r}")
+    x, lengths = encode_words(words)  # (N, T, 26)
+    cs = model.internals(x)["c"]  # (N, T, H)
+    real = np.arange(x.shape[1])[None, :] < lengths[:, None]  # (N, T)  not padding
+    value = float(np.quantile(np.abs(cs[real]), quantile))
+    return max(1.0, float(np.ceil(value / step) * step))
+
+
+# --------------------------------------------------------------------------------------------
+# The committed sweep in words
+# --------------------------------------------------------------------------------------------
+
+
+def _summary(sweep, keys, solved):
+    if not isinstance(sweep, dict) or "records" not in sweep or "configs" not in sweep:
+        raise ValueError("sweep must be the dict returned by rnnlib.lessons.vanishing_gradient.load_sweep "
+                         "(with 'records' and 'configs')")
+    table = {}
+    for r in sweep["records"]:
+        table.setdefault(r["config"], {}).setdefault(int(r["lag"]), []).append(float(r["accuracy"]))
+    keys = list(table) if keys is None else list(keys)
+    for key in keys:
+        if key not in table:
+            raise ValueError(f"keys must name configurations of the sweep {sorted(table)}; got {key!r}")
+    out = {}
+    for key in keys:
+        out[key] = {lag: {"mean": float(np.mean(a)), "solved": int(np.sum(np.array(a) >= solved)), "runs": len(a)}
+                    for lag, a in sorted(table[key].items())}
+    return out
+
+
+def _name(sweep, key):
+    return sweep["configs"].get(key, {}).get("name", key)
+
+
+def sweep_accuracy(sweep, key, lag, seed):
+    """The test accuracy the sweep recorded for one run.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
+    key : str
+        Configuration.
+    lag, seed : int
+
+    Returns
+    -------
+    float
+    """
+    _summary(sweep, [key], 0.9)  # validates sweep and key
+    for r in sweep["records"]:
+        if r["config"] == key and int(r["lag"]) == lag and int(r["seed"]) == seed:
+            return float(r["accuracy"])
+    raise ValueError(f"the sweep has no run of {key!r} at lag={lag!r} with seed={seed!r}")
+
+
+def lag_table(sweep, keys=None, solved=0.9):
+    """The sweep as a fixed-width table: mean test accuracy (seeds solved / seeds) per lag.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
+    keys : sequence of str, optional
+        Configurations (rows) in order; default all.
+    solved : float
+        Accuracy from which a run counts as solved.
+
+    Returns
+    -------
+    str
+    """
+    summary = _summary(sweep, keys, solved)
+    lags = sorted({lag for per in summary.values() for lag in per})
+    names = {key: _name(sweep, key) for key in summary}
+    width = max(len(n) for n in names.values())
+    lines = [" " * width + "".join(f"{'lag ' + str(lag):>12s}" for lag in lags)]
+    for key, per in summary.items():
+        cells = [f"{per[lag]['mean']:.2f} ({per[lag]['solved']}/{per[lag]['runs']})" if lag in per else "-"
+                 for lag in lags]
+        lines.append(f"{names[key]:<{width}s}" + "".join(f"{c:>12s}" for c in cells))
+    return "\n".join(lines)
+
+
+def lag_findings(sweep, keys=None, solved=0.9):
+    """One sentence per configuration about the lags it solves, generated from the sweep's numbers.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
+    keys : sequence of str, optional
+    solved : float
+        Accuracy from which a run counts as solved.
+
+    Returns
+    -------
+    list of str
+        For example "X: every seed solved each lag up to 10; at lag 15, 1 of 3 seeds did; from
+        lag 20 on, none did (mean accuracy 0.52; chance is 0.50)."
+    """
+    summary = _summary(sweep, keys, solved)
+    sentences = []
+    for key, per in summary.items():
+        lags = sorted(per)
+        first_miss = next((lag for lag in lags if per[lag]["solved"] < per[lag]["runs"]), None)
+        never_from = None
+        for lag in reversed(lags):
+            if per[lag]["solved"] > 0:
+                break
+            never_from = lag
+        text = f"{_name(sweep, key)}: "
+        if first_miss is None:
+            sentences.append(text + f"every seed solved every lag tested (up to {lags[-1]}).")
+            continue
+        reliable = [lag for lag in lags if lag < first_miss]
+        parts = [f"every seed solved each lag up to {reliable[-1]}" if reliable
+                 else f"not every seed solved even the shortest lag ({lags[0]})"]
+        for lag in lags:
+            if lag >= first_miss and (never_from is None or lag < never_from):
+                row = per[lag]
+                parts.append(f"at lag {lag}, {row['solved']} of {row['runs']} seeds did")
+        if never_from is not None:
+            means = sorted({round(per[lag]["mean"], 2) for lag in lags if lag >= never_from})
+            shown = f"{means[0]:.2f}" if len(means) == 1 else f"{means[0]:.2f} to {means[-1]:.2f}"
+            parts.append(f"from lag {never_from} on, none did (mean accuracy {shown}; chance is 0.50)")
+        sentences.append(text + "; ".join(parts) + ".")
+    return sentences
+
+
+def sweep_conditions(sweep, keys=None):
+    """The training conditions shared by the chosen configurations, in words.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
+    keys : sequence of str, optional
+
+    Returns
+    -------
+    str
+    """
+    summary = _summary(sweep, keys, 0.9)
+    configs = [sweep["configs"][key] for key in summary]
+    seeds = sorted({int(r["seed"]) for r in sweep["records"] if r["config"] in summary})
+
+    def shared(field):
+        values = {c[field] for c in configs}
+        return values.pop() if len(values) == 1 else None
+
+    parts = []
+    optimizer = shared("optimizer")
+    if optimizer == "sgd" and shared("lr") is not None and shared("momentum") is not None:
+        parts.append(f"SGD with momentum {shared('momentum'):g} and learning rate {shared('lr'):g}")
+    elif optimizer is not None and shared("lr") is not None:
+        parts.append(f"{optimizer.capitalize()} with learning rate {shared('lr'):g}")
+    for field, text in (("hidden_size", "hidden size {}"), ("batch_size", "batch size {}"),
+                        ("steps", "{} optimiser steps on fresh sequences"),
+                        ("clip", "gradients clipped at global norm {:g}"),
+                        ("init", "{} initialisation of the recurrent weights")):
+        value = shared(field)
+        if value is not None:
+            parts.append(text.format(value))
+    parts.append("seeds " + ", ".join(str(s) for s in seeds))
+    return "; ".join(parts)

@@ -1,0 +1,239 @@
+r"""One RNN step taken apart: every intermediate of the recurrence, for teaching and plotting.
+
+:func:`rnnlib.rnn.rnn_step_forward` returns only :math:`h_t`. The functions here return each
+term of
+
+.. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b)
+
+on its own, so a notebook can print and draw them without recomputing anything by hand::
+
+    x_Wx = x_t @ Wx              # (N, H)   input term
+    h_Wh = h_{t-1} @ Wh          # (N, H)   recurrent term
+    a    = x_Wx + h_Wh + b       # (N, H)   pre-activation a_t
+    h    = tanh(a)               # (N, H)   new hidden state h_t
+
+Steps of a word are counted from 1: the initial state is :math:`h_0` (zeros by default) and the
+last step of a word of length T gives :math:`h_T`, the state the readout
+:math:`y = h_T W_y + b_y` sees. Python index ``t - 1`` holds step ``t``.
+
+Numpy only (no matplotlib, no ipywidgets).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import as_array, check_dim
+from ..data import ALPHABET, one_hot_word
+from ..model import SequenceClassifier
+
+__all__ = [
+    "StepIntermediates",
+    "WordSteps",
+    "rnn_step_intermediates",
+    "word_steps",
+    "check_word",
+    "demo_parameters",
+]
+
+_LOWER_WORD = re.compile(r"[a-z]+")
+
+
+class StepIntermediates(NamedTuple):
+    """Every term of one RNN step (batch of N, hidden size H)."""
+
+    x_Wx: np.ndarray  # (N, H)  x_t @ Wx
+    h_Wh: np.ndarray  # (N, H)  h_{t-1} @ Wh
+    b: np.ndarray  # (H,)    bias
+    a: np.ndarray  # (N, H)  pre-activation a_t = x_Wx + h_Wh + b
+    h: np.ndarray  # (N, H)  h_t = tanh(a_t)
+
+
+def rnn_step_intermediates(x, h_prev, Wx, Wh, b):
+    r"""One RNN step with every intermediate returned.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+        Input :math:`x_t`.
+    h_prev : array_like, shape (N, H)
+        Previous hidden state :math:`h_{t-1}`.
+    Wx : array_like, shape (D, H)
+        Input-to-hidden weights.
+    Wh : array_like, shape (H, H)
+        Hidden-to-hidden (recurrent) weights.
+    b : array_like, shape (H,)
+        Bias.
+
+    Returns
+    -------
+    StepIntermediates
+        ``x_Wx`` (N, H), ``h_Wh`` (N, H), ``b`` (H,), ``a`` (N, H), ``h`` (N, H); ``h`` equals
+        the first output of :func:`rnnlib.rnn.rnn_step_forward`.
+
+    Notes
+    -----
+    .. math::
+        a_t = x_t W_x + h_{t-1} W_h + b, \qquad h_t = \tanh(a_t)
+    """
+    dims = {}
+    x = as_array("x", x, ("N", "D"), dims)
+    h_prev = as_array("h_prev", h_prev, ("N", "H"), dims)
+    Wx = as_array("Wx", Wx, ("D", "H"), dims)
+    Wh = as_array("Wh", Wh, ("H", "H"), dims)
+    b = as_array("b", b, ("H",), dims)
+    x_Wx = x @ Wx  # (N, H)
+    h_Wh = h_prev @ Wh  # (N, H)
+    a = x_Wx + h_Wh + b  # (N, H)
+    h = np.tanh(a)  # (N, H)
+    return StepIntermediates(x_Wx, h_Wh, b, a, h)
+
+
+@dataclass(frozen=True)
+class WordSteps:
+    """The intermediates of every step of one word (T letters, hidden size H).
+
+    Row ``t - 1`` of each array belongs to step ``t`` (the letter ``word[t - 1]``).
+    """
+
+    word: str
+    x: np.ndarray  # (T, D)  one-hot letters
+    h_prev: np.ndarray  # (T, H)  h_{t-1}
+    x_Wx: np.ndarray  # (T, H)
+    h_Wh: np.ndarray  # (T, H)
+    b: np.ndarray  # (H,)
+    a: np.ndarray  # (T, H)
+    h: np.ndarray  # (T, H)  h_t
+
+    @property
+    def T(self):
+        """Number of steps (letters)."""
+        return len(self.word)
+
+    @property
+    def H(self):
+        """Hidden size."""
+        return self.h.shape[1]
+
+    def step(self, t):
+        """The intermediates of step ``t`` (1 <= t <= T) as a :class:`StepIntermediates` of 1-D arrays."""
+        t = check_dim("t", t, lo=1)
+        if t > self.T:
+            raise ValueError(f"t must be between 1 and T={self.T} (the length of {self.word!r}); got {t}")
+        k = t - 1
+        return StepIntermediates(self.x_Wx[k], self.h_Wh[k], self.b, self.a[k], self.h[k])
+
+    def largest_magnitude(self):
+        """The largest absolute value among all intermediates (for common plot limits)."""
+        return float(max(np.abs(arr).max() for arr in (self.x_Wx, self.h_Wh, self.b, self.a, self.h)))
+
+
+def check_word(word, max_len=None):
+    """Check that ``word`` is a non-empty string of lower-case letters a-z and return it.
+
+    Parameters
+    ----------
+    word : str
+    max_len : int, optional
+        Longest word accepted.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        With a message saying what is wrong (empty, upper case, digits, spaces, other characters).
+    """
+    if not isinstance(word, str):
+        raise ValueError(f"word must be a string of lower-case letters a-z; got {type(word).__name__} {word!r}")
+    if word == "":
+        raise ValueError("word must contain at least one letter a-z; got an empty string")
+    if not _LOWER_WORD.fullmatch(word):
+        bad = sorted({ch for ch in word if ch not in ALPHABET})
+        reasons = []
+        if any(ch.isupper() for ch in bad):
+            reasons.append(f"upper case (try {word.lower()!r})")
+        if any(ch.isdigit() for ch in bad):
+            reasons.append("digits")
+        if any(ch.isspace() for ch in bad):
+            reasons.append("spaces (one word at a time)")
+        other = [ch for ch in bad if not (ch.isupper() or ch.isdigit() or ch.isspace())]
+        if other:
+            reasons.append("the character(s) " + " ".join(repr(ch) for ch in other))
+        raise ValueError(f"word must use only the 26 lower-case letters a-z (one one-hot feature each); "
+                         f"{word!r} contains {', '.join(reasons)}")
+    if max_len is not None and len(word) > max_len:
+        raise ValueError(f"word must have at most {max_len} letters; got {len(word)} letters ({word!r})")
+    return word
+
+
+def word_steps(word, Wx, Wh, b, h0=None):
+    r"""Run the RNN over one word, letter by letter, keeping every intermediate.
+
+    Parameters
+    ----------
+    word : str
+        Lower-case letters a-z; step t reads the one-hot letter ``word[t - 1]``.
+    Wx : array_like, shape (26, H)
+    Wh : array_like, shape (H, H)
+    b : array_like, shape (H,)
+    h0 : array_like, shape (H,), optional
+        Initial state :math:`h_0`; zeros by default.
+
+    Returns
+    -------
+    WordSteps
+        ``h[-1]`` is :math:`h_T`, equal to ``rnn_forward(...)[0][0, -1]``.
+
+    Notes
+    -----
+    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T
+    """
+    word = check_word(word)
+    dims = {"D": len(ALPHABET)}
+    Wx = as_array("Wx", Wx, ("D", "H"), dims)
+    Wh = as_array("Wh", Wh, ("H", "H"), dims)
+    b = as_array("b", b, ("H",), dims)
+    H = dims["H"]
+    h = np.zeros((1, H)) if h0 is None else as_array("h0", h0, ("H",), dims)[None, :]  # (1, H)
+    x = one_hot_word(word)  # (T, 26)
+    rows = []
+    for t in range(len(word)):
+        step = rnn_step_intermediates(x[t:t + 1], h, Wx, Wh, b)
+        rows.append((h[0], step.x_Wx[0], step.h_Wh[0], step.a[0], step.h[0]))
+        h = step.h  # (1, H)  becomes h_{t-1} of the next step
+    h_prev, x_Wx, h_Wh, a, hs = (np.stack(col) for col in zip(*rows, strict=True))  # each (T, H)
+    return WordSteps(word, x, h_prev, x_Wx, h_Wh, b, a, hs)
+
+
+def demo_parameters(hidden_size=4, seed=0):
+    """Small seeded parameters for the worked examples: a freshly initialised many-to-one RNN.
+
+    The weights are those of ``SequenceClassifier(26, hidden_size, seed=seed)``; the biases
+    ``b`` and ``by`` (zeros there) are drawn from U(-1/sqrt(H), 1/sqrt(H)) as PyTorch
+    initialises its RNN biases, so that every term of the recurrence is visible.
+
+    Parameters
+    ----------
+    hidden_size : int
+        H.
+    seed : int
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``Wx`` (26, H), ``Wh`` (H, H), ``b`` (H,), ``Wy`` (H, 1), ``by`` (1,).
+    """
+    H = check_dim("hidden_size", hidden_size)
+    params = {k: v.copy() for k, v in SequenceClassifier(len(ALPHABET), H, seed=seed).params.items()}
+    rng = np.random.default_rng([seed, 1])  # a stream independent of the model's
+    bound = 1.0 / np.sqrt(H)
+    params["b"] = rng.uniform(-bound, bound, size=H)  # (H,)
+    params["by"] = rng.uniform(-bound, bound, size=1)  # (1,)
+    return params

@@ -1,0 +1,1209 @@
+r"""Vanishing and exploding gradients: measured step by step, bounded, and summarised.
+
+Backpropagation through time carries the error signal from the last step back to the first. With
+the code's convention (row vectors, weights multiply from the right, steps ``t = 0 .. T-1``)::
+
+    a_t = x_t @ Wx + h_{t-1} @ Wh + b                    # (N, H)
+    h_t = f(a_t)                                         # (N, H)
+    dL/dh_{k-1} = (dL/dh_k * f'(a_k)) @ Wh.T             # (N, H)   one Jacobian per step
+
+so the gradient reaching step ``t`` from a loss at the last step ``T-1`` is a product of
+``T-1-t`` Jacobians ``diag(f'(a_k)) Wh^T``. Its norm is at most
+
+    ||dL/dh_t|| <= ||dL/dh_{T-1}|| * (max|f'| * sigma_max(Wh)) ** (T-1-t)
+
+which shrinks geometrically when the factor is below one (vanishing) and may grow when it is
+above one (exploding; the bound only *allows* growth, saturation can still shrink the product).
+
+What is here (numpy only):
+
+* a plain RNN with any activation of :data:`rnnlib.activations.ACTIVATIONS`, forward and backward
+  (:func:`act_rnn_forward`, :func:`act_rnn_backward`), and the per-step gradient
+  :func:`backprop_hidden` of a loss at the last step;
+* the per-step gradient norms of an LSTM, ``||dL/dh_t||`` and ``||dL/dc_t||``
+  (:func:`lstm_gradient_flow`, a loop over :func:`rnnlib.lstm.lstm_step_backward`);
+* the analytic bound (:func:`gradient_bound`) and the "gradient microscope" computation behind the
+  notebook's explorer (:func:`microscope`);
+* the error signal at initialisation, ``||dL/dx_0|| / ||dL/dx_{T-1}||`` against the lag
+  (:func:`input_gradient_norms`, :func:`gradient_ratio`, :func:`ratio_vs_lag`);
+* exploding gradients and clipping on a training run (:func:`clipping_runs`);
+* sentences about the committed lag sweep generated from its numbers (:func:`reliable_up_to`,
+  :func:`chance_from`, :func:`describe_config`, :func:`sweep_table`).
+
+The lag sweep, accuracy against lag on the memory task, is the experiment behind notebooks 04 and 06
+and lives here too (:func:`lag_sweep`, :func:`load_sweep`):
+
+One *run* trains a fresh model on the memory task (:func:`rnnlib.data.memory_task`) with a given
+cell, optimiser and initialisation, then measures accuracy on held-out sequences. A *sweep* runs
+every configuration at every lag for several seeds. ``experiments/lag_sweep.py`` runs the full
+sweep and writes ``rnnlib/results/lag_sweep.json`` (shipped inside the package, so an installed
+course finds it), which the notebooks plot.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import as_array, check_dim
+from ..activations import ACTIVATIONS
+from ..data import memory_task
+from ..losses import affine_backward, affine_forward, binary_logistic_loss, last_step_backward
+from ..lstm import LSTMCache, LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward
+from ..model import SequenceClassifier
+from ..rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward
+from ..train import train
+
+__all__ = [
+    "StepGradients", "rnn_step_gradients", "lstm_step_gradients",
+    "RunConfig", "CONFIGS", "train_memory_run", "run_memory_task", "lag_sweep", "summarise", "load_sweep",
+    "MAX_DERIVATIVE",
+    "ActRNNCache",
+    "act_rnn_forward",
+    "act_rnn_backward",
+    "backprop_hidden",
+    "LSTMGradientFlow",
+    "lstm_gradient_flow",
+    "gradient_bound",
+    "recurrent_matrix",
+    "MicroscopeResult",
+    "microscope",
+    "input_gradient_norms",
+    "gradient_ratio",
+    "INIT_CONFIGS",
+    "ratio_vs_lag",
+    "clipping_runs",
+    "clipping_summary",
+    "ratio_table",
+    "reliable_up_to",
+    "chance_from",
+    "describe_config",
+    "sweep_table",
+    "conditions_table",
+    "claim_verdict",
+    "rerun_record",
+]
+
+# Largest |f'(a)| over all a: the per-step factor of the bound besides sigma_max(Wh).
+MAX_DERIVATIVE = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "identity": 1.0}
+
+
+def _check_activation(activation):
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}")
+    return activation
+
+
+# --------------------------------------------------------------------------------------------
+# A plain RNN with any activation
+# --------------------------------------------------------------------------------------------
+
+
+class ActRNNCache(NamedTuple):
+    """What :func:`act_rnn_backward` needs from :func:`act_rnn_forward`."""
+
+    x: np.ndarray  # (N, T, D)
+    h0: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, H)
+    Wh: np.ndarray  # (H, H)
+    a: np.ndarray  # (N, T, H)  pre-activations
+    hs: np.ndarray  # (N, T, H)  hidden states
+    activation: str
+
+
+def act_rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
+    r"""Run a plain RNN with a chosen activation over a whole sequence.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+    h0 : array_like, shape (N, H)
+        Initial hidden state :math:`h_{-1}`.
+    Wx : array_like, shape (D, H)
+    Wh : array_like, shape (H, H)
+    b : array_like, shape (H,)
+    activation : {"tanh", "sigmoid", "relu", "identity"}
+        A key of :data:`rnnlib.activations.ACTIVATIONS`.
+
+    Returns
+    -------
+    hs : numpy.ndarray, shape (N, T, H)
+    cache : ActRNNCache
+
+    Notes
+    -----
+    .. math:: h_t = f(x_t W_x + h_{t-1} W_h + b), \quad t = 0, \dots, T-1
+
+    With ``activation="tanh"`` this is :func:`rnnlib.rnn.rnn_forward`.
+    """
+    _check_activation(activation)
+    dims = {}
+    x = as_array("x", x, ("N", "T", "D"), dims)
+    h0 = as_array("h0", h0, ("N", "H"), dims)
+    Wx = as_array("Wx", Wx, ("D", "H"), dims)
+    Wh = as_array("Wh", Wh, ("H", "H"), dims)
+    b = as_array("b", b, ("H",), dims)
+    f = ACTIVATIONS[activation][0]
+    N, T, D = x.shape
+    H = h0.shape[1]
+    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, H)  # (N, T, H)
+    a_all = np.empty((N, T, H))
+    hs = np.empty((N, T, H))
+    h = h0
+    for t in range(T):
+        a = xWx[:, t] + h @ Wh  # (N, H)
+        h = f(a)  # (N, H)
+        a_all[:, t], hs[:, t] = a, h
+    return hs, ActRNNCache(x, h0, Wx, Wh, a_all, hs, activation)
+
+
+def _derivatives(cache):
+    """f'(a_t) for every step, shape (N, T, H)."""
+    return ACTIVATIONS[cache.activation][1](cache.hs, cache.a)
+
+
+def act_rnn_backward(dhs, cache):
+    r"""Backpropagation through time for :func:`act_rnn_forward`.
+
+    Parameters
+    ----------
+    dhs : array_like, shape (N, T, H)
+        Gradient of the loss with respect to every hidden state (direct terms only).
+    cache : ActRNNCache
+
+    Returns
+    -------
+    dx : numpy.ndarray, shape (N, T, D)
+    dh0 : numpy.ndarray, shape (N, H)
+    dWx : numpy.ndarray, shape (D, H)
+    dWh : numpy.ndarray, shape (H, H)
+    db : numpy.ndarray, shape (H,)
+
+    Notes
+    -----
+    .. math::
+        \frac{\partial L}{\partial a_t} = \Big(\frac{\partial L}{\partial h_t}\Big|_{\text{direct}}
+        + \frac{\partial L}{\partial a_{t+1}} W_h^\top\Big) \odot f'(a_t)
+    """
+    x, h0, Wx, Wh, a_all, hs, _ = cache
+    N, T, D = x.shape
+    H = h0.shape[1]
+    dhs = as_array("dhs", dhs, (N, T, H))
+    fprime = _derivatives(cache)  # (N, T, H)
+    das = np.empty((N, T, H))
+    dh_next = np.zeros((N, H))  # (N, H) gradient arriving from step t+1
+    for t in reversed(range(T)):
+        da = (dhs[:, t] + dh_next) * fprime[:, t]  # (N, H)
+        das[:, t] = da
+        dh_next = da @ Wh.T  # (N, H)
+    h_prevs = np.concatenate([h0[:, None, :], hs[:, :-1]], axis=1)  # (N, T, H)
+    db = das.sum(axis=(0, 1))  # (H,)
+    dWh = h_prevs.reshape(N * T, H).T @ das.reshape(N * T, H)  # (H, H)
+    dWx = x.reshape(N * T, D).T @ das.reshape(N * T, H)  # (D, H)
+    dx = (das.reshape(N * T, H) @ Wx.T).reshape(N, T, D)  # (N, T, D)
+    return dx, dh_next, dWx, dWh, db
+
+
+def backprop_hidden(dh_last, cache):
+    r"""The gradient reaching every hidden state from a loss at the last step only.
+
+    Parameters
+    ----------
+    dh_last : array_like, shape (N, H)
+        :math:`\partial L / \partial h_{T-1}`.
+    cache : ActRNNCache
+        From :func:`act_rnn_forward`.
+
+    Returns
+    -------
+    dhs : numpy.ndarray, shape (N, T, H)
+        ``dhs[:, t]`` is :math:`\partial L / \partial h_t`; ``dhs[:, T-1]`` is ``dh_last``.
+
+    Notes
+    -----
+    One Jacobian per step, applied from the right (row vectors):
+
+    .. math::
+        \frac{\partial L}{\partial h_{k-1}} = \Big(\frac{\partial L}{\partial h_k} \odot f'(a_k)\Big)
+        W_h^\top
+    """
+    N, T, H = cache.hs.shape
+    dh = as_array("dh_last", dh_last, (N, H))
+    fprime = _derivatives(cache)  # (N, T, H)
+    dhs = np.empty((N, T, H))
+    dhs[:, T - 1] = dh
+    for k in range(T - 1, 0, -1):
+        dh = (dh * fprime[:, k]) @ cache.Wh.T  # (N, H)
+        dhs[:, k - 1] = dh
+    return dhs
+
+
+# --------------------------------------------------------------------------------------------
+# The LSTM, step by step
+# --------------------------------------------------------------------------------------------
+
+
+class StepGradients(NamedTuple):
+    """Gradients of a loss at every step of a recurrent layer (batch N, length T, hidden H)."""
+
+    dh: np.ndarray  # (N, T, H)  dL/dh_t, total (direct + through step t+1)
+    dc: np.ndarray | None  # (N, T, H)  dL/dc_t, total (LSTM only; None for an RNN)
+    dx: np.ndarray  # (N, T, D)  dL/dx_t
+    dh0: np.ndarray  # (N, H)     dL/dh_{-1}, the initial state
+    dWx: np.ndarray  # summed over steps, shape of Wx
+    dWh: np.ndarray  # summed over steps, shape of Wh
+    db: np.ndarray  # summed over steps, shape of b
+
+
+def rnn_step_gradients(dhs, cache):
+    r"""Backpropagation through time one step at a time, keeping :math:`\partial L/\partial h_t`.
+
+    Parameters
+    ----------
+    dhs : array_like, shape (N, T, H)
+        Gradient of the loss with respect to each hidden state from the loss directly (zeros
+        except the last step for a many-to-one model).
+    cache : RNNCache
+        From :func:`rnnlib.rnn.rnn_forward`.
+
+    Returns
+    -------
+    StepGradients
+        ``dh`` (N, T, H) is the *total* gradient of every :math:`h_t`; ``dc`` is None;
+        ``dx``, ``dh0``, ``dWx``, ``dWh``, ``db`` equal :func:`rnnlib.rnn.rnn_backward`'s.
+
+    Notes
+    -----
+    A loop over :func:`rnnlib.rnn.rnn_step_backward` from :math:`t = T-1` down to 0:
+
+    .. math::
+        \frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_t}\Big|_{\text{direct}}
+        + \Big(\frac{\partial L}{\partial h_{t+1}} \odot (1 - h_{t+1}^2)\Big) W_h^\top
+    """
+    if not isinstance(cache, RNNCache):
+        raise ValueError(f"cache must be the RNNCache returned by rnn_forward; got {type(cache).__name__}")
+    x, h0, Wx, Wh, hs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs  # by name: the cache may grow fields
+    N, T, H = hs.shape
+    dhs = as_array("dhs", dhs, (N, T, H))
+    dh_total = np.empty_like(hs)  # (N, T, H)
+    dx = np.empty(x.shape, dtype=hs.dtype)  # (N, T, D)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=hs.dtype)
+    dh_next = np.zeros_like(h0)  # (N, H)  arriving from step t+1
+    for t in reversed(range(T)):
+        h_prev = h0 if t == 0 else hs[:, t - 1]
+        step = RNNStepCache(x=x[:, t], h_prev=h_prev, Wx=Wx, Wh=Wh, h=hs[:, t])
+        dh = dhs[:, t] + dh_next  # (N, H)  total dL/dh_t
+        dh_total[:, t] = dh
+        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh, step)
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return StepGradients(dh_total, None, dx, dh_next, dWx, dWh, db)
+
+
+def lstm_step_gradients(dhs, cache):
+    r"""LSTM backpropagation one step at a time, keeping :math:`\partial L/\partial h_t` and
+    :math:`\partial L/\partial c_t`.
+
+    Parameters
+    ----------
+    dhs : array_like, shape (N, T, H)
+        Gradient of the loss with respect to each hidden state from the loss directly.
+    cache : LSTMCache
+        From :func:`rnnlib.lstm.lstm_forward`.
+
+    Returns
+    -------
+    StepGradients
+        ``dh`` and ``dc`` (N, T, H) are the total gradients of every :math:`h_t` and
+        :math:`c_t`; ``dx``, ``dh0``, ``dWx``, ``dWh``, ``db`` equal
+        :func:`rnnlib.lstm.lstm_backward`'s.
+
+    Notes
+    -----
+    A loop over :func:`rnnlib.lstm.lstm_step_backward` from :math:`t = T-1` down to 0. The total
+    cell-state gradient is
+
+    .. math::
+        \frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1}
+        + \frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)
+
+    (the step function adds the second term itself; it is recomputed here only to be kept).
+    """
+    if not isinstance(cache, LSTMCache):
+        raise ValueError(f"cache must be the LSTMCache returned by lstm_forward; got {type(cache).__name__}")
+    x, h0, Wx, Wh, hs, cs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs, cache.cs  # by name, not position
+    i_s, f_s, g_s, o_s = cache.i, cache.f, cache.g, cache.o  # (N, T, H) each
+    N, T, H = hs.shape
+    dhs = as_array("dhs", dhs, (N, T, H))
+    dh_total, dc_total = np.empty_like(hs), np.empty_like(hs)  # (N, T, H) each
+    dx = np.empty(x.shape, dtype=hs.dtype)  # (N, T, D)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=hs.dtype)
+    dh_next = np.zeros((N, H), dtype=hs.dtype)  # arriving from step t+1 through h
+    dc_next = np.zeros((N, H), dtype=hs.dtype)  # arriving from step t+1 through c (the highway)
+    zeros = np.zeros((N, H), dtype=hs.dtype)
+    for t in reversed(range(T)):
+        h_prev = h0 if t == 0 else hs[:, t - 1]
+        c_prev = zeros if t == 0 else cs[:, t - 1]
+        tanh_c = np.tanh(cs[:, t])  # (N, H)
+        step = LSTMStepCache(x=x[:, t], h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, i=i_s[:, t], f=f_s[:, t],
+                             g=g_s[:, t], o=o_s[:, t], c=cs[:, t], tanh_c=tanh_c)
+        dh = dhs[:, t] + dh_next  # (N, H)  total dL/dh_t
+        dh_total[:, t] = dh
+        dc_total[:, t] = dc_next + dh * o_s[:, t] * (1.0 - tanh_c**2)  # (N, H)  total dL/dc_t
+        dx[:, t], dh_next, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(dh, dc_next, step)
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return StepGradients(dh_total, dc_total, dx, dh_next, dWx, dWh, db)
+
+
+class LSTMGradientFlow(NamedTuple):
+    """Gradients of a loss at the last step of an LSTM, at every step."""
+
+    dh: np.ndarray  # (N, T, H)  dL/dh_t
+    dc: np.ndarray  # (N, T, H)  dL/dc_t (total: through c_{t+1} and through h_t)
+    dx: np.ndarray  # (N, T, D)  dL/dx_t
+    dh0: np.ndarray  # (N, H)     dL/dh0 (the initial state)
+
+
+def lstm_gradient_flow(x, h0, Wx, Wh, b, dh_last):
+    r"""Every step's ``dL/dh_t`` and ``dL/dc_t`` of an LSTM, with the loss at the last step.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+    h0 : array_like, shape (N, H)
+    Wx : array_like, shape (D, 4H)
+    Wh : array_like, shape (H, 4H)
+    b : array_like, shape (4H,)
+    dh_last : array_like, shape (N, H)
+        :math:`\partial L / \partial h_{T-1}`.
+
+    Returns
+    -------
+    LSTMGradientFlow
+        ``dh``, ``dc`` (N, T, H), ``dx`` (N, T, D), ``dh0`` (N, H). ``dx`` and ``dh0`` equal
+        :func:`rnnlib.lstm.lstm_backward` with ``dhs`` zero except ``dhs[:, T-1] = dh_last``.
+
+    Notes
+    -----
+    A loop over :func:`rnnlib.lstm.lstm_step_backward` from ``t = T-1`` down to 0. The total
+    cell-state gradient at step t is
+
+    .. math::
+        \frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1}
+        + \frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)
+
+    whose first term is only a pointwise product: no :math:`W_h`, no squashing derivative.
+    """
+    hs, cache = lstm_forward(x, h0, Wx, Wh, b)
+    N, T, H = hs.shape
+    dhs = np.zeros((N, T, H))
+    dhs[:, -1] = as_array("dh_last", dh_last, (N, H))  # the loss sits at the last step only
+    g = lstm_step_gradients(dhs, cache)
+    return LSTMGradientFlow(g.dh, g.dc, g.dx, g.dh0)
+
+
+# --------------------------------------------------------------------------------------------
+# The bound and the microscope
+# --------------------------------------------------------------------------------------------
+
+
+def gradient_bound(Wh, T, activation="tanh", start=1.0):
+    r"""Upper bound of ``||dL/dh_t||`` for a loss at the last step of a T-step RNN.
+
+    Parameters
+    ----------
+    Wh : array_like, shape (H, H)
+    T : int
+        Sequence length (steps 0 .. T-1).
+    activation : {"tanh", "sigmoid", "relu", "identity"}
+    start : float
+        :math:`\lVert \partial L / \partial h_{T-1} \rVert`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T,)
+        ``bound[t] = start * (max|f'| * sigma_max(Wh)) ** (T-1-t)``.
+
+    Notes
+    -----
+    Each step multiplies the row vector by :math:`\mathrm{diag}(f'(a_k))` and then by
+    :math:`W_h^\top`; their operator norms are at most :math:`\max|f'|` and
+    :math:`\sigma_{\max}(W_h)`, so
+
+    .. math::
+        \Big\lVert \frac{\partial L}{\partial h_t} \Big\rVert \le
+        \Big\lVert \frac{\partial L}{\partial h_{T-1}} \Big\rVert
+        \big(\max|f'| \, \sigma_{\max}(W_h)\big)^{T-1-t}
+    """
+    _check_activation(activation)
+    Wh = as_array("Wh", Wh, ("H", "H"))
+    T = check_dim("T", T)
+    sigma_max = np.linalg.norm(Wh, 2)  # largest singular value
+    factor = MAX_DERIVATIVE[activation] * sigma_max
+    return start * factor ** np.arange(T - 1, -1, -1, dtype=float)  # (T,)
+
+
+def recurrent_matrix(H, radius, kind="orthogonal", seed=0, n_blocks=1):
+    r"""A recurrent weight matrix with a chosen spectral radius.
+
+    Parameters
+    ----------
+    H : int
+    radius : float
+        The spectral radius (largest :math:`|\lambda|`) of each (H, H) block, >= 0.
+    kind : {"orthogonal", "random"}
+        ``"orthogonal"``: ``radius`` times an orthogonal matrix, so every singular value equals
+        ``radius`` (and the bound of :func:`gradient_bound` is tight for a linear RNN).
+        ``"random"``: a Gaussian matrix rescaled to the spectral radius; its largest singular
+        value is larger (about 1.5 times the radius for H = 16, tending to 2 for large H).
+    seed : int
+    n_blocks : int
+        1 for an RNN (H, H); 4 for an LSTM (H, 4H), one block per gate.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, n_blocks * H)
+    """
+    H = check_dim("H", H)
+    n_blocks = check_dim("n_blocks", n_blocks)
+    radius = float(radius)
+    if not (np.isfinite(radius) and radius >= 0):
+        raise ValueError(f"radius must be a finite number >= 0; got {radius!r}")
+    if kind not in ("orthogonal", "random"):
+        raise ValueError(f"kind must be 'orthogonal' or 'random'; got {kind!r}")
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for _ in range(n_blocks):
+        G = rng.standard_normal((H, H))
+        if kind == "orthogonal":
+            q, r = np.linalg.qr(G)
+            W = q * np.sign(np.diag(r))  # (H, H) orthogonal
+        else:
+            W = G / np.max(np.abs(np.linalg.eigvals(G)))  # (H, H) spectral radius 1
+        blocks.append(radius * W)
+    return np.concatenate(blocks, axis=1)
+
+
+@dataclass
+class MicroscopeResult:
+    """Per-step gradient norms of an RNN and an LSTM on the same input.
+
+    Every array has shape (T,) and is the mean over the batch of the per-sequence norm at step t.
+    """
+
+    steps: np.ndarray  # (T,) 0 .. T-1
+    rnn_dh: np.ndarray  # (T,) ||dL/dh_t|| of the RNN
+    bound: np.ndarray  # (T,) (max|f'| sigma_max(Wh))^(T-1-t)
+    lstm_dh: np.ndarray  # (T,) ||dL/dh_t|| of the LSTM
+    lstm_dc: np.ndarray  # (T,) ||dL/dc_t|| of the LSTM
+    sigma_max: float  # largest singular value of the RNN's Wh
+    radius: float  # spectral radius of the RNN's Wh
+    factor: float  # max|f'| * sigma_max: the bound's per-step factor
+    activation: str
+    forget_bias: float
+
+    @property
+    def rnn_ratio(self):
+        """||dL/dh_0|| / ||dL/dh_{T-1}|| of the RNN."""
+        return float(self.rnn_dh[0] / self.rnn_dh[-1])
+
+    @property
+    def lstm_ratio(self):
+        """||dL/dc_0|| / ||dL/dc_{T-1}|| of the LSTM."""
+        return float(self.lstm_dc[0] / self.lstm_dc[-1])
+
+    def table(self, every=5):
+        """The curves at every ``every``-th step (counted back from T-1) as a text table."""
+        every = check_dim("every", every)
+        T = len(self.steps)
+        rows = [("RNN measured ||dL/dh_t||", self.rnn_dh), ("RNN bound", self.bound),
+                ("LSTM ||dL/dh_t||", self.lstm_dh), ("LSTM ||dL/dc_t||", self.lstm_dc)]
+        ts = np.arange(T - 1, -1, -every)[::-1]
+        lines = [f"{'t':>24s}" + "".join(f"{t:>10d}" for t in ts)]
+        lines += [f"{name:>24s}" + "".join(f"{v[t]:>10.2e}" for t in ts) for name, v in rows]
+        return "\n".join(lines)
+
+
+def microscope(scale=0.9, T=40, activation="tanh", kind="orthogonal", forget_bias=1.0, hidden_size=16,
+               batch_size=8, n_features=8, input_scale=1.0, seed=0):
+    r"""Per-step gradient norms of an RNN and an LSTM on the same memory-task sequences.
+
+    Parameters
+    ----------
+    scale : float
+        Spectral radius of the RNN's :math:`W_h` and of each gate block of the LSTM's
+        (see :func:`recurrent_matrix`).
+    T : int
+        Sequence length; the loss sits at step T-1.
+    activation : {"tanh", "sigmoid", "relu", "identity"}
+        The RNN's activation (the LSTM keeps its sigmoid gates and tanh).
+    kind : {"orthogonal", "random"}
+    forget_bias : float
+        Initial bias of the LSTM's forget gate.
+    hidden_size, batch_size, n_features : int
+    input_scale : float
+        Input weights are ``input_scale * N(0, 1/D)``.
+    seed : int
+
+    Returns
+    -------
+    MicroscopeResult
+
+    Notes
+    -----
+    The upstream gradient :math:`\partial L / \partial h_{T-1}` is a random unit vector per
+    sequence (the same for both cells), so each curve starts at 1 at ``t = T-1`` and shows the
+    factor by which the error signal has changed after travelling back to step t.
+    """
+    _check_activation(activation)
+    T = check_dim("T", T)
+    H = check_dim("hidden_size", hidden_size)
+    N = check_dim("batch_size", batch_size)
+    scale = float(scale)
+    if not (np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale must be a finite number >= 0; got {scale!r}")
+    rng = np.random.default_rng(seed)
+    x, _ = memory_task(N, T - 1, n_features, seed=seed)  # (N, T, D)
+    D = x.shape[2]
+    h0 = np.zeros((N, H))
+    dh_last = rng.standard_normal((N, H))
+    dh_last /= np.linalg.norm(dh_last, axis=1, keepdims=True)  # unit norm per sequence
+    # RNN
+    Wx = input_scale * rng.standard_normal((D, H)) / np.sqrt(D)  # (D, H)
+    Wh = recurrent_matrix(H, scale, kind, seed=seed)  # (H, H)
+    b = np.zeros(H)
+    _, cache = act_rnn_forward(x, h0, Wx, Wh, b, activation)
+    rnn_dh = np.linalg.norm(backprop_hidden(dh_last, cache), axis=2).mean(axis=0)  # (T,)
+    sigma_max = float(np.linalg.norm(Wh, 2))
+    radius = float(np.max(np.abs(np.linalg.eigvals(Wh)))) if H else 0.0
+    # LSTM on the same input
+    Wx4 = input_scale * rng.standard_normal((D, 4 * H)) / np.sqrt(D)  # (D, 4H)
+    Wh4 = recurrent_matrix(H, scale, kind, seed=seed + 1, n_blocks=4)  # (H, 4H)
+    b4 = np.zeros(4 * H)
+    b4[H:2 * H] = forget_bias  # gate order i, f, g, o
+    flow = lstm_gradient_flow(x, h0, Wx4, Wh4, b4, dh_last)
+    lstm_dh = np.linalg.norm(flow.dh, axis=2).mean(axis=0)  # (T,)
+    lstm_dc = np.linalg.norm(flow.dc, axis=2).mean(axis=0)  # (T,)
+    factor = MAX_DERIVATIVE[activation] * sigma_max
+    bound = factor ** np.arange(T - 1, -1, -1, dtype=float)  # (T,) start 1: unit dh_last
+    return MicroscopeResult(np.arange(T), rnn_dh, bound, lstm_dh, lstm_dc, sigma_max, radius, factor,
+                            activation, float(forget_bias))
+
+
+# --------------------------------------------------------------------------------------------
+# The error signal at initialisation, against the lag
+# --------------------------------------------------------------------------------------------
+
+
+def input_gradient_norms(model, x, y):
+    r"""``||dL_n/dx_{n,t}||`` for every sequence n and step t of a many-to-one model.
+
+    Parameters
+    ----------
+    model : rnnlib.model.SequenceClassifier
+        Binary (``n_classes=1``), any cell.
+    x : array_like, shape (N, T, D)
+    y : array_like of int, shape (N,)
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, T)
+        Norm of the gradient of sequence n's own loss with respect to its input at step t.
+
+    Notes
+    -----
+    :math:`L_n = \log(1 + e^{z_n}) - y_n z_n` with :math:`z_n = h_{n,T-1} W_y + b_y`. The batch
+    loss of :func:`rnnlib.losses.binary_logistic_loss` is the mean of the :math:`L_n`, so its
+    gradient is multiplied by N here.
+    """
+    if model.n_classes != 1:
+        raise ValueError(f"model must be a binary classifier (n_classes=1); got n_classes={model.n_classes}")
+    x = as_array("x", x, ("N", "T", model.input_size))
+    N, T, _ = x.shape
+    y = np.asarray(y)
+    if y.shape != (N,):
+        raise ValueError(f"y must have shape ({N},) (one label per sequence in x); got shape {y.shape}")
+    p = model.params
+    h0 = np.zeros((N, model.hidden_size))
+    if model.cell == "lstm":
+        hs, cache = lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"])
+    else:
+        hs, cache = rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"])
+    z, aff_cache = affine_forward(hs[:, -1], p["Wy"], p["by"])  # (N, 1)
+    _, dz = binary_logistic_loss(z, y)  # (N, 1), mean over the batch
+    dh_last, _, _ = affine_backward(dz * N, aff_cache)  # (N, H) per-sequence loss
+    dhs = last_step_backward(dh_last, hs.shape)  # (N, T, H)
+    if model.cell == "lstm":
+        dx = lstm_backward(dhs, cache)[0]
+    else:
+        dx = rnn_backward(dhs, cache)[0]
+    return np.linalg.norm(dx, axis=2)  # (N, T)
+
+
+def gradient_ratio(model, x, y):
+    r"""How much of the error signal reaches the first input: ``||dL/dx_0|| / ||dL/dx_{T-1}||``.
+
+    Parameters
+    ----------
+    model : rnnlib.model.SequenceClassifier
+    x : array_like, shape (N, T, D)
+    y : array_like of int, shape (N,)
+
+    Returns
+    -------
+    float
+        The geometric mean over the batch of the per-sequence ratio
+        :math:`r_n = \lVert \partial L_n / \partial x_{n,0} \rVert \,/\,
+        \lVert \partial L_n / \partial x_{n,T-1} \rVert` (see :func:`input_gradient_norms`).
+
+    Notes
+    -----
+    Step 0 holds the signal of the memory task; step T-1 is the last step, next to the loss. The
+    geometric mean is the average of :math:`\log r_n`, the natural average of a quantity that
+    varies over orders of magnitude.
+    """
+    norms = input_gradient_norms(model, x, y)  # (N, T)
+    ratios = norms[:, 0] / np.maximum(norms[:, -1], 1e-300)  # (N,)
+    return float(np.exp(np.mean(np.log(np.maximum(ratios, 1e-300)))))
+
+
+# name -> SequenceClassifier keyword arguments
+INIT_CONFIGS = {
+    "RNN, uniform init": {"cell": "rnn", "init": "uniform"},
+    "RNN, orthogonal init": {"cell": "rnn", "init": "orthogonal"},
+    "LSTM, forget bias 1": {"cell": "lstm", "forget_bias": 1.0},
+    "LSTM, forget bias 3": {"cell": "lstm", "forget_bias": 3.0},
+}
+
+
+def ratio_vs_lag(lags=(5, 10, 15, 20, 30, 40, 50), configs=None, n=128, hidden_size=32, n_features=8,
+                 seeds=(0, 1, 2)):
+    r"""The error-signal ratio of freshly initialised models against the lag of the memory task.
+
+    Parameters
+    ----------
+    lags : sequence of int
+        Distractor steps; the sequence length is ``T = lag + 1``.
+    configs : dict of str to dict, optional
+        Name -> keyword arguments of :class:`rnnlib.model.SequenceClassifier` (default
+        :data:`INIT_CONFIGS`).
+    n : int
+        Memory-task sequences per lag.
+    hidden_size, n_features : int
+    seeds : sequence of int
+        Weight seeds; the ratio is the geometric mean over seeds and sequences.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Name -> ratios, shape (len(lags),).
+    """
+    configs = INIT_CONFIGS if configs is None else configs
+    lags = [check_dim("lag", int(lag), lo=1) for lag in lags]
+    n = check_dim("n", n)
+    if not len(seeds):
+        raise ValueError("seeds must hold at least one seed; got an empty sequence")
+    out = {}
+    for name, kwargs in configs.items():
+        logs = np.zeros(len(lags))
+        for j, lag in enumerate(lags):
+            x, y = memory_task(n, lag, n_features, seed=lag)
+            for seed in seeds:
+                model = SequenceClassifier(n_features, hidden_size, seed=seed, **kwargs)
+                logs[j] += np.log(gradient_ratio(model, x, y))
+        out[name] = np.exp(logs / len(seeds))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Exploding gradients and clipping
+# --------------------------------------------------------------------------------------------
+
+
+def clipping_runs(clips=(None, 1.0), lag=20, wh_scale=3.0, lr=0.1, steps=150, hidden_size=32, batch_size=64,
+                  n_features=8, seed=0, progress=False):
+    r"""Train the same RNN on the memory task with and without gradient clipping.
+
+    Parameters
+    ----------
+    clips : sequence of (float or None)
+        Global-norm thresholds; ``None`` trains without clipping.
+    lag : int
+        Memory-task lag (T = lag + 1).
+    wh_scale : float
+        Spectral radius of the orthogonal initial :math:`W_h` (above 1: exploding territory).
+    lr : float
+        SGD learning rate (momentum 0.9).
+    steps, hidden_size, batch_size, n_features, seed : int
+    progress : bool or file-like
+        Where :func:`rnnlib.train.train` prints a divergence message (False: standard output).
+
+    Returns
+    -------
+    dict
+        ``{clip: History}``: ``step_grad_norm`` is the global gradient norm before clipping;
+        ``diverged`` holds the message of a run stopped by a NaN or inf.
+    """
+    lag = check_dim("lag", lag)
+    steps = check_dim("steps", steps)
+    x, y = memory_task(batch_size * steps, lag, n_features, seed=seed)
+    runs = {}
+    for clip in clips:
+        model = SequenceClassifier(n_features, hidden_size, seed=seed, init="orthogonal")
+        model.params["Wh"] *= wh_scale
+        runs[clip] = train(model, x, y, epochs=1, batch_size=batch_size, optimizer="sgd", lr=lr, momentum=0.9,
+                           clip=clip, seed=seed, on_divergence="stop", progress=progress)
+    return runs
+
+
+def clipping_summary(runs, last=20):
+    """One line per run of :func:`clipping_runs`: first gradient norm, largest, final loss, divergence.
+
+    Parameters
+    ----------
+    runs : dict of (float or None) to History
+    last : int
+        The final loss is the mean over this many last steps.
+
+    Returns
+    -------
+    str
+    """
+    lines = []
+    for clip, hist in runs.items():
+        label = "no clipping" if clip is None else f"clip at {clip:g}"
+        if not hist.steps:
+            lines.append(f"{label:>14s}: no step taken; diverged: {hist.diverged}")
+            continue
+        norms = np.asarray(hist.step_grad_norm)
+        lines.append(f"{label:>14s}: gradient norm at step 0 {norms[0]:8.1f}, largest {norms.max():8.1f}; "
+                     f"mean loss of the last {last} steps {np.mean(hist.step_loss[-last:]):.3f}; "
+                     f"diverged: {hist.diverged}")
+    return "\n".join(lines)
+
+
+def ratio_table(lags, ratios):
+    """The ratios of :func:`ratio_vs_lag` as a text table, one row per lag.
+
+    Parameters
+    ----------
+    lags : sequence of int, length L
+    ratios : dict of str to array_like, each shape (L,)
+
+    Returns
+    -------
+    str
+    """
+    lags = [int(lag) for lag in lags]
+    names = list(ratios)
+    for name in names:
+        if np.shape(ratios[name]) != (len(lags),):
+            raise ValueError(f"ratios[{name!r}] must have shape ({len(lags)},) (one per lag); "
+                             f"got {np.shape(ratios[name])}")
+    width = max(max(len(n) for n in names), 8) + 2  # 8: the width of 1.23e-04
+    lines = ["  lag" + "".join(f"{n:>{width}s}" for n in names)]
+    for j, lag in enumerate(lags):
+        lines.append(f"{lag:5d}" + "".join(f"{ratios[n][j]:>{width}.2e}" for n in names))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The lag sweep in words
+# --------------------------------------------------------------------------------------------
+
+
+def _config_rows(summary, key):
+    if key not in summary:
+        raise ValueError(f"key must be one of the sweep's configurations {sorted(summary)}; got {key!r}")
+    per = summary[key]
+    return sorted((int(lag), row) for lag, row in per.items())
+
+
+def reliable_up_to(summary, key):
+    """The largest lag up to which every tested lag was solved by every seed.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.summarise`.
+    key : str
+        A configuration of the sweep.
+
+    Returns
+    -------
+    int or None
+        None if the smallest tested lag already failed.
+    """
+    best = None
+    for lag, row in _config_rows(summary, key):
+        if row["solved"] < row["runs"]:
+            break
+        best = lag
+    return best
+
+
+def chance_from(summary, key, level=0.6):
+    """The smallest lag from which on every tested lag has mean accuracy below ``level``.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.summarise`.
+    key : str
+    level : float
+        Mean accuracy below which a run is "at chance" (chance is 0.5).
+
+    Returns
+    -------
+    int or None
+        None if the largest tested lag is above ``level``.
+    """
+    first = None
+    for lag, row in reversed(_config_rows(summary, key)):
+        if row["mean"] >= level:
+            break
+        first = lag
+    return first
+
+
+def describe_config(summary, key, name=None):
+    """One sentence about a configuration, generated from the sweep's numbers.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.summarise`.
+    key : str
+    name : str, optional
+        How to call the configuration (default: ``key``).
+
+    Returns
+    -------
+    str
+    """
+    rows = _config_rows(summary, key)
+    name = name or key
+    runs = rows[0][1]["runs"]
+    lags = [lag for lag, _ in rows]
+    ok = reliable_up_to(summary, key)
+    chance = chance_from(summary, key)
+    if ok == lags[-1]:
+        text = f"{name}: solved every lag tested, up to {ok}, with all {runs} seeds."
+    elif ok is None:
+        text = f"{name}: not reliable even at the shortest lag tested ({lags[0]})."
+    else:
+        text = f"{name}: reliable (all {runs} seeds at >= 90% accuracy) up to lag {ok}"
+        first_fail = lags[lags.index(ok) + 1]
+        fail_row = dict(rows)[first_fail]
+        text += (f"; at lag {first_fail} {fail_row['solved']} of {runs} seeds solved it "
+                 f"(mean accuracy {fail_row['mean']:.2f})")
+        later = [(lag, row) for lag, row in rows if lag > first_fail]
+        solved_later = [f"{row['solved']} of {runs} at lag {lag}" for lag, row in later if row["solved"]]
+        if solved_later:
+            text += "; at longer lags: " + ", ".join(solved_later) + "."
+        elif later:
+            text += "; no seed solved any longer lag."
+        else:
+            text += "."
+    if chance is not None:
+        text += f" From lag {chance} on its mean accuracy stays below 0.6 (chance is 0.5)."
+    return text
+
+
+def sweep_table(summary, names=None, keys=None):
+    """The sweep as a fixed-width text table: mean accuracy (seeds solved / seeds) per lag.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.summarise`.
+    names : dict of str to str, optional
+        Row labels per configuration key.
+    keys : sequence of str, optional
+        Rows to show, in order (default: all).
+
+    Returns
+    -------
+    str
+    """
+    keys = list(summary) if keys is None else list(keys)
+    names = names or {}
+    lags = sorted({int(lag) for k in keys for lag, _ in _config_rows(summary, k)})
+    width = max(len(names.get(k, k)) for k in keys)
+    head = " " * width + "".join(f"{'lag ' + str(lag):>13s}" for lag in lags)
+    lines = [head]
+    for k in keys:
+        per = dict(_config_rows(summary, k))
+        cells = [f"{per[lag]['mean']:.2f} ({per[lag]['solved']}/{per[lag]['runs']})" if lag in per else "-"
+                 for lag in lags]
+        lines.append(f"{names.get(k, k):<{width}s}" + "".join(f"{c:>13s}" for c in cells))
+    return "\n".join(lines)
+
+
+
+def conditions_table(configs):
+    """The training conditions of a sweep's configurations, one line each.
+
+    Parameters
+    ----------
+    configs : dict of str to (RunConfig or dict)
+        ``load_sweep()["configs"]`` (dicts) or :data:`rnnlib.lessons.vanishing_gradient.CONFIGS`.
+
+    Returns
+    -------
+    str
+    """
+    lines = []
+    for key, c in configs.items():
+        c = c if isinstance(c, dict) else c.__dict__
+        opt = (f"SGD lr {c['lr']:g} momentum {c['momentum']:g}" if c["optimizer"] == "sgd"
+               else f"{c['optimizer'].capitalize()} lr {c['lr']:g}")
+        extra = f", forget bias {c['forget_bias']:g}" if c["cell"] == "lstm" else f", {c['init']} init"
+        lines.append(f"{key:13s} {c['cell'].upper():4s} H={c['hidden_size']}{extra}; {opt}; batch {c['batch_size']}, "
+                     f"{c['steps']} steps, clip {c['clip']:g}")
+    return "\n".join(lines)
+
+
+def rerun_record(sweep, key, lag, seed):
+    """Run one configuration of a saved sweep again, live, and return (live, stored) accuracy.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
+    key : str
+    lag, seed : int
+        Must be a run of the sweep.
+
+    Returns
+    -------
+    tuple of float
+        The accuracy of the fresh run and the one in the sweep (equal when nothing changed).
+    """
+    if key not in sweep["configs"]:
+        raise ValueError(f"key must be one of the sweep's configurations {sorted(sweep['configs'])}; got {key!r}")
+    stored = [r["accuracy"] for r in sweep["records"] if r["config"] == key and r["lag"] == lag and r["seed"] == seed]
+    if not stored:
+        raise ValueError(f"lag and seed must name a run of the sweep; got lag={lag!r}, seed={seed!r} for {key!r}")
+    live = run_memory_task(RunConfig(**sweep["configs"][key]), lag, seed)["accuracy"]
+    return float(live), float(stored[0])
+
+
+def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_orth"), names=None):
+    """A paragraph on "a plain RNN fails at about 10 or more steps", generated from a sweep.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`rnnlib.lessons.vanishing_gradient.summarise`.
+    plain : str
+        The configuration trained under the essay's conditions.
+    twists : sequence of str
+        The same RNN with one change (optimiser, initialisation).
+    names : dict of str to str, optional
+        How to call each configuration.
+
+    Returns
+    -------
+    str
+        Whether the plain RNN's reliable range is "about 10" (5 to 15), and whether any twist
+        extends it (then the limit is not a hard wall).
+    """
+    names = names or {}
+    ok = reliable_up_to(summary, plain)
+    chance = chance_from(summary, plain)
+    where = "not even at the shortest lag" if ok is None else f"up to lag {ok}"
+    text = f"Under the essay's conditions ({names.get(plain, plain)}) the RNN is reliable {where}"
+    text += f" and at chance (mean accuracy below 0.6) from lag {chance} on. " if chance is not None else ". "
+    if ok is not None and 5 <= ok <= 15:
+        text += "That matches 'about 10 steps'. "
+    else:
+        text += "That does not match 'about 10 steps'. "
+    better = [(k, reliable_up_to(summary, k)) for k in twists]
+    better = [(k, r) for k, r in better if r is not None and (ok is None or r > ok)]
+    if better:
+        parts = [f"{names.get(k, k)} is reliable up to lag {r}" for k, r in better]
+        text += ("But it is not a hard wall: the same network with one change in training learns longer lags ("
+                 + "; ".join(parts) + "). The limit belongs to a plainly trained, default-initialised RNN.")
+    else:
+        text += "None of the changes tested here extended the reliable range."
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# The lag sweep
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How one model is built and trained on the memory task.
+
+    Attributes
+    ----------
+    name : str
+        Label used in tables and plots.
+    cell : {"rnn", "lstm"}
+    optimizer : {"sgd", "adam"}
+    lr : float
+    momentum : float
+        For SGD.
+    init : {"uniform", "orthogonal"}
+        Recurrent initialisation (uniform: PyTorch's default, spectral radius about 0.6).
+    forget_bias : float
+        Initial forget-gate bias (LSTM only).
+    hidden_size, batch_size, steps : int
+    clip : float
+        Global-norm gradient clipping.
+    """
+
+    name: str
+    cell: str = "rnn"
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    momentum: float = 0.9
+    init: str = "uniform"
+    forget_bias: float = 1.0
+    hidden_size: int = 32
+    batch_size: int = 64
+    steps: int = 300
+    clip: float = 1.0
+
+
+# The conditions of the essay's claim, then the twists that break it.
+CONFIGS = {
+    "rnn_sgd": RunConfig("RNN, SGD+momentum, uniform init"),
+    "lstm_sgd_fb3": RunConfig("LSTM, SGD+momentum, forget bias 3", cell="lstm", forget_bias=3.0),
+    "lstm_sgd_fb1": RunConfig("LSTM, SGD+momentum, forget bias 1", cell="lstm", forget_bias=1.0),
+    "rnn_adam": RunConfig("RNN, Adam, uniform init", optimizer="adam", lr=1e-2),
+    "rnn_orth": RunConfig("RNN, SGD+momentum, orthogonal init", init="orthogonal"),
+}
+
+
+def train_memory_run(config, lag, seed, n_test=1000, n_features=8):
+    """Train one model on the memory task; return it with its history and the test data.
+
+    Parameters
+    ----------
+    config : RunConfig
+    lag : int
+        Distractor steps between the signal and the end of the sequence.
+    seed : int
+        Seeds the weights, the training data and the test data (all different streams).
+    n_test, n_features : int
+
+    Returns
+    -------
+    model : SequenceClassifier
+    history : rnnlib.train.History
+    x_test : numpy.ndarray, shape (n_test, lag + 1, n_features)
+    y_test : numpy.ndarray, shape (n_test,)
+    """
+    lag = check_dim("lag", lag, lo=0)
+    x, y = memory_task(config.batch_size * config.steps, lag, n_features, seed=10_000 + seed)
+    x_test, y_test = memory_task(n_test, lag, n_features, seed=20_000 + seed)
+    model = SequenceClassifier(n_features, config.hidden_size, cell=config.cell, seed=seed,
+                               init=config.init, forget_bias=config.forget_bias)
+    history = train(model, x, y, epochs=1, batch_size=config.batch_size, optimizer=config.optimizer,
+                    lr=config.lr, momentum=config.momentum, clip=config.clip, seed=seed,
+                    on_divergence="stop")
+    return model, history, x_test, y_test
+
+
+def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
+    """Train one model on the memory task and return its test accuracy.
+
+    Parameters are those of :func:`train_memory_run`.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (test; 0.5, chance, if training diverged), ``final_loss`` (mean of the last
+        20 steps), ``diverged`` (bool).
+    """
+    model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features)
+    if history.diverged:
+        return {"accuracy": 0.5, "final_loss": float("nan"), "diverged": True}
+    return {"accuracy": model.accuracy(x_test, y_test), "final_loss": float(np.mean(history.step_loss[-20:])),
+            "diverged": False}
+
+
+def lag_sweep(configs, lags, seeds, progress=None, **kwargs):
+    """Run every configuration at every lag for every seed.
+
+    Parameters
+    ----------
+    configs : dict of str to RunConfig
+    lags : sequence of int
+    seeds : sequence of int
+    progress : file-like, optional
+        One line per run is written here.
+
+    Returns
+    -------
+    list of dict
+        One record per run: ``config``, ``lag``, ``seed`` and the result of
+        :func:`run_memory_task`.
+    """
+    records = []
+    for key, config in configs.items():
+        for lag in lags:
+            for seed in seeds:
+                result = run_memory_task(config, lag, seed, **kwargs)
+                records.append({"config": key, "lag": int(lag), "seed": int(seed), **result})
+                if progress is not None:
+                    print(f"{key:14s} lag {lag:3d} seed {seed}: accuracy {result['accuracy']:.3f}",
+                          file=progress, flush=True)
+    return records
+
+
+def summarise(records, solved=0.9):
+    """Mean accuracy and number of seeds that solved the task, per configuration and lag.
+
+    Returns
+    -------
+    dict
+        ``{config: {lag: {"mean": float, "min": float, "solved": int, "runs": int}}}``; a run counts
+        as solved when its accuracy is at least ``solved``.
+    """
+    table = {}
+    for r in records:
+        table.setdefault(r["config"], {}).setdefault(r["lag"], []).append(r["accuracy"])
+    return {
+        key: {
+            lag: {"mean": float(np.mean(a)), "min": float(np.min(a)), "solved": int(np.sum(np.array(a) >= solved)),
+                  "runs": len(a)}
+            for lag, a in sorted(lags.items())
+        }
+        for key, lags in table.items()
+    }
+
+
+def save_sweep(path, records, configs, meta=None):
+    """Write a sweep's records and configurations to JSON."""
+    payload = {"configs": {k: asdict(c) for k, c in configs.items()}, "records": records, "meta": meta or {}}
+    Path(path).write_text(json.dumps(payload, indent=1) + "\n")
+
+
+def load_sweep(path=None):
+    """Read a sweep written by :func:`save_sweep` (default: the committed full sweep).
+
+    Returns
+    -------
+    dict with ``configs``, ``records`` and ``meta``.
+    """
+    if path is None:
+        text = importlib.resources.files("rnnlib").joinpath("results", "lag_sweep.json").read_text()
+        return json.loads(text)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no sweep results at {path}: run `python experiments/lag_sweep.py --out {path}`")
+    return json.loads(path.read_text())

@@ -1,0 +1,136 @@
+"""Explorer for notebook 03: type a word, watch the trained many-to-one RNN read it letter by letter.
+
+The unrolled diagram (:func:`rnnlib.viz.unrolled_many_to_one.draw_unrolled`) shows each step's hidden state as a
+heatmap column and the predicted P(positive) in the output box; a checkbox adds the gradient
+flowing back through time, :math:`\\lVert \\partial L / \\partial h_t \\rVert`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.figure import Figure
+
+from ..lessons.unrolled_many_to_one import unrolled_trace
+from ..model import SequenceClassifier
+from ..viz.style import CMAP_DIVERGING, figure_to_png, new_figure
+from ..viz.unrolled_many_to_one import HIDDEN_NORM, UnrolledDiagram
+from .base import Explorer, LiveFigure
+
+__all__ = ["UnrolledExplorer", "unrolled_explorer", "benchmark_cases", "MAX_LETTERS"]
+
+MAX_LETTERS = 14
+_WORD = re.compile(r"[a-z]+")
+
+
+def check_word(word, max_letters=MAX_LETTERS):
+    """The typed word, stripped and lower-cased; ValueError with a readable message if unusable."""
+    w = str(word).strip().lower()
+    if not w:
+        raise ValueError("type a word (letters a-z) in the box")
+    if not _WORD.fullmatch(w):
+        bad = sorted({ch for ch in w if not "a" <= ch <= "z"})
+        raise ValueError(f"the word must contain only the letters a-z; got {word!r} with {''.join(bad)!r}")
+    if len(w) > max_letters:
+        raise ValueError(f"the word must have at most {max_letters} letters for this diagram; got {len(w)}")
+    return w
+
+
+class UnrolledExplorer(Explorer):
+    """The unrolled network of a trained :class:`~rnnlib.model.SequenceClassifier` on a typed word.
+
+    Controls: ``word`` (Text, updates while typing), ``gradient`` (Checkbox: draw BPTT).
+    """
+
+    def __init__(self, model, word="hopeless", show_gradient=False, label=1):
+        if not isinstance(model, SequenceClassifier) or model.cell != "rnn" or model.n_classes != 1:
+            raise ValueError(f"model must be a binary SequenceClassifier with cell='rnn'; got {model!r}")
+        if model.input_size != 26:
+            raise ValueError(f"model must read one-hot letters (input_size 26); got input_size {model.input_size}")
+        self.model = model
+        self.label = int(label)
+        controls = {
+            "word": widgets.Text(value=word, description="word", continuous_update=True,
+                                 placeholder="type a word, a-z"),
+            "gradient": widgets.Checkbox(value=bool(show_gradient), description="show the gradient flowing back"),
+        }
+        # Speed: a Figure without layout engine (a layout pass measures every text), one persistent
+        # Agg canvas (its renderer keeps the parsed math labels), one draw per PNG, and the colour
+        # bar in a separate image drawn once (tick labels are costly to redraw).
+        self.fig = Figure(figsize=(9.4, 3.9), dpi=80)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_axes((0.01, 0.01, 0.98, 0.9))
+        self.diagram = UnrolledDiagram(self.ax, MAX_LETTERS, hidden_size=model.hidden_size)
+        self.live = LiveFigure(self.fig, render=self._png)
+        self.colorbar = widgets.Image(value=figure_to_png(_colorbar_figure()), format="png")
+        self.readout = widgets.HTML()
+        body = [widgets.HBox([controls["word"], controls["gradient"]]),
+                widgets.HBox([self.live.image, self.colorbar]), self.readout]
+        super().__init__(controls, body)
+        self.watch()
+        self.update()
+
+    def _png(self):
+        buf = io.BytesIO()
+        self.canvas.print_png(buf, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
+
+    def render(self):
+        word = check_word(self.controls["word"].value)
+        trace = unrolled_trace(self.model, word, self.label if self.controls["gradient"].value else None)
+        prob, grad_norms = trace["prob"], trace.get("grad_norms")
+        self.diagram.update(word, **trace, title=f"'{word}': hidden states and P(positive) = {prob:.2f}")
+        self.live.redraw()
+        verdict = "positive" if prob > 0.5 else "negative"
+        self.readout.value = (f"<b>{word}</b>: P(positive) = {prob:.3f} &rarr; the model says <b>{verdict}</b>"
+                              + (f"; gradient shown for the label {'positive' if self.label else 'negative'}"
+                                 if grad_norms is not None else ""))
+
+
+def _colorbar_figure():
+    fig = new_figure(figsize=(1.3, 3.9), dpi=80)
+    cax = fig.add_axes((0.1, 0.15, 0.14, 0.7))
+    fig.set_layout_engine("none")
+    cbar = fig.colorbar(ScalarMappable(norm=HIDDEN_NORM, cmap=CMAP_DIVERGING), cax=cax)
+    cbar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
+    cbar.set_label("hidden value $h_t$ (tanh)", fontsize=10)
+    cbar.ax.tick_params(labelsize=10)
+    return fig
+
+
+def unrolled_explorer(model, word="hopeless", show_gradient=False, label=1):
+    """Build the unrolled-network explorer for a trained many-to-one RNN.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+        A trained binary model with ``cell="rnn"`` on one-hot letters (26 inputs).
+    word : str
+        The word shown first.
+    show_gradient : bool
+        Start with the BPTT gradient drawn.
+    label : {0, 1}
+        The label whose loss is backpropagated for the gradient view (1 = positive).
+
+    Returns
+    -------
+    UnrolledExplorer
+    """
+    return UnrolledExplorer(model, word, show_gradient, label)
+
+
+def benchmark_cases():
+    """(name, explorer, control, new value) tuples for the lead's latency benchmark."""
+    model = SequenceClassifier(26, 32, cell="rnn", seed=0)
+    explorer = unrolled_explorer(model, "hopeless")
+    grad = unrolled_explorer(model, "hopeless", show_gradient=True)
+    return [
+        ("unrolled: type a letter", explorer, "word", "hopelessl"),
+        ("unrolled: long word", explorer, "word", "hopelessness"),
+        ("unrolled: gradient on", explorer, "gradient", True),
+        ("unrolled: type with gradient", grad, "word", "helpless"),
+    ]

@@ -1,0 +1,156 @@
+"""The vanishing-gradient exercises: the right answer passes, each typical mistake gets its own message."""
+
+import numpy as np
+import pytest
+
+from rnnlib.exercises.base import HINTS, hint
+from rnnlib.exercises.vanishing_gradient import (
+    backprop_norms_solution,
+    check_backprop_norms,
+    check_gradient_bound,
+    gradient_bound_solution,
+    solution_backprop_norms,
+    solution_gradient_bound,
+)
+from rnnlib.lessons.vanishing_gradient import act_rnn_forward, backprop_hidden, gradient_bound
+
+# ------------------------------------------------------------------ exercise 1: the norms
+
+
+def _norms(dh_last, hs, Wh, deriv=lambda h: 1 - h**2, at=0, W=lambda Wh: Wh.T):
+    T = hs.shape[0]
+    norms = np.zeros(T)
+    dh = dh_last
+    norms[-1] = np.linalg.norm(dh)
+    for k in range(T - 1, 0, -1):
+        dh = (dh * deriv(hs[k - at])) @ W(Wh)
+        norms[k - 1] = np.linalg.norm(dh)
+    return norms
+
+
+def test_reference_solution_agrees_with_rnnlib(rng):
+    x = rng.normal(size=(1, 7, 3))
+    Wx, Wh, b = rng.normal(size=(3, 4)), rng.normal(scale=0.6, size=(4, 4)), rng.normal(size=4)
+    hs, cache = act_rnn_forward(x, np.zeros((1, 4)), Wx, Wh, b)
+    dh_last = rng.normal(size=(1, 4))
+    want = np.linalg.norm(backprop_hidden(dh_last, cache), axis=2)[0]
+    np.testing.assert_allclose(backprop_norms_solution(dh_last[0], hs[0], Wh), want, rtol=1e-12)
+
+
+def test_correct_norms_pass():
+    result = check_backprop_norms(backprop_norms_solution)
+    assert result.ok, result.message
+    assert check_backprop_norms(lambda dh, hs, Wh: _norms(dh, hs, Wh)).ok
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh, deriv=np.ones_like), "tanh derivative is missing"),
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh, W=lambda W: W), "Wh is used where Wh.T belongs"),
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh, at=1), "taken at the wrong step"),
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh, deriv=lambda h: h), "1 - h**2, not h"),
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh, deriv=lambda h: 1 - h), "(squared), not 1 - h"),
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh)[::-1], "reversed in time"),
+    (lambda dh, hs, Wh: _norms(dh, hs, Wh) ** 2, "squared norms"),
+])
+def test_typical_norm_mistakes_are_named(fn, expected):
+    result = check_backprop_norms(fn)
+    assert not result.ok
+    assert expected in result.message
+
+
+def test_one_jacobian_too_many_is_called_a_shift():
+    def shifted(dh_last, hs, Wh):
+        T = hs.shape[0]
+        norms, dh = np.zeros(T), dh_last
+        for k in range(T - 1, -1, -1):
+            dh = (dh * (1 - hs[k] ** 2)) @ Wh.T
+            norms[k] = np.linalg.norm(dh)
+        return norms
+
+    result = check_backprop_norms(shifted)
+    assert not result.ok and "shifted by one step" in result.message
+
+
+def test_a_wrong_middle_step_is_located():
+    def broken(dh_last, hs, Wh):
+        norms = backprop_norms_solution(dh_last, hs, Wh)
+        norms[1] *= 2
+        return norms
+
+    result = check_backprop_norms(broken)
+    assert not result.ok
+    assert "wrong at t = 1" in result.message and "dL/dh_1 is computed from dL/dh_2" in result.message
+
+
+def test_returning_gradients_instead_of_norms_is_explained():
+    def vectors(dh_last, hs, Wh):
+        return np.tile(dh_last, (hs.shape[0], 1))
+
+    result = check_backprop_norms(vectors)
+    assert not result.ok and "one vector per step" in result.message
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda dh, hs, Wh: (_ for _ in ()).throw(NotImplementedError()), "NotImplementedError"),
+    (lambda dh, hs, Wh: 1 / 0, "ZeroDivisionError"),
+    (lambda dh, hs, Wh: np.zeros(3), "must return shape"),
+    (lambda dh, hs, Wh: "norms", "must return"),
+    (lambda dh, hs, Wh: np.full(hs.shape[0], np.nan), "NaN"),
+])
+def test_broken_learner_functions_are_reported_not_raised(fn, expected):
+    result = check_backprop_norms(fn)
+    assert not result.ok
+    assert expected in result.message
+
+
+# ------------------------------------------------------------------ exercise 2: the bound
+
+
+def test_reference_bound_agrees_with_rnnlib(rng):
+    Wh = rng.normal(size=(4, 4))
+    np.testing.assert_allclose(gradient_bound_solution(Wh, 6, 0.25), gradient_bound(Wh, 6, "sigmoid"), rtol=1e-12)
+
+
+def test_correct_bound_passes():
+    assert check_gradient_bound(gradient_bound_solution).ok
+    assert check_gradient_bound(lambda Wh, T, m: (m * np.linalg.norm(Wh, 2)) ** np.arange(T - 1, -1, -1)).ok
+
+
+def _e(T):
+    return np.arange(T - 1, -1, -1)
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda Wh, T, m: (m * np.max(np.abs(np.linalg.eigvals(Wh)))) ** _e(T), "spectral radius"),
+    (lambda Wh, T, m: (m * np.linalg.norm(Wh)) ** _e(T), "Frobenius"),
+    (lambda Wh, T, m: (m * np.linalg.svd(Wh, compute_uv=False)[-1]) ** _e(T), "smallest singular value"),
+    (lambda Wh, T, m: (m * np.linalg.norm(Wh, 2)) ** (_e(T) + 1), "exponent is off by one"),
+    (lambda Wh, T, m: np.linalg.norm(Wh, 2) ** _e(T), "max_fprime is missing"),
+    (lambda Wh, T, m: (m * np.linalg.norm(Wh, 2)) ** np.arange(T), "reversed in time"),
+])
+def test_typical_bound_mistakes_are_named(fn, expected):
+    result = check_gradient_bound(fn)
+    assert not result.ok
+    assert expected in result.message
+
+
+def test_an_unrecognised_bound_names_the_step():
+    result = check_gradient_bound(lambda Wh, T, m: np.ones(T))
+    assert not result.ok and "bound[0] is 1" in result.message
+
+
+def test_bound_checker_survives_a_crash():
+    result = check_gradient_bound(lambda Wh, T, m: Wh @ np.ones(T))
+    assert not result.ok and "ValueError" in result.message
+
+
+# ------------------------------------------------------------------ hints and solutions
+
+
+@pytest.mark.parametrize("name, solution", [("backprop_norms", solution_backprop_norms),
+                                            ("gradient_bound", solution_gradient_bound)])
+def test_hints_get_specific_and_end_with_the_solution(name, solution):
+    assert len(HINTS[name]) == 3
+    assert f"Hint 1/3 for {name}" in hint(name, level=1)
+    assert "solution_" in hint(name, level=3)
+    assert solution().startswith("def ")

@@ -1,0 +1,399 @@
+"""Tests of rnnlib.lessons.lstm_vs_rnn: per-step gradients of trained models, the highway, the sweep in words."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from rnnlib import lstm_backward, lstm_forward, lstm_step_forward, rnn_backward, rnn_forward, rnn_step_forward
+from rnnlib.data import memory_task, one_hot_word, word_sentiment_data
+from rnnlib.gradcheck import numerical_gradient, relative_error
+from rnnlib.lessons.lstm_vs_rnn import (
+    GradientReport,
+    MemoryRun,
+    StepGradients,
+    cell_state_limit,
+    check_word,
+    classifier_step_gradients,
+    gradient_norms,
+    gradient_reach,
+    gradient_report,
+    highway_gradient,
+    lag_findings,
+    lag_table,
+    lstm_step_gradients,
+    norm_profile,
+    report_table,
+    rnn_step_gradients,
+    saturated_fraction,
+    surviving_fraction,
+    sweep_accuracy,
+    sweep_conditions,
+    train_memory_model,
+    train_word_models,
+    word_internals,
+)
+from rnnlib.lessons.vanishing_gradient import CONFIGS, RunConfig, run_memory_task
+from rnnlib.model import SequenceClassifier
+
+N, T, D, H = 3, 5, 4, 6
+
+
+def _rnn_args(rng, scale=0.5):
+    return dict(x=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)) * 0.3,
+                Wx=rng.standard_normal((D, H)) * scale, Wh=rng.standard_normal((H, H)) * scale,
+                b=rng.standard_normal(H) * 0.1)
+
+
+def _lstm_args(rng, scale=0.5):
+    return dict(x=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)) * 0.3,
+                Wx=rng.standard_normal((D, 4 * H)) * scale, Wh=rng.standard_normal((H, 4 * H)) * scale,
+                b=rng.standard_normal(4 * H) * 0.1)
+
+
+# ------------------------------------------------------------------ totals equal the library's BPTT
+
+
+def test_rnn_step_gradients_totals_match_rnn_backward(rng):
+    args = _rnn_args(rng)
+    hs, cache = rnn_forward(**args)
+    dhs = rng.standard_normal(hs.shape)  # a loss at every step
+    grads = rnn_step_gradients(dhs, cache)
+    for got, want in zip((grads.dx, grads.dh0, grads.dWx, grads.dWh, grads.db), rnn_backward(dhs, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+    assert grads.dc is None
+    np.testing.assert_allclose(grads.dh[:, -1], dhs[:, -1])  # nothing arrives after the last step
+
+
+def test_lstm_step_gradients_totals_match_lstm_backward(rng):
+    args = _lstm_args(rng)
+    hs, cache = lstm_forward(**args)
+    dhs = rng.standard_normal(hs.shape)
+    grads = lstm_step_gradients(dhs, cache)
+    for got, want in zip((grads.dx, grads.dh0, grads.dWx, grads.dWh, grads.db), lstm_backward(dhs, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+    # at the last step the cell gradient only comes through h_T: dh * o * (1 - tanh(c)^2)
+    o, c = cache.o[:, -1], cache.cs[:, -1]
+    np.testing.assert_allclose(grads.dc[:, -1], dhs[:, -1] * o * (1 - np.tanh(c) ** 2))
+
+
+# ------------------------------------------------- finite differences of the per-step gradients
+
+
+def _rnn_loss_perturbed(args, dhs, t_pert, delta):
+    """sum(hs * dhs) when h_{t_pert} gets ``+ delta`` right after it is computed."""
+    h = args["h0"]
+    total = 0.0
+    for t in range(T):
+        h, _ = rnn_step_forward(args["x"][:, t], h, args["Wx"], args["Wh"], args["b"])
+        if t == t_pert:
+            h = h + delta
+        total += np.sum(h * dhs[:, t])
+    return total
+
+
+def _lstm_loss_perturbed(args, dhs, t_pert, delta_h, delta_c):
+    """sum(hs * dhs) with c_{t_pert} += delta_c (before h is computed from it) and h_{t_pert} += delta_h."""
+    h, c = args["h0"], np.zeros_like(args["h0"])
+    total = 0.0
+    for t in range(T):
+        _, _, step = lstm_step_forward(args["x"][:, t], h, c, args["Wx"], args["Wh"], args["b"])
+        c = step.f * c + step.i * step.g
+        if t == t_pert:
+            c = c + delta_c
+        h = step.o * np.tanh(c)
+        if t == t_pert:
+            h = h + delta_h
+        total += np.sum(h * dhs[:, t])
+    return total
+
+
+@pytest.mark.parametrize("t_pert", [0, 2, T - 1])
+def test_rnn_dh_per_step_matches_finite_differences(rng, t_pert):
+    args = _rnn_args(rng)
+    hs, cache = rnn_forward(**args)
+    dhs = rng.standard_normal(hs.shape)
+    grads = rnn_step_gradients(dhs, cache)
+    numeric = numerical_gradient(lambda delta: _rnn_loss_perturbed(args, dhs, t_pert, delta),
+                                 {"delta": np.zeros((N, H))}, "delta")
+    assert relative_error(grads.dh[:, t_pert], numeric) < 1e-8
+
+
+@pytest.mark.parametrize("t_pert", [0, 1, 3, T - 1])
+def test_lstm_dh_and_dc_per_step_match_finite_differences(rng, t_pert):
+    args = _lstm_args(rng)
+    hs, cache = lstm_forward(**args)
+    dhs = rng.standard_normal(hs.shape)
+    grads = lstm_step_gradients(dhs, cache)
+    zeros = np.zeros((N, H))
+    num_h = numerical_gradient(lambda d: _lstm_loss_perturbed(args, dhs, t_pert, d, zeros), {"d": zeros}, "d")
+    num_c = numerical_gradient(lambda d: _lstm_loss_perturbed(args, dhs, t_pert, zeros, d), {"d": zeros}, "d")
+    assert relative_error(grads.dh[:, t_pert], num_h) < 1e-8
+    assert relative_error(grads.dc[:, t_pert], num_c) < 1e-8
+
+
+def test_step_gradients_reject_wrong_cache_and_shapes(rng):
+    args = _rnn_args(rng)
+    hs, cache = rnn_forward(**args)
+    with pytest.raises(ValueError, match="LSTMCache"):
+        lstm_step_gradients(np.zeros_like(hs), cache)
+    with pytest.raises(ValueError, match="dhs"):
+        rnn_step_gradients(np.zeros((N, T + 1, H)), cache)
+
+
+# ------------------------------------------------------------------ the classifier's per-sequence loss
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_classifier_step_gradients_sum_of_per_sequence_losses(cell):
+    model = SequenceClassifier(4, 5, cell=cell, seed=2)
+    x, y = memory_task(6, 4, n_features=4, seed=1)
+    grads = classifier_step_gradients(model, x, y)
+    _, mean_grads, _ = model.loss(x, y)
+    for name in ("Wx", "Wh", "b"):  # the sum of N losses is N times the mean
+        np.testing.assert_allclose(getattr(grads, "d" + name) / len(y), mean_grads[name], rtol=1e-10, atol=1e-14)
+    # sequence 2's rows are those of its own loss, whatever the batch
+    alone = classifier_step_gradients(model, x[2:3], y[2:3])
+    np.testing.assert_allclose(grads.dh[2], alone.dh[0], rtol=1e-12, atol=1e-15)
+    if cell == "lstm":
+        np.testing.assert_allclose(grads.dc[2], alone.dc[0], rtol=1e-12, atol=1e-15)
+
+
+def test_classifier_step_gradients_with_lengths_zero_after_the_end():
+    model = SequenceClassifier(26, 4, cell="lstm", seed=0)
+    from rnnlib.data import encode_words
+
+    x, lengths = encode_words(["good", "hopeless"])
+    grads = classifier_step_gradients(model, x, np.array([1, 0]), lengths=lengths)
+    assert np.all(grads.dh[0, 4:] == 0) and np.all(grads.dc[0, 4:] == 0)  # padding after "good"
+    assert np.all(np.linalg.norm(grads.dh[0, :4], axis=1) > 0)
+    norms = gradient_norms(grads, lengths=lengths)
+    np.testing.assert_allclose(norms["h"][[0, 1], [3, 7]], 1.0)  # relative to each word's last letter
+
+
+def test_classifier_step_gradients_rejects_non_model():
+    with pytest.raises(ValueError, match="model must be a SequenceClassifier"):
+        classifier_step_gradients("rnn", np.zeros((1, 2, 3)), [0])
+
+
+# ------------------------------------------------------------------ norms and their summaries
+
+
+def _grads(dh, dc=None):
+    z = np.zeros((1, 1))
+    return StepGradients(dh, dc, z, z, z, z, z)
+
+
+def test_gradient_norms_known_values():
+    dh = np.zeros((2, 3, 2))
+    dh[0, :, 0] = [3.0, 0.0, 1.0]
+    dh[0, 1] = [3.0, 4.0]  # norm 5
+    dh[1, :, 1] = [1.0, 2.0, 4.0]
+    dc = dh * 2
+    absolute = gradient_norms(_grads(dh, dc), relative=False)
+    np.testing.assert_allclose(absolute["h"], [[3, 5, 1], [1, 2, 4]])
+    np.testing.assert_allclose(absolute["c"], [[6, 10, 2], [2, 4, 8]])
+    relative = gradient_norms(_grads(dh, dc))
+    np.testing.assert_allclose(relative["h"], [[3, 5, 1], [0.25, 0.5, 1]])
+    np.testing.assert_allclose(relative["c"], [[6, 10, 2], [0.5, 1, 2]])  # c is divided by ||dh|| too
+    assert set(gradient_norms(_grads(dh))) == {"h"}
+
+
+def test_gradient_norms_zero_reference_and_bad_lengths():
+    dh = np.ones((2, 3, 2))
+    dh[1, -1] = 0
+    with pytest.raises(ValueError, match=r"zero gradient at the last step of sequences \[1\]"):
+        gradient_norms(_grads(dh))
+    with pytest.raises(ValueError, match="lengths"):
+        gradient_norms(_grads(np.ones((2, 3, 2))), lengths=[3, 4])
+    with pytest.raises(ValueError, match="StepGradients"):
+        gradient_norms(dh)
+
+
+def test_norm_profile_and_reach():
+    norms = np.array([[1.0, 2.0, 4.0], [3.0, 4.0, 2.0], [2.0, 6.0, 1.0]])
+    median, lower, upper = norm_profile(norms)
+    np.testing.assert_allclose(median, [2.0, 4.0, 2.0])
+    np.testing.assert_allclose(lower, [1.5, 3.0, 1.5])
+    np.testing.assert_allclose(upper, [2.5, 5.0, 3.0])
+    assert gradient_reach(norms) == pytest.approx(np.median([0.25, 1.5, 2.0]))
+    assert gradient_reach(norms, step=1) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="quantiles"):
+        norm_profile(norms, quantiles=(0.6, 0.9))
+    with pytest.raises(ValueError, match="step"):
+        gradient_reach(norms, step=3)
+
+
+# ------------------------------------------------------------------ the highway alone
+
+
+def test_surviving_fraction_values():
+    assert surviving_fraction(0.5, 3) == pytest.approx(0.125)
+    assert surviving_fraction(0.9, 0) == 1.0
+    np.testing.assert_allclose(surviving_fraction(np.array([0.5, 1.0]), 2), [0.25, 1.0])
+    with pytest.raises(ValueError, match=r"f must be forget-gate values in \[0, 1\]"):
+        surviving_fraction(1.5, 2)
+    with pytest.raises(ValueError, match="k must be an integer"):
+        surviving_fraction(0.5, 2.5)
+
+
+def test_highway_gradient_is_the_whole_cell_gradient_without_recurrent_weights(rng):
+    args = _lstm_args(rng)
+    args["Wh"] = np.zeros_like(args["Wh"])  # no path through h_{t-1}: only the highway is left
+    hs, cache = lstm_forward(**args)
+    dhs = np.zeros_like(hs)
+    dhs[:, -1] = rng.standard_normal((N, H))
+    grads = lstm_step_gradients(dhs, cache)
+    np.testing.assert_allclose(highway_gradient(grads.dc[:, -1], cache.f), grads.dc, rtol=1e-12, atol=1e-15)
+
+
+def test_highway_gradient_known_values_and_shapes():
+    f = np.array([[[0.1], [0.5], [0.25]]])  # (1, 3, 1)
+    dc = highway_gradient(np.array([[8.0]]), f)
+    np.testing.assert_allclose(dc[0, :, 0], [1.0, 2.0, 8.0])  # 8 * 0.25 = 2, 2 * 0.5 = 1; f_0 unused
+    with pytest.raises(ValueError, match="f must have shape"):
+        highway_gradient(np.ones((2, 3)), np.ones((2, 4, 2)))
+
+
+# ------------------------------------------------------------------ training the notebook's models
+
+
+def test_train_memory_model_is_the_sweeps_run():
+    config = dataclasses.replace(CONFIGS["lstm_sgd_fb3"], hidden_size=6, steps=15)
+    run = train_memory_model(config, lag=4, seed=1, n_test=200)
+    assert isinstance(run, MemoryRun)
+    assert run.accuracy == run_memory_task(config, 4, 1, n_test=200)["accuracy"]
+    assert run.x_test.shape == (200, 5, 8) and run.history.steps == 15
+    shorter = train_memory_model(config, lag=4, seed=1, steps=5, n_test=50)
+    assert shorter.history.steps == 5
+    with pytest.raises(ValueError, match="RunConfig"):
+        train_memory_model({"cell": "rnn"}, 4, 0)
+
+
+def test_gradient_report_and_table():
+    config = RunConfig("tiny RNN", hidden_size=5, steps=5)
+    run = train_memory_model(config, lag=3, seed=0, n_test=40)
+    report = gradient_report("tiny RNN", run, n=30)
+    assert isinstance(report, GradientReport) and report.reach_c is None and report.cell == "rnn"
+    assert report.norms["h"].shape == (30, 4)
+    np.testing.assert_allclose(report.norms["h"][:, -1], 1.0)
+    assert report.reach_h == pytest.approx(np.median(report.norms["h"][:, 0]))
+    lstm = gradient_report("tiny LSTM", train_memory_model(dataclasses.replace(config, cell="lstm"), 3, 0, n_test=40))
+    assert lstm.reach_c == pytest.approx(np.median(lstm.norms["c"][:, 0] / lstm.norms["c"][:, -1]))
+    table = report_table([report, lstm]).splitlines()
+    assert table[0].startswith("model") and "c: t=0 / last" in table[0]
+    assert table[1].startswith("tiny RNN ") and table[1].split()[-2] == "-"
+    assert f"{lstm.reach_c:.2g}" in table[2]
+
+
+def test_saturated_fraction():
+    model = SequenceClassifier(3, 4, cell="rnn", seed=0)
+    x, _ = memory_task(5, 3, n_features=3, seed=0)
+    assert saturated_fraction(model, x) == 0.0  # small weights: nothing near +-1
+    model.params["Wx"] = np.full((3, 4), 50.0)  # every unit pinned at tanh(50) = 1
+    assert saturated_fraction(model, x) == 1.0
+    with pytest.raises(ValueError, match="threshold"):
+        saturated_fraction(model, x, threshold=1.0)
+
+
+def test_train_word_models_small():
+    twins = train_word_models(hidden_size=3, epochs=1, seed=0)
+    assert set(twins.models) == {"rnn", "lstm"}
+    assert twins.models["lstm"].cell == "lstm" and twins.models["rnn"].hidden_size == 3
+    for acc in (*twins.test_accuracy.values(), *twins.train_accuracy.values(), twins.majority_accuracy):
+        assert 0.0 <= acc <= 1.0
+    words = set(word_sentiment_data().words)
+    assert set(twins.split_of) == set(twins.valence) == words
+    assert set(twins.split_of.values()) == {"train", "validation", "test"}
+    assert twins.valence["good"] > 0 and twins.valence["hopeless"] < 0
+    with pytest.raises(ValueError, match="split must be one of"):
+        train_word_models(split="alphabetical")
+
+
+def test_check_word():
+    assert check_word("  Hope ") == "hope"
+    with pytest.raises(ValueError, match="empty"):
+        check_word("   ")
+    with pytest.raises(ValueError, match=r"letters a-z only; got 'ab1', which contains '1'"):
+        check_word("ab1")
+    with pytest.raises(ValueError, match="at most 5 letters; got 6"):
+        check_word("abcdef", max_len=5)
+    with pytest.raises(ValueError, match="string"):
+        check_word(3)
+
+
+def test_word_internals_match_the_model():
+    lstm = SequenceClassifier(26, 5, cell="lstm", seed=1)
+    states, p = word_internals(lstm, "hope")
+    assert set(states) == {"h", "c", "i", "f", "g", "o"} and states["c"].shape == (4, 5)
+    assert p == pytest.approx(lstm.predict_proba(one_hot_word("hope")[None])[0])
+    rnn = SequenceClassifier(26, 5, cell="rnn", seed=1)
+    states, p = word_internals(rnn, "hope")
+    assert set(states) == {"h"}
+    assert p == pytest.approx(rnn.predict_proba(one_hot_word("hope")[None])[0])
+    with pytest.raises(ValueError, match="one-hot letters"):
+        word_internals(SequenceClassifier(8, 5), "hope")
+
+
+def test_cell_state_limit():
+    lstm = SequenceClassifier(26, 5, cell="lstm", seed=1)
+    assert cell_state_limit(lstm, ["good", "bad"]) == 1.0  # small untrained cells: the floor
+    lstm.params["b"][2 * 5:3 * 5] = 20.0  # candidate g = 1 always, input gate ~0.5: c grows each letter
+    limit = cell_state_limit(lstm, ["abcdefghij"], quantile=1.0)
+    assert limit >= 2.0 and limit % 0.5 == 0
+    with pytest.raises(ValueError, match="LSTM"):
+        cell_state_limit(SequenceClassifier(26, 5, cell="rnn"), ["good"])
+
+
+# ------------------------------------------------------------------ the sweep in words
+
+
+def _sweep():
+    records = []
+    pattern = {"a": {5: [1.0, 1.0], 10: [1.0, 0.6], 20: [0.5, 0.52]},
+               "b": {5: [1.0, 1.0], 10: [0.95, 1.0], 20: [1.0, 0.92]}}
+    for key, per in pattern.items():
+        for lag, accs in per.items():
+            for seed, acc in enumerate(accs):
+                records.append({"config": key, "lag": lag, "seed": seed, "accuracy": acc})
+    configs = {"a": dataclasses.asdict(RunConfig("plain")),
+               "b": dataclasses.asdict(RunConfig("gated", cell="lstm", forget_bias=3.0))}
+    return {"configs": configs, "records": records, "meta": {}}
+
+
+def test_lag_findings_sentences():
+    findings = lag_findings(_sweep())
+    assert findings == [
+        "plain: every seed solved each lag up to 5; at lag 10, 1 of 2 seeds did; from lag 20 on, none did "
+        "(mean accuracy 0.51; chance is 0.50).",
+        "gated: every seed solved every lag tested (up to 20).",
+    ]
+    assert lag_findings(_sweep(), keys=["b"]) == findings[1:]
+    with pytest.raises(ValueError, match="keys must name configurations"):
+        lag_findings(_sweep(), keys=["c"])
+    with pytest.raises(ValueError, match="load_sweep"):
+        lag_findings({"records": []})
+
+
+def test_lag_table_rows():
+    lines = lag_table(_sweep()).splitlines()
+    assert lines[0].split() == ["lag", "5", "lag", "10", "lag", "20"]
+    assert lines[1].split() == ["plain", "1.00", "(2/2)", "0.80", "(1/2)", "0.51", "(0/2)"]
+    assert lines[2].split() == ["gated", "1.00", "(2/2)", "0.97", "(2/2)", "0.96", "(2/2)"]
+
+
+def test_sweep_conditions_lists_only_shared_settings():
+    text = sweep_conditions(_sweep())
+    assert text.startswith("SGD with momentum 0.9 and learning rate 0.1; hidden size 32; batch size 64")
+    assert "gradients clipped at global norm 1" in text and text.endswith("seeds 0, 1")
+    sweep = _sweep()
+    sweep["configs"]["b"]["hidden_size"] = 16
+    assert "hidden size" not in sweep_conditions(sweep)
+
+
+def test_sweep_accuracy_finds_the_record():
+    assert sweep_accuracy(_sweep(), "a", 10, 1) == 0.6
+    with pytest.raises(ValueError, match="no run of 'a' at lag=15 with seed=0"):
+        sweep_accuracy(_sweep(), "a", 15, 0)
+    with pytest.raises(ValueError, match="keys must name"):
+        sweep_accuracy(_sweep(), "z", 10, 0)

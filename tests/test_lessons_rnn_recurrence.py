@@ -1,0 +1,93 @@
+"""Tests of rnnlib.lessons.rnn_recurrence: the intermediates of one RNN step and of a word."""
+
+import numpy as np
+import pytest
+
+from rnnlib import SequenceClassifier, rnn_forward, rnn_step_forward
+from rnnlib.lessons.rnn_recurrence import check_word, demo_parameters, rnn_step_intermediates, word_steps
+
+
+def test_intermediates_known_values():
+    x = np.array([[1.0, 0.0]])  # (1, 2)
+    h_prev = np.array([[0.5, -1.0]])  # (1, 2)
+    Wx = np.array([[0.2, -0.4], [9.0, 9.0]])
+    Wh = np.array([[1.0, 2.0], [0.0, 1.0]])
+    b = np.array([0.1, 0.3])
+    s = rnn_step_intermediates(x, h_prev, Wx, Wh, b)
+    np.testing.assert_allclose(s.x_Wx, [[0.2, -0.4]])  # the one-hot picks row 0 of Wx
+    np.testing.assert_allclose(s.h_Wh, [[0.5, 0.0]])  # 0.5 * [1, 2] - 1 * [0, 1]
+    np.testing.assert_allclose(s.a, [[0.8, -0.1]])
+    np.testing.assert_allclose(s.h, np.tanh([[0.8, -0.1]]))
+
+
+def test_intermediates_match_rnn_step_forward(rng):
+    x, h_prev = rng.standard_normal((3, 5)), rng.standard_normal((3, 4))
+    Wx, Wh, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 4)), rng.standard_normal(4)
+    s = rnn_step_intermediates(x, h_prev, Wx, Wh, b)
+    h, _ = rnn_step_forward(x, h_prev, Wx, Wh, b)
+    np.testing.assert_allclose(s.h, h, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(s.a, s.x_Wx + s.h_Wh + b)
+
+
+def test_intermediates_bad_shape_names_argument(rng):
+    with pytest.raises(ValueError, match="Wh"):
+        rnn_step_intermediates(np.ones((1, 3)), np.ones((1, 4)), np.ones((3, 4)), np.ones((4, 3)), np.ones(4))
+
+
+def test_word_steps_match_rnn_forward():
+    p = demo_parameters(hidden_size=6, seed=3)
+    steps = word_steps("hope", p["Wx"], p["Wh"], p["b"])
+    from rnnlib.data import one_hot_word
+
+    hs, _ = rnn_forward(one_hot_word("hope")[None], np.zeros((1, 6)), p["Wx"], p["Wh"], p["b"])
+    np.testing.assert_allclose(steps.h, hs[0], rtol=0, atol=1e-14)
+    assert steps.T == 4 and steps.H == 6
+    np.testing.assert_array_equal(steps.h_prev[0], np.zeros(6))  # h_0 = 0
+    np.testing.assert_array_equal(steps.h_prev[1:], steps.h[:-1])  # h_t feeds step t + 1
+    np.testing.assert_array_equal(steps.x_Wx[1], p["Wx"][ord("o") - ord("a")])  # step 2 reads 'o'
+    s2 = steps.step(2)
+    np.testing.assert_allclose(s2.a, s2.x_Wx + s2.h_Wh + s2.b)
+    with pytest.raises(ValueError, match="between 1 and T=4"):
+        steps.step(5)
+    assert steps.largest_magnitude() == pytest.approx(
+        max(np.abs(a).max() for a in (steps.x_Wx, steps.h_Wh, steps.b, steps.a, steps.h)))
+
+
+def test_word_steps_h0(rng):
+    p = demo_parameters(4, seed=0)
+    h0 = rng.uniform(-1, 1, 4)
+    steps = word_steps("ab", p["Wx"], p["Wh"], p["b"], h0=h0)
+    np.testing.assert_allclose(steps.h_Wh[0], h0 @ p["Wh"])
+
+
+@pytest.mark.parametrize("word, fragment", [
+    ("", "empty"),
+    ("Good", "upper case (try 'good')"),
+    ("go0d", "digits"),
+    ("no way", "spaces"),
+    ("café", "'é'"),
+    (42, "got int"),
+])
+def test_check_word_messages(word, fragment):
+    with pytest.raises(ValueError, match="word must") as info:
+        check_word(word)
+    assert fragment in str(info.value)
+
+
+def test_check_word_max_len():
+    assert check_word("good", max_len=4) == "good"
+    with pytest.raises(ValueError, match="at most 3 letters"):
+        check_word("good", max_len=3)
+
+
+def test_demo_parameters_shapes_and_seed():
+    p = demo_parameters(hidden_size=4, seed=7)
+    assert {k: v.shape for k, v in p.items()} == {"Wx": (26, 4), "Wh": (4, 4), "b": (4,), "Wy": (4, 1), "by": (1,)}
+    model = SequenceClassifier(26, 4, seed=7)
+    np.testing.assert_array_equal(p["Wx"], model.params["Wx"])
+    np.testing.assert_array_equal(p["Wh"], model.params["Wh"])
+    assert np.all(np.abs(p["b"]) <= 0.5) and np.all(p["b"] != 0)
+    np.testing.assert_array_equal(p["b"], demo_parameters(4, seed=7)["b"])  # deterministic
+    assert not np.array_equal(p["b"], demo_parameters(4, seed=8)["b"])
+    with pytest.raises(ValueError, match="hidden_size"):
+        demo_parameters(hidden_size=0)

@@ -1,0 +1,374 @@
+"""Tests of rnnlib.lessons.vanishing_gradient: gradients checked by finite differences, the bound, the ratios."""
+
+import numpy as np
+import pytest
+
+from rnnlib import lstm_backward, lstm_forward, lstm_step_forward, rnn_backward, rnn_forward
+from rnnlib.gradcheck import gradient_check, numerical_gradient, relative_error
+from rnnlib.lessons.vanishing_gradient import (
+    INIT_CONFIGS,
+    act_rnn_backward,
+    act_rnn_forward,
+    backprop_hidden,
+    chance_from,
+    claim_verdict,
+    clipping_runs,
+    clipping_summary,
+    conditions_table,
+    describe_config,
+    gradient_bound,
+    gradient_ratio,
+    input_gradient_norms,
+    lstm_gradient_flow,
+    microscope,
+    ratio_table,
+    ratio_vs_lag,
+    recurrent_matrix,
+    reliable_up_to,
+    rerun_record,
+    summarise,
+    sweep_table,
+)
+from rnnlib.model import SequenceClassifier
+
+ACTS = ["tanh", "sigmoid", "relu", "identity"]
+
+
+def _rnn_args(rng, N=2, T=5, D=3, H=4, scale=0.6):
+    return dict(x=rng.normal(size=(N, T, D)), h0=rng.normal(scale=0.5, size=(N, H)),
+                Wx=rng.normal(scale=scale, size=(D, H)), Wh=rng.normal(scale=scale, size=(H, H)),
+                b=rng.normal(scale=0.3, size=H))
+
+
+# ---------------------------------------------------------------- the generic-activation RNN
+def test_tanh_forward_and_backward_equal_rnnlib(rng):
+    args = _rnn_args(rng)
+    hs, cache = act_rnn_forward(**args, activation="tanh")
+    hs_ref, cache_ref = rnn_forward(**args)
+    np.testing.assert_allclose(hs, hs_ref, rtol=1e-12)
+    dhs = rng.normal(size=hs.shape)
+    for got, want in zip(act_rnn_backward(dhs, cache), rnn_backward(dhs, cache_ref)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ACTS)
+def test_act_rnn_backward_matches_finite_differences(rng, activation):
+    args = _rnn_args(rng)
+
+    def f(**kw):
+        return act_rnn_forward(**kw, activation=activation)
+
+    def backward(dhs):
+        _, cache = f(**args)
+        return dict(zip(["dx", "dh0", "dWx", "dWh", "db"], act_rnn_backward(dhs, cache)))
+
+    report = gradient_check(f, args, backward, time_axes={"x": 1}, tol=1e-6)
+    assert report.ok, report.summary()
+
+
+@pytest.mark.parametrize("activation", ACTS)
+def test_backprop_hidden_is_the_gradient_of_each_hidden_state(rng, activation):
+    """dL/dh_t with L = sum(h_{T-1} * dh_last): restart the RNN from h_t and differentiate numerically."""
+    args = _rnn_args(rng, T=6)
+    hs, cache = act_rnn_forward(**args, activation=activation)
+    dh_last = rng.normal(size=hs[:, -1].shape)
+    dhs = backprop_hidden(dh_last, cache)
+    np.testing.assert_array_equal(dhs[:, -1], dh_last)
+    for t in range(hs.shape[1] - 1):
+        suffix = dict(args, x=args["x"][:, t + 1:], h0=hs[:, t])
+
+        def last_state(**kw):
+            return act_rnn_forward(**kw, activation=activation)[0][:, -1]
+
+        numeric = numerical_gradient(last_state, suffix, "h0", dout=dh_last)
+        assert relative_error(dhs[:, t], numeric) < 1e-7, (activation, t)
+
+
+def test_backprop_hidden_rejects_a_wrong_shape(rng):
+    _, cache = act_rnn_forward(**_rnn_args(rng))
+    with pytest.raises(ValueError, match="dh_last"):
+        backprop_hidden(np.zeros((3, 4)), cache)
+
+
+def test_unknown_activation_is_named(rng):
+    with pytest.raises(ValueError, match="activation must be one of"):
+        act_rnn_forward(**_rnn_args(rng), activation="softplus")
+
+
+# ---------------------------------------------------------------- the LSTM step by step
+def _lstm_args(rng, N=2, T=5, D=3, H=3):
+    return dict(x=rng.normal(size=(N, T, D)), h0=rng.normal(scale=0.5, size=(N, H)),
+                Wx=rng.normal(scale=0.5, size=(D, 4 * H)), Wh=rng.normal(scale=0.5, size=(H, 4 * H)),
+                b=rng.normal(scale=0.5, size=4 * H))
+
+
+def test_lstm_gradient_flow_agrees_with_lstm_backward(rng):
+    args = _lstm_args(rng)
+    hs, cache = lstm_forward(**args)
+    dh_last = rng.normal(size=hs[:, -1].shape)
+    flow = lstm_gradient_flow(**args, dh_last=dh_last)
+    dhs = np.zeros_like(hs)
+    dhs[:, -1] = dh_last
+    dx, dh0, *_ = lstm_backward(dhs, cache)
+    np.testing.assert_allclose(flow.dx, dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(flow.dh0, dh0, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(flow.dh[:, -1], dh_last)
+
+
+def test_lstm_gradient_flow_dh_and_dc_match_finite_differences(rng):
+    """Restart the LSTM from (h_t, c_t) and differentiate its last h numerically."""
+    args = _lstm_args(rng, T=5)
+    hs, cache = lstm_forward(**args)
+    dh_last = rng.normal(size=hs[:, -1].shape)
+    flow = lstm_gradient_flow(**args, dh_last=dh_last)
+    T = hs.shape[1]
+
+    def run_from(h, c, t):
+        for k in range(t + 1, T):
+            h, c, _ = lstm_step_forward(args["x"][:, k], h, c, args["Wx"], args["Wh"], args["b"])
+        return h
+
+    for t in range(T):
+        inputs = {"h": cache.hs[:, t], "c": cache.cs[:, t]}
+        # dL/dh_t: h_t alone perturbed; dL/dc_t (total): c_t perturbed and h_t = o_t * tanh(c_t) with it
+        num_dh = numerical_gradient(lambda h, c, t=t: run_from(h, c, t), inputs, "h", dout=dh_last)
+        num_dc = numerical_gradient(lambda h, c, t=t: run_from(cache.o[:, t] * np.tanh(c), c, t), inputs, "c",
+                                    dout=dh_last)
+        scale = np.linalg.norm(num_dc) + 1e-3
+        assert relative_error(flow.dh[:, t], num_dh) < 1e-7, t
+        assert relative_error(flow.dc[:, t], num_dc, scale=scale) < 1e-7, t
+
+
+# ---------------------------------------------------------------- bound, matrices, microscope
+def test_gradient_bound_known_values():
+    Wh = np.diag([0.5, 0.25])
+    np.testing.assert_allclose(gradient_bound(Wh, 4, "tanh"), [0.125, 0.25, 0.5, 1.0])
+    np.testing.assert_allclose(gradient_bound(Wh, 3, "sigmoid", start=2.0), [2 * 0.125**2, 2 * 0.125, 2.0])
+
+
+def test_gradient_bound_uses_the_largest_singular_value_not_the_spectral_radius():
+    Wh = np.array([[0.0, 2.0], [0.0, 0.0]])  # nilpotent: spectral radius 0, sigma_max 2
+    np.testing.assert_allclose(gradient_bound(Wh, 3, "identity"), [4.0, 2.0, 1.0])
+
+
+@pytest.mark.parametrize("kind", ["orthogonal", "random"])
+def test_recurrent_matrix_has_the_requested_spectral_radius(kind):
+    W = recurrent_matrix(12, 0.8, kind, seed=3)
+    assert W.shape == (12, 12)
+    assert np.max(np.abs(np.linalg.eigvals(W))) == pytest.approx(0.8, rel=1e-9)
+    W4 = recurrent_matrix(5, 1.2, kind, seed=0, n_blocks=4)
+    assert W4.shape == (5, 20)
+
+
+def test_orthogonal_recurrent_matrix_has_equal_singular_values():
+    s = np.linalg.svd(recurrent_matrix(10, 1.7, "orthogonal"), compute_uv=False)
+    np.testing.assert_allclose(s, 1.7, rtol=1e-12)
+
+
+def test_random_recurrent_matrix_has_sigma_max_above_the_radius():
+    W = recurrent_matrix(16, 1.0, "random", seed=0)
+    assert np.linalg.norm(W, 2) > 1.3
+
+
+@pytest.mark.parametrize("bad, match", [(dict(kind="diagonal"), "kind"), (dict(radius=-1.0), "radius"),
+                                        (dict(H=0), "H")])
+def test_recurrent_matrix_rejects_bad_input(bad, match):
+    kw = dict(H=4, radius=1.0, kind="orthogonal") | bad
+    with pytest.raises(ValueError, match=match):
+        recurrent_matrix(**kw)
+
+
+def test_microscope_linear_orthogonal_rnn_meets_the_bound_exactly():
+    r = microscope(scale=1.3, T=20, activation="identity", kind="orthogonal")
+    np.testing.assert_allclose(r.rnn_dh, r.bound, rtol=1e-9)
+    assert r.bound[0] == pytest.approx(1.3**19)
+
+
+@pytest.mark.parametrize("activation", ACTS)
+@pytest.mark.parametrize("kind", ["orthogonal", "random"])
+@pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])
+def test_microscope_measured_norm_never_exceeds_the_bound(activation, kind, scale):
+    r = microscope(scale=scale, T=25, activation=activation, kind=kind)
+    assert r.rnn_dh.shape == r.bound.shape == r.lstm_dh.shape == r.lstm_dc.shape == (25,)
+    assert r.rnn_dh[-1] == pytest.approx(1.0)  # unit upstream gradient per sequence
+    assert np.all(r.rnn_dh <= r.bound * (1 + 1e-9))
+
+
+def test_microscope_vanishes_below_one_and_explodes_above():
+    assert microscope(scale=0.5, T=40).rnn_ratio < 1e-10
+    assert microscope(scale=1.5, T=40, activation="identity").rnn_ratio > 1e6
+    # the sigmoid's derivative is at most 1/4: even a spectral radius of 3 vanishes
+    assert microscope(scale=3.0, T=40, activation="sigmoid").rnn_ratio < 1e-5
+
+
+def test_microscope_forget_bias_keeps_the_cell_gradient():
+    low = microscope(scale=0.9, T=40, forget_bias=-2.0)
+    high = microscope(scale=0.9, T=40, forget_bias=5.0)
+    assert high.lstm_ratio > 1e3 * low.lstm_ratio
+    assert high.lstm_ratio > 0.1
+
+
+def test_microscope_rejects_bad_input():
+    with pytest.raises(ValueError, match="scale"):
+        microscope(scale=float("nan"))
+    with pytest.raises(ValueError, match="T"):
+        microscope(T=0)
+
+
+# ---------------------------------------------------------------- the ratio at initialisation
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_input_gradient_norms_match_finite_differences(cell):
+    from rnnlib.data import memory_task
+
+    x, y = memory_task(3, 4, 4, seed=1)
+    model = SequenceClassifier(4, 3, cell=cell, seed=2)
+
+    def total_loss(x):
+        loss, _, _ = model.loss(x, y)
+        return loss * len(y)  # sum of the per-sequence losses: dL_n/dx_n is its gradient
+
+    numeric = numerical_gradient(total_loss, {"x": x}, "x")
+    np.testing.assert_allclose(input_gradient_norms(model, x, y), np.linalg.norm(numeric, axis=2), rtol=1e-6)
+
+
+def test_gradient_ratio_of_a_one_step_sequence_is_one():
+    from rnnlib.data import memory_task
+
+    x, y = memory_task(5, 0, 8, seed=0)  # T = 1: x_0 is x_{T-1}
+    assert gradient_ratio(SequenceClassifier(8, 6, seed=0), x, y) == pytest.approx(1.0)
+
+
+def test_ratio_vs_lag_orders_the_models():
+    lags = (5, 15, 30)
+    r = ratio_vs_lag(lags, n=32, hidden_size=16, seeds=(0,))
+    assert set(r) == set(INIT_CONFIGS)
+    uniform = r["RNN, uniform init"]
+    assert np.all(np.diff(uniform) < 0)  # the longer the lag, the less arrives
+    assert uniform[-1] < 1e-4
+    assert np.all(r["RNN, orthogonal init"] > uniform)
+    assert np.all(r["LSTM, forget bias 3"] > r["LSTM, forget bias 1"])
+
+
+def test_ratio_vs_lag_rejects_bad_input():
+    with pytest.raises(ValueError, match="lag"):
+        ratio_vs_lag((0, 5))
+    with pytest.raises(ValueError, match="seeds"):
+        ratio_vs_lag((5,), seeds=())
+
+
+def test_input_gradient_norms_rejects_a_softmax_model():
+    with pytest.raises(ValueError, match="n_classes"):
+        input_gradient_norms(SequenceClassifier(3, 2, n_classes=3), np.zeros((1, 2, 3)), [0])
+
+
+# ---------------------------------------------------------------- clipping
+def test_clipping_rescues_the_exploding_run():
+    """The notebook's claim: with W_h at spectral radius 3 and lr 0.1, the unclipped run stays at chance."""
+    runs = clipping_runs()
+    free, clipped = runs[None], runs[1.0]
+    assert free.steps == clipped.steps == 150
+    assert free.step_grad_norm[0] == pytest.approx(clipped.step_grad_norm[0])  # same start
+    assert free.step_grad_norm[0] > 50  # exploding at initialisation
+    assert np.mean(free.step_loss[-20:]) > 0.6  # about log 2: chance
+    assert np.mean(clipped.step_loss[-20:]) < 0.05
+    assert free.diverged is None and clipped.diverged is None
+
+
+# ---------------------------------------------------------------- the sweep in words
+def _records():
+    acc = {"a": {5: [1.0, 1.0], 10: [1.0, 0.95], 20: [0.55, 1.0], 30: [0.5, 0.52]},
+           "b": {5: [1.0, 1.0], 10: [1.0, 1.0], 20: [1.0, 1.0], 30: [1.0, 1.0]},
+           "c": {5: [0.5, 0.6], 10: [0.5, 0.5], 20: [0.5, 0.5], 30: [0.95, 0.5]}}
+    return [{"config": k, "lag": lag, "seed": s, "accuracy": a}
+            for k, per in acc.items() for lag, accs in per.items() for s, a in enumerate(accs)]
+
+
+def test_reliable_up_to_and_chance_from():
+    s = summarise(_records())
+    assert reliable_up_to(s, "a") == 10
+    assert reliable_up_to(s, "b") == 30
+    assert reliable_up_to(s, "c") is None
+    assert chance_from(s, "a") == 30
+    assert chance_from(s, "b") is None
+    assert chance_from(s, "c") is None  # lag 30 has mean 0.725
+
+
+def test_describe_config_says_what_the_numbers_say():
+    s = summarise(_records())
+    a = describe_config(s, "a", "model A")
+    assert a.startswith("model A: reliable (all 2 seeds at >= 90% accuracy) up to lag 10")
+    assert "at lag 20 1 of 2 seeds solved it (mean accuracy 0.78)" in a
+    assert "From lag 30 on its mean accuracy stays below 0.6" in a
+    assert describe_config(s, "b") == "b: solved every lag tested, up to 30, with all 2 seeds."
+    assert "not reliable even at the shortest lag tested (5)" in describe_config(s, "c")
+    with pytest.raises(ValueError, match="key"):
+        describe_config(s, "zzz")
+
+
+def test_sweep_table_lists_every_lag_and_config():
+    text = sweep_table(summarise(_records()), names={"a": "model A"}, keys=["a", "b"])
+    lines = text.splitlines()
+    assert len(lines) == 3
+    assert "lag 5" in lines[0] and "lag 30" in lines[0]
+    assert lines[1].startswith("model A") and "0.78 (1/2)" in lines[1]
+    assert "1.00 (2/2)" in lines[2]
+
+
+def test_claim_verdict_follows_the_data():
+    recs = _records()
+    s = summarise(recs)
+    text = claim_verdict(s, plain="a", twists=("b", "c"), names={"a": "plain", "b": "twist"})
+    assert text.startswith("Under the essay's conditions (plain) the RNN is reliable up to lag 10 and at chance")
+    assert "That matches 'about 10 steps'" in text
+    assert "twist is reliable up to lag 30" in text and "not a hard wall" in text
+    assert "c " not in text.split("(", 2)[-1]  # c never beat a: not listed
+    text = claim_verdict(s, plain="b", twists=("a",))
+    assert "does not match 'about 10 steps'" in text and "None of the changes" in text
+
+
+def test_clipping_summary_and_ratio_table():
+    from rnnlib.train import History
+
+    h = History(step_loss=[0.7, 0.1], step_grad_norm=[120.0, 0.5])
+    text = clipping_summary({None: h, 1.0: History()})
+    assert "no clipping: gradient norm at step 0    120.0, largest    120.0" in text
+    assert "mean loss of the last 20 steps 0.400; diverged: None" in text
+    assert "clip at 1: no step taken" in text
+    table = ratio_table([5, 10], {"A": [0.5, 0.25], "B": [1.0, 2.0]})
+    assert table.splitlines()[1].split() == ["5", "5.00e-01", "1.00e+00"]
+    with pytest.raises(ValueError, match="ratios"):
+        ratio_table([5, 10], {"A": [0.5]})
+
+
+def test_conditions_table_states_the_conditions():
+    from rnnlib.lessons.vanishing_gradient import CONFIGS
+
+    lines = conditions_table(CONFIGS).splitlines()
+    assert lines[0] == ("rnn_sgd       RNN  H=32, uniform init; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
+                        "clip 1")
+    assert "Adam lr 0.01" in lines[3] and "forget bias 3" in lines[1]
+
+
+def test_rerun_record_reproduces_a_stored_run():
+    from dataclasses import asdict
+
+    from rnnlib.lessons.vanishing_gradient import CONFIGS, run_memory_task
+
+    cfg = asdict(CONFIGS["rnn_sgd"]) | {"steps": 20}
+    stored = run_memory_task(CONFIGS["rnn_sgd"].__class__(**cfg), 3, 0)["accuracy"]
+    sweep = {"configs": {"tiny": cfg}, "records": [{"config": "tiny", "lag": 3, "seed": 0, "accuracy": stored}]}
+    assert rerun_record(sweep, "tiny", 3, 0) == (stored, stored)
+    with pytest.raises(ValueError, match="lag and seed"):
+        rerun_record(sweep, "tiny", 4, 0)
+    with pytest.raises(ValueError, match="key"):
+        rerun_record(sweep, "big", 3, 0)
+
+
+def test_microscope_table_lists_the_curves_back_from_the_last_step():
+    r = microscope(scale=0.9, T=12)
+    lines = r.table(every=5).splitlines()
+    assert lines[0].split() == ["t", "1", "6", "11"]
+    assert lines[2].split()[-1] == "1.00e+00"  # the bound is 1 at t = T-1
+    assert lines[2].split()[-2] == f"{0.9**5:.2e}"
+    with pytest.raises(ValueError, match="every"):
+        r.table(every=0)

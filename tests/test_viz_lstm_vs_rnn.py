@@ -1,0 +1,159 @@
+"""Tests of rnnlib.viz.lstm_vs_rnn: the highway plot, accuracy against lag, the twin view."""
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from rnnlib.lessons.lstm_vs_rnn import word_internals
+from rnnlib.model import SequenceClassifier
+from rnnlib.viz.lstm_vs_rnn import TwinStatesPlot, accuracy_vs_lag_figure, gradient_highway_figure, twin_states_figure
+from rnnlib.viz.style import figure_to_png
+
+
+def _curves(rng):
+    decay = np.exp(-0.5 * np.arange(10))[::-1]  # grows towards the last step
+    return {"LSTM c": rng.uniform(0.5, 1.5, (8, 10)), "RNN h": rng.uniform(0.5, 1.5, (8, 10)) * decay}
+
+
+def test_gradient_highway_figure_log_axis_and_labels(rng):
+    fig = gradient_highway_figure(_curves(rng), title="trained, lag 9")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    assert ax.get_title() == "trained, lag 9"
+    assert "step t" in ax.get_xlabel() and "last step" in ax.get_ylabel()
+    lines = [line for line in ax.get_lines() if line.get_label() in ("LSTM c", "RNN h")]
+    assert len(lines) == 2
+    np.testing.assert_allclose(lines[1].get_ydata(), np.median(_curves(np.random.default_rng(1234))["RNN h"], 0))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["LSTM c", "RNN h"]
+
+
+def test_gradient_highway_figure_bad_input(rng):
+    with pytest.raises(ValueError, match="non-empty dict"):
+        gradient_highway_figure([])
+    with pytest.raises(ValueError, match="must all have T=3"):
+        gradient_highway_figure({"a": np.ones((2, 3)), "b": np.ones((2, 4))})
+    with pytest.raises(ValueError, match="positive"):
+        gradient_highway_figure({"a": np.zeros((2, 3))})
+
+
+def _records():
+    out = []
+    for key, accs in (("rnn", {5: [1.0, 0.9], 10: [0.5, 0.6]}), ("lstm", {5: [1.0, 1.0], 10: [1.0, 0.8]})):
+        for lag, values in accs.items():
+            out += [{"config": key, "lag": lag, "seed": s, "accuracy": a} for s, a in enumerate(values)]
+    return out
+
+
+def test_accuracy_vs_lag_means_and_points():
+    fig = accuracy_vs_lag_figure(_records(), ["rnn", "lstm"], names={"rnn": "RNN"})
+    ax = fig.axes[0]
+    mean_lines = [line for line in ax.get_lines() if "mean of 2 seeds" in line.get_label()]
+    assert [line.get_label() for line in mean_lines] == ["RNN (mean of 2 seeds)", "lstm (mean of 2 seeds)"]
+    np.testing.assert_allclose(mean_lines[0].get_ydata(), [0.95, 0.55])
+    np.testing.assert_allclose(mean_lines[1].get_ydata(), [1.0, 0.9])
+    assert len(ax.collections) == 4  # one scatter per (configuration, seed)
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 8
+    assert list(ax.get_xticks()) == [5, 10]
+    assert ax.get_ylabel() == "test accuracy" and "lag" in ax.get_xlabel()
+    with pytest.raises(ValueError, match="keys must name configurations in records"):
+        accuracy_vs_lag_figure(_records(), ["gru"])
+
+
+def _models(H=(5, 4)):
+    return SequenceClassifier(26, H[0], cell="rnn", seed=0), SequenceClassifier(26, H[1], cell="lstm", seed=0)
+
+
+def _states(word, rnn, lstm):
+    rs, pr = word_internals(rnn, word)
+    ls, pl = word_internals(lstm, word)
+    return rs, ls, pr, pl
+
+
+def test_twin_plot_fast_png_equals_full_redraw():
+    rnn, lstm = _models()
+    plot = TwinStatesPlot((5, 4), c_limit=1.5)
+    for word in ("good", "hopelessness", "a"):
+        rs, ls, pr, pl = _states(word, rnn, lstm)
+        plot.update(word, rs, ls, pr, pl)
+        fast = np.asarray(Image.open(io.BytesIO(plot.to_png())).convert("RGB"))
+        full = np.asarray(Image.open(io.BytesIO(figure_to_png(plot.fig))).convert("RGB"))
+        assert fast.shape == full.shape
+        assert np.array_equal(fast, full), word
+
+
+def test_twin_plot_content():
+    rnn, lstm = _models()
+    plot = TwinStatesPlot((5, 4), c_limit=2.0)
+    rs, ls, pr, pl = _states("hope", rnn, lstm)
+    plot.update("hope", rs, ls, pr, pl)
+    assert plot.shown_letters == list("hope")
+    right = [t.get_text() for t in plot.letters[1::2] if t.get_visible()]
+    assert right == list("hope")  # the letters on both sides
+    assert [t.get_position()[1] for t in plot.letters[:8:2]] == [0, 1, 2, 3]  # one per row
+    assert plot.titles["rnn"].get_text() == f"RNN: P(positive) = {pr:.2f}"
+    assert plot.titles["lstm"].get_text() == f"LSTM: P(positive) = {pl:.2f}"
+    canvas = plot.image.get_array()
+    assert canvas.shape == (4, plot.width, 4)
+    a, b = plot.columns["lstm f"]
+    np.testing.assert_array_equal(canvas[:, a:b], plot.cmaps["gate"](ls["f"], bytes=True))  # gates: viridis on [0, 1]
+    a, b = plot.columns["rnn h"]
+    np.testing.assert_array_equal(canvas[:, a:b], plot.cmaps["signed"]((rs["h"] + 1) / 2, bytes=True))
+    assert np.all(canvas[:, plot.columns["rnn h"][1], 3] == 0)  # the gap is transparent
+
+
+def test_twin_plot_bad_input():
+    rnn, lstm = _models()
+    rs, ls, pr, pl = _states("hope", rnn, lstm)
+    plot = TwinStatesPlot((5, 4))
+    with pytest.raises(ValueError, match=r"lstm h must have shape \(3, 4\)"):
+        plot.update("hop", {"h": rs["h"][:3]}, ls, pr, pl)
+    with pytest.raises(ValueError, match="lstm g must have shape .*missing"):
+        plot.update("hope", rs, {k: v for k, v in ls.items() if k != "g"}, pr, pl)
+    with pytest.raises(ValueError, match="c_limit"):
+        TwinStatesPlot((5, 4), c_limit=0)
+    with pytest.raises(ValueError, match="2-D"):
+        twin_states_figure("hope", {"h": np.ones(3)}, ls, pr, pl)
+
+
+def test_twin_states_figure_static():
+    rnn, lstm = _models((6, 6))
+    rs, ls, pr, pl = _states("wonderful", rnn, lstm)
+    fig = twin_states_figure("wonderful", rs, ls, pr, pl)
+    assert isinstance(fig, Figure)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "f  forget" in texts and f"RNN: P(positive) = {pr:.2f}" in texts
+    assert len(fig.axes) == 4  # the heatmaps and three colour bars
+    assert figure_to_png(fig)[:4] == b"\x89PNG"
+
+
+def test_twin_plot_shorter_word_hides_letters_and_too_long_is_refused():
+    rnn, lstm = _models()
+    plot = TwinStatesPlot((5, 4), max_letters=6)
+    plot.update("abcdef", *_states("abcdef", rnn, lstm))
+    plot.update("ab", *_states("ab", rnn, lstm))
+    assert plot.shown_letters == ["a", "b"]
+    assert sum(t.get_visible() for t in plot.letters) == 4
+    with pytest.raises(ValueError, match="at most 6 letters; got 7"):
+        plot.update("abcdefg", *_states("abcdefg", rnn, lstm))
+
+
+def test_twin_plot_colour_bar_labels_stay_inside_their_bars():
+    def bar_ticks(plot):
+        return {cax.get_title(): [t.get_text() for t in cax.get_xticklabels()] for cax in plot.fig.axes[1:]}
+
+    narrow, wide = TwinStatesPlot((5, 4), c_limit=2.5), TwinStatesPlot((16, 16), c_limit=2.5)
+    assert bar_ticks(narrow)["c"] == ["\u22122.5", "2.5"]  # 4 columns: no room for a middle tick
+    assert bar_ticks(wide)["c"] == ["\u22122.5", "0", "2.5"]
+    figure_to_png(wide.fig)  # tick labels are placed by a draw
+    renderer = wide.fig.canvas.get_renderer()
+    for cax in wide.fig.axes[1:]:
+        labels = cax.get_xticklabels()
+        assert labels[0].get_horizontalalignment() == "left" and labels[-1].get_horizontalalignment() == "right"
+        box = cax.get_window_extent(renderer)
+        for label in labels:
+            extent = label.get_window_extent(renderer)
+            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, label.get_text()

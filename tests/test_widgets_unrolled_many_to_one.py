@@ -1,0 +1,89 @@
+"""Headless tests of the unrolled-network explorer (rnnlib.widgets.unrolled_many_to_one)."""
+
+import time
+
+import numpy as np
+import pytest
+
+from rnnlib.data import one_hot_word
+from rnnlib.lessons.unrolled_many_to_one import hidden_state_gradients
+from rnnlib.model import SequenceClassifier
+from rnnlib.widgets.unrolled_many_to_one import benchmark_cases, check_word, unrolled_explorer
+
+
+@pytest.fixture
+def model():
+    return SequenceClassifier(26, 8, cell="rnn", seed=3)
+
+
+def _visible_letters(explorer):
+    return [t.get_text() for t in explorer.ax.texts if t.get_visible() and len(t.get_text()) == 1]
+
+
+def test_typing_updates_diagram_and_probability(model):
+    ex = unrolled_explorer(model, "good")
+    assert ex.last_error is None
+    assert _visible_letters(ex) == list("good")
+    before = ex.live.image.value
+    ex.controls["word"].value = "goodness"
+    assert ex.last_error is None and ex.error.value == ""
+    assert ex.live.image.value != before
+    assert _visible_letters(ex) == list("goodness")
+    p = model.predict_proba(one_hot_word("goodness")[None])[0]
+    assert f"{p:.3f}" in ex.readout.value and "goodness" in ex.readout.value
+    assert f"{p:.2f}" in ex.diagram.out_text.get_text()
+    # the heatmap column of step t holds h_t
+    hs = model.internals(one_hot_word("goodness")[None])["h"][0]
+    np.testing.assert_allclose(ex.diagram.images[7].get_array()[:, 0], hs[7])
+    assert not ex.diagram.images[8].get_visible()
+
+
+def test_gradient_checkbox_draws_bptt(model):
+    ex = unrolled_explorer(model, "hopeless")
+    assert not ex.diagram.back_arrows[0].get_visible()
+    before = ex.live.image.value
+    ex.controls["gradient"].value = True
+    assert ex.last_error is None and ex.live.image.value != before
+    norms = hidden_state_gradients(model, "hopeless", label=1)
+    shown = [float(t.get_text()) for t in ex.diagram.bar_texts[:8]]
+    np.testing.assert_allclose(shown, norms, rtol=0.06)  # printed with 2 significant digits
+    assert "gradient shown" in ex.readout.value
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("g00d", "only the letters a-z"),
+    ("", "type a word"),
+    ("a" * 40, "at most"),
+])
+def test_bad_word_shows_error_in_widget(model, bad, message):
+    ex = unrolled_explorer(model, "good")
+    ex.controls["word"].value = bad
+    assert ex.last_error is not None
+    assert message in ex.error.value
+    assert ex.error.layout.display == "block"
+    ex.controls["word"].value = "good"  # recovers
+    assert ex.last_error is None and ex.error.layout.display == "none"
+
+
+def test_upper_case_and_spaces_are_accepted():
+    assert check_word("  Happy ") == "happy"
+
+
+def test_builder_rejects_wrong_model():
+    with pytest.raises(ValueError, match="cell='rnn'"):
+        unrolled_explorer(SequenceClassifier(26, 4, cell="lstm"))
+    with pytest.raises(ValueError, match="input_size 26"):
+        unrolled_explorer(SequenceClassifier(5, 4))
+
+
+def test_benchmark_cases_are_fast_enough():
+    for name, ex, control, value in benchmark_cases():
+        original = ex.controls[control].value
+        ex.controls[control].value = value  # warm-up (the first draw parses the math labels)
+        assert ex.last_error is None, name
+        start = time.process_time()
+        for k in range(4):
+            ex.controls[control].value = original if k % 2 == 0 else value
+        per_update = (time.process_time() - start) / 4
+        assert ex.last_error is None, name
+        assert per_update < 0.5, f"{name}: {per_update * 1000:.0f} ms CPU per update"  # generous: shared CI
