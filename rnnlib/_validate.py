@@ -7,9 +7,12 @@ deep inside numpy with a broadcasting error.
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
 import numpy as np
 
-__all__ = ["as_array", "check_dim", "format_shape"]
+__all__ = ["as_array", "as_arrays", "check_dim", "format_shape"]
 
 
 def format_shape(spec) -> str:
@@ -17,7 +20,7 @@ def format_shape(spec) -> str:
     return "(" + ", ".join(str(s) for s in spec) + ("," if len(spec) == 1 else "") + ")"
 
 
-def as_array(name, value, spec, dims=None, dtype=None, finite=True):
+def as_array(name, value, spec, dims=None, dtype=None, finite=True, bind=True):
     """Convert ``value`` to a float array and check its shape against ``spec``.
 
     Parameters
@@ -36,6 +39,9 @@ def as_array(name, value, spec, dims=None, dtype=None, finite=True):
         Target dtype; by default float arrays keep theirs and everything else becomes float64.
     finite : bool
         Reject NaN and inf.
+    bind : bool
+        Check named dimensions against ``dims``; :func:`as_arrays` turns this off and checks
+        them across all arguments at once.
 
     Returns
     -------
@@ -59,7 +65,9 @@ def as_array(name, value, spec, dims=None, dtype=None, finite=True):
                          f"got shape {arr.shape} ({arr.ndim} dimension(s))")
     expected = []
     for axis, (want, got) in enumerate(zip(spec, arr.shape)):
-        if isinstance(want, str):
+        if isinstance(want, str) and not bind:
+            expected.append(got)  # checked across arguments by as_arrays
+        elif isinstance(want, str):
             bound = dims.setdefault(want, got)
             if bound != got:
                 raise ValueError(f"{name} must have shape {format_shape(spec)} with {want}={bound} "
@@ -74,6 +82,77 @@ def as_array(name, value, spec, dims=None, dtype=None, finite=True):
         bad = np.size(arr) - np.count_nonzero(np.isfinite(arr))
         raise ValueError(f"{name} must be finite; got {bad} NaN or inf value(s) in an array of shape {arr.shape}")
     return arr
+
+
+def _dimension(want):
+    """``"4H"`` -> (4, "H"); ``"N"`` -> (1, "N"): a named size, possibly a multiple of one."""
+    m = re.fullmatch(r"(\d*)([A-Za-z]\w*)", want)
+    return int(m.group(1) or 1), m.group(2)
+
+
+def _names(names):
+    names = sorted(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def as_arrays(*args, dtype=None):
+    """Convert several arguments and check that they agree about every named dimension.
+
+    Parameters
+    ----------
+    *args : tuple of (str, array_like, tuple)
+        ``(name, value, spec)`` for each argument, as for :func:`as_array`. A spec entry may be a
+        multiple of a named size: ``("D", "4H")`` is an LSTM's ``Wx``.
+    dtype : numpy dtype, optional
+        As for :func:`as_array`.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The arguments in the order given.
+
+    Notes
+    -----
+    When the arguments disagree about a size, the error names the argument that disagrees with
+    the rest (``h0`` built for H=3 beside ``Wx``, ``Wh`` and ``b`` built for H=5 is ``h0``'s fault,
+    not ``Wx``'s); when there is no majority, it names every argument and the size each implies.
+    """
+    arrays = [as_array(name, value, spec, dtype=dtype, bind=False) for name, value, spec in args]
+    votes = {}  # dimension -> {argument name: set of sizes it implies}
+    for (name, _, spec), arr in zip(args, arrays):
+        for want, got in zip(spec, arr.shape):
+            if isinstance(want, str):
+                k, dim = _dimension(want)
+                votes.setdefault(dim, {}).setdefault(name, set()).add(Fraction(got, k))
+    sizes = {}
+    for dim, by_name in votes.items():
+        implied = sorted({v for vals in by_name.values() for v in vals})
+        if len(implied) == 1:
+            sizes[dim] = implied[0]
+            continue
+        support = {v: {n for n, vals in by_name.items() if v in vals} for v in implied}
+        ranked = sorted(implied, key=lambda v: (v.denominator != 1, -len(support[v])))
+        best = ranked[0]
+        if best.denominator == 1 and len(support[best]) > max(len(support[v]) for v in ranked[1:]):
+            sizes[dim] = best
+            continue
+        claims = "; ".join(f"{n} has shape {arrays[[a[0] for a in args].index(n)].shape} ({dim}="
+                           f"{', '.join(str(v) for v in sorted(vals))})" for n, vals in sorted(by_name.items()))
+        raise ValueError(f"the arguments disagree about {dim}: {claims}. Each must have the same {dim}.")
+    for (name, _, spec), arr in zip(args, arrays):
+        for want, got in zip(spec, arr.shape):
+            if not isinstance(want, str):
+                continue
+            k, dim = _dimension(want)
+            size = sizes[dim]
+            if Fraction(got, k) != size:
+                others = _names(n for n, vals in votes[dim].items() if vals == {size})
+                expected = tuple(int(sizes[_dimension(s)[1]] * _dimension(s)[0]) if isinstance(s, str) else s
+                                 for s in spec)
+                bound = f"{want}={int(size * k)}, {dim}={size}" if k != 1 else f"{dim}={size}"
+                raise ValueError(f"{name} must have shape {format_shape(spec)} = {expected} with {bound} "
+                                 f"(as {others} say); got shape {arr.shape}")
+    return arrays
 
 
 def check_dim(name, value, lo=1):

@@ -5,7 +5,8 @@ Batch-first, weights multiply from the right, one line of code per line of the n
     a_t = x_t @ Wx + h_{t-1} @ Wh + b     # (N, H)
     h_t = tanh(a_t)                       # (N, H)
 
-Shapes: batch size N, sequence length T, features D, hidden size H.
+Shapes: batch size N, sequence length T, features D, hidden size H. Steps count t = 1..T and h_0 is
+the initial state; Python counts from 0, so ``x[:, t-1]`` is x_t and ``hs[:, t-1]`` is h_t.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_array
+from ._validate import as_array, as_arrays
 
 __all__ = [
     "RNNStepCache",
@@ -46,13 +47,6 @@ class RNNCache(NamedTuple):
     hs: np.ndarray  # (N, T, H)
 
 
-def _check_weights(Wx, Wh, b, dims):
-    Wx = as_array("Wx", Wx, ("D", "H"), dims)
-    Wh = as_array("Wh", Wh, ("H", "H"), dims)
-    b = as_array("b", b, ("H",), dims)
-    return Wx, Wh, b
-
-
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     r"""One step of the RNN.
 
@@ -80,10 +74,8 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     -----
     .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b)
     """
-    dims = {}
-    x = as_array("x", x, ("N", "D"), dims)
-    h_prev = as_array("h_prev", h_prev, ("N", "H"), dims)
-    Wx, Wh, b = _check_weights(Wx, Wh, b, dims)
+    x, h_prev, Wx, Wh, b = as_arrays(("x", x, ("N", "D")), ("h_prev", h_prev, ("N", "H")), ("Wx", Wx, ("D", "H")),
+                                  ("Wh", Wh, ("H", "H")), ("b", b, ("H",)))
     a = x @ Wx + h_prev @ Wh + b  # (N, H)
     h = np.tanh(a)  # (N, H)
     return h, RNNStepCache(x, h_prev, Wx, Wh, h)
@@ -153,26 +145,18 @@ def rnn_forward(x, h0, Wx, Wh, b):
     The input projection :math:`x_t W_x + b` of every step is one matrix product before the loop;
     only the recurrent product has to wait for the previous step.
     """
-    dims = {}
-    x = as_array("x", x, ("N", "T", "D"), dims)
-    h0 = as_array("h0", h0, ("N", "H"), dims)
-    Wx, Wh, b = _check_weights(Wx, Wh, b, dims)
+    x, h0, Wx, Wh, b = as_arrays(("x", x, ("N", "T", "D")), ("h0", h0, ("N", "H")), ("Wx", Wx, ("D", "H")),
+                              ("Wh", Wh, ("H", "H")), ("b", b, ("H",)))
     N, T, D = x.shape
     H = h0.shape[1]
-    dtype = np.result_type(x, h0, Wx, Wh, b)
-    # Time-major buffers (T, N, H): each step reads and writes one contiguous block.
-    hs_tm = np.empty((T, N, H), dtype=dtype)
-    np.matmul(x.transpose(1, 0, 2).reshape(T * N, D), Wx, out=hs_tm.reshape(T * N, H))  # x_t @ Wx, all t
-    hs_tm += b  # in place: no second (T, N, H) temporary
-    h = h0.astype(dtype, copy=False)
-    Wh = Wh.astype(dtype, copy=False)
-    tmp = np.empty((N, H), dtype=dtype)
-    for t in range(T):
-        np.matmul(h, Wh, out=tmp)  # (N, H)  h_{t-1} @ Wh
-        hs_tm[t] += tmp  # (N, H)  + x_t @ Wx + b, computed for all steps above
-        np.tanh(hs_tm[t], out=hs_tm[t])  # (N, H)  h_t
-        h = hs_tm[t]
-    hs = hs_tm.transpose(1, 0, 2)  # (N, T, H) view, batch first
+    # x_t Wx + b does not depend on the recurrence: one matrix product for all steps before the loop
+    xWx = x @ Wx + b  # (N, T, H)
+    hs = np.empty((N, T, H), dtype=xWx.dtype)  # hs[:, t-1] is h_t
+    h = h0  # (N, H)  h_0
+    for t in range(1, T + 1):
+        a = xWx[:, t - 1] + h @ Wh  # (N, H)  a_t = x_t Wx + h_{t-1} Wh + b
+        h = np.tanh(a)  # (N, H)  h_t
+        hs[:, t - 1] = h
     return hs, RNNCache(x, h0, Wx, Wh, hs)
 
 
@@ -209,29 +193,18 @@ def rnn_backward(dhs, cache):
     N, T, D = x.shape
     H = h0.shape[1]
     dhs = as_array("dhs", dhs, (N, T, H))
-    hs_tm = np.ascontiguousarray(hs.transpose(1, 0, 2))  # (T, N, H) (a view when hs came from rnn_forward)
-    das = np.empty_like(hs_tm)  # (T, N, H)  dL/da_t
-    # tanh'(a) = 1 - h^2 for a block of steps at a time: few numpy calls per step for short
-    # sequences, blocks that stay in cache for large ones
-    chunk = max(1, (1 << 18) // (N * H * das.itemsize))
-    dhs_tm = dhs.transpose(1, 0, 2)  # (T, N, H)
-    dh_next = np.zeros((N, H), dtype=das.dtype)  # (N, H)  gradient arriving from step t+1
-    WhT = Wh.T
-    for t in reversed(range(T)):
-        if t == T - 1 or (t + 1) % chunk == 0:
-            blk = slice(t + 1 - (t % chunk + 1 if t == T - 1 else chunk), t + 1)
-            np.multiply(hs_tm[blk], hs_tm[blk], out=das[blk])
-            np.subtract(1.0, das[blk], out=das[blk])
-        da = das[t]
-        da *= dhs_tm[t] + dh_next  # (N, H)  (dL/dh_t direct + from t+1) * tanh'
-        np.matmul(da, WhT, out=dh_next)  # (N, H)  dL/dh_{t-1} through the recurrence
+    das = np.empty_like(hs)  # (N, T, H)  das[:, t-1] is dL/da_t
+    dh_next = np.zeros((N, H), dtype=hs.dtype)  # (N, H)  dL/dh_t arriving from step t+1 (none after T)
+    for t in range(T, 0, -1):
+        dh = dhs[:, t - 1] + dh_next  # (N, H)  dL/dh_t: the loss at step t, and step t+1
+        da = dh * (1.0 - hs[:, t - 1] ** 2)  # (N, H)  h_t = tanh(a_t), tanh'(a_t) = 1 - h_t^2
+        dh_next = da @ Wh.T  # (N, H)  dL/dh_{t-1} through a_t = ... + h_{t-1} Wh
+        das[:, t - 1] = da
     dh0 = dh_next  # (N, H)
-    das_flat = das.reshape(T * N, H)
-    db = das_flat.sum(axis=0)  # (H,)
-    # sum_t h_{t-1}^T da_t with h_{-1} = h0, without a concatenated copy of the states
-    dWh = h0.astype(das.dtype, copy=False).T @ das[0]  # (H, H)
-    if T > 1:
-        dWh += hs_tm[:-1].reshape((T - 1) * N, H).T @ das[1:].reshape((T - 1) * N, H)
-    dWx = x.transpose(1, 0, 2).reshape(T * N, D).T @ das_flat  # (D, H)
-    dx = (das_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
+    # the weights are shared by every step: their gradients are sums over steps, one product each
+    hs_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (N, T, H)  h_{t-1} of every step
+    db = das.sum(axis=(0, 1))  # (H,)
+    dWh = np.tensordot(hs_prev, das, axes=([0, 1], [0, 1]))  # (H, H)  sum over n, t of h_{t-1}^T da_t
+    dWx = np.tensordot(x, das, axes=([0, 1], [0, 1]))  # (D, H)  sum over n, t of x_t^T da_t
+    dx = das @ Wx.T  # (N, T, D)
     return dx, dh0, dWx, dWh, db

@@ -250,8 +250,7 @@ def test_integer_and_boolean_inputs_become_float64(rng):
 
 
 @pytest.mark.parametrize("N,T,H", [(64, 5, 64), (128, 7, 128), (8, 3, 2)])
-def test_lstm_backward_equals_loop_of_step_backwards_in_cache_sized_blocks(rng, N, T, H):
-    # large N * H makes lstm_backward work through the sequence in blocks of a few steps
+def test_lstm_backward_equals_loop_of_step_backwards(rng, N, T, H):
     D = 3
     args = rnn_args(rng, N, T, D, H, lstm=True)
     hs, cache = lstm_forward(**args)

@@ -105,3 +105,50 @@ def test_losses_check_labels_and_shapes():
         softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 4]))
     with pytest.raises(ValueError, match="Wy"):
         affine_forward(np.zeros((2, 3)), np.zeros((4, 1)), np.zeros(1))
+
+
+# When arguments disagree about a size, the message blames the odd one out, not the first weight.
+@pytest.mark.parametrize("forward,k", [(rnn_forward, 1), (lstm_forward, 4)])
+def test_a_hidden_state_of_the_wrong_size_is_blamed_not_the_weights(forward, k):
+    args = good_lstm() if k == 4 else good_rnn()
+    args["h0"] = np.zeros((N, 3))  # Wx, Wh and b were built for H = 5
+    with pytest.raises(ValueError) as err:
+        forward(**args)
+    message = str(err.value)
+    assert message.startswith("h0 must have shape (N, H) = (2, 5)"), message
+    assert "got shape (2, 3)" in message and "Wh" in message and "b" in message
+    assert not message.startswith("Wx")
+
+
+def test_lstm_weights_for_another_hidden_size_are_blamed_one_by_one():
+    args = good_lstm()
+    args["Wh"] = np.zeros((3, 12))  # built for H = 3; h0, Wx, b say H = 5
+    with pytest.raises(ValueError, match=r"^Wh must have shape \(H, 4H\) = \(5, 20\) with H=5 .*got shape \(3, 12\)"):
+        lstm_forward(**args)
+
+
+def test_lstm_gate_block_that_is_not_a_multiple_of_four_is_named():
+    args = good_lstm()
+    args["b"] = np.zeros(19)
+    with pytest.raises(ValueError, match=r"^b must have shape \(4H,\) = \(20,\) with 4H=20, H=5 .*got shape \(19,\)"):
+        lstm_forward(**args)
+
+
+def test_without_a_majority_every_argument_and_its_size_is_listed():
+    # x says N=2, h0 says N=3: nobody else knows N, so both are named with what each implies
+    args = good_rnn()
+    args["h0"] = np.zeros((3, H))
+    with pytest.raises(ValueError) as err:
+        rnn_forward(**args)
+    message = str(err.value)
+    assert "disagree about N" in message
+    assert "x has shape (2, 3, 4) (N=2)" in message and "h0 has shape (3, 5) (N=3)" in message
+
+
+def test_step_functions_blame_the_odd_argument_too():
+    with pytest.raises(ValueError, match=r"^c_prev must have shape \(N, H\) = \(2, 5\)"):
+        lstm_step_forward(np.zeros((N, D)), np.zeros((N, H)), np.zeros((N, 4)), np.zeros((D, 4 * H)),
+                          np.zeros((H, 4 * H)), np.zeros(4 * H))
+    # only x and Wx know D: neither is the majority, so both are named
+    with pytest.raises(ValueError, match=r"disagree about D: Wx has shape \(6, 5\) \(D=6\); x has shape \(2, 4\)"):
+        rnn_step_forward(np.zeros((N, D)), np.zeros((N, H)), np.zeros((D + 2, H)), np.zeros((H, H)), np.zeros(H))
