@@ -24,6 +24,7 @@ __all__ = [
     "word_family",
     "split_random",
     "split_by_family",
+    "check_word",
     "encode_words",
     "one_hot_word",
     "memory_task",
@@ -194,12 +195,72 @@ def split_by_family(data, fractions=(0.7, 0.15, 0.15), seed=0):
     return tuple(data.subset(sorted(p)) for p in parts)
 
 
-def one_hot_word(word, max_len=None):
-    """One word as a (T, 26) one-hot matrix; row t is the letter at position t.
+def check_word(word, max_len=None, min_len=1, name="word"):
+    """Check that ``word`` is a string of lower-case letters a-z with an allowed length; return it.
 
-    Padding rows (when ``max_len > len(word)``) are all zero.
+    The one rule for every word the course one-hot encodes (26 features, one per letter), whether
+    it comes from the lexicon, a notebook cell or a text box.
+
+    Parameters
+    ----------
+    word : str
+    max_len : int, optional
+        Longest word accepted (no limit by default).
+    min_len : int
+        Shortest word accepted, at least 1.
+    name : str
+        How the error message calls the argument (for example ``"words[3]"``).
+
+    Returns
+    -------
+    str
+        ``word`` itself.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, what it must be and what is wrong: not a string, too short or too long,
+        upper case (with the lower-case spelling to try), digits, spaces or other characters.
     """
-    x, _ = encode_words([word], max_len)
+    if not isinstance(word, str):
+        raise ValueError(f"{name} must be a string of lower-case letters a-z; got {type(word).__name__} {word!r}")
+    if len(word) < min_len:
+        got = "an empty string" if not word else f"{len(word)} letters ({word!r})"
+        raise ValueError(f"{name} must be a string of lower-case letters a-z, at least {min_len} long; got {got}")
+    if not _WORD.fullmatch(word):
+        bad = sorted({ch for ch in word if ch not in ALPHABET})
+        reasons = []
+        if any(ch.isupper() for ch in bad):
+            reasons.append(f"upper case (try {word.lower()!r})")
+        if any(ch.isdigit() for ch in bad):
+            reasons.append("digits")
+        if any(ch.isspace() for ch in bad):
+            reasons.append("spaces (one word at a time)")
+        other = [ch for ch in bad if not (ch.isupper() or ch.isdigit() or ch.isspace())]
+        if other:
+            reasons.append("the character(s) " + " ".join(repr(ch) for ch in other))
+        raise ValueError(f"{name} must use only the 26 lower-case letters a-z (one one-hot feature each); "
+                         f"{word!r} contains {', '.join(reasons)}")
+    if max_len is not None and len(word) > max_len:
+        raise ValueError(f"{name} must have at most {max_len} letters; got {len(word)} letters ({word!r})")
+    return word
+
+
+def one_hot_word(word, max_len=None):
+    """One word as a (T, 26) one-hot matrix; row t - 1 is the letter of step t.
+
+    Parameters
+    ----------
+    word : str
+        Lower-case letters a-z (see :func:`check_word`).
+    max_len : int, optional
+        T; by default ``len(word)``. Padding rows (when ``max_len > len(word)``) are all zero.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, 26), float64
+    """
+    x, _ = encode_words([check_word(word)], max_len)
     return x[0]
 
 
@@ -216,19 +277,16 @@ def encode_words(words, max_len=None):
     Returns
     -------
     x : numpy.ndarray, shape (N, T, 26), float64
-        ``x[n, t, k] = 1`` when letter t of word n is ``ALPHABET[k]``. Steps after a word's end
-        are zero rows (padding).
+        ``x[n, t - 1, k] = 1`` when letter t of word n (step t, counted from 1) is
+        ``ALPHABET[k]``. Steps after a word's end are zero rows (padding).
     lengths : numpy.ndarray of int, shape (N,)
-        Each word's length. A many-to-one model reads its output at step ``lengths[n] - 1``, so
-        the padding after a word never changes its prediction.
+        Each word's length. A many-to-one model reads its output at step t = ``lengths[n]``
+        (index ``lengths[n] - 1``), so the padding after a word never changes its prediction.
     """
     if isinstance(words, str):
         raise ValueError(f"words must be a sequence of words; got the single string {words!r} "
                          "(wrap it in a list)")
-    words = list(words)
-    for w in words:
-        if not isinstance(w, str) or not _WORD.fullmatch(w):
-            raise ValueError(f"every word must be a non-empty string of lower-case letters a-z; got {w!r}")
+    words = [check_word(w, name=f"words[{n}]") for n, w in enumerate(words)]
     lengths = np.array([len(w) for w in words], dtype=np.intp)
     T = int(lengths.max()) if words else 0
     if max_len is not None:
@@ -243,11 +301,12 @@ def encode_words(words, max_len=None):
 
 
 def memory_task(n, lag, n_features=8, seed=0):
-    """The long-range memory task: remember the symbol at step 0 across ``lag`` distractors.
+    """The long-range memory task: remember the symbol of the first step across ``lag`` distractors.
 
-    Step 0 holds one of two signal symbols (one-hot feature 0 or 1); steps 1..lag hold random
-    distractors (one-hot among features 2..n_features-1). The label is which signal came first,
-    so a model must carry one bit for ``lag`` steps. Chance level is 50%.
+    Step t = 1 (``x[:, 0]``) holds one of two signal symbols (one-hot feature 0 or 1); steps
+    t = 2..T, T = lag + 1, hold random distractors (one-hot among features 2..n_features-1). The
+    label is which signal came first, so a model must carry one bit for ``lag`` steps. Chance
+    level is 50%.
 
     Parameters
     ----------
@@ -270,8 +329,8 @@ def memory_task(n, lag, n_features=8, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=n)
     x = np.zeros((n, lag + 1, n_features))
-    x[np.arange(n), 0, y] = 1.0
-    if lag:
+    x[np.arange(n), 0, y] = 1.0  # step 1: the signal
+    if lag:  # steps 2..T: the distractors
         distractors = rng.integers(2, n_features, size=(n, lag))
         x[np.arange(n)[:, None], np.arange(1, lag + 1)[None, :], distractors] = 1.0
     return x, y

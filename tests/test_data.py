@@ -12,7 +12,7 @@ from rnnlib import (
     word_family,
     word_sentiment_data,
 )
-from rnnlib.data import ALPHABET, load_vader_lexicon
+from rnnlib.data import ALPHABET, check_word, load_vader_lexicon
 
 
 def test_lexicon_is_read_from_the_installed_package():
@@ -98,6 +98,37 @@ def test_encode_checks_max_len_and_single_string():
         encode_words(["happy"], max_len=3)
     with pytest.raises(ValueError, match="wrap it in a list"):
         encode_words("happy")
+
+
+@pytest.mark.parametrize("word, fragment", [
+    ("", "at least 1 long; got an empty string"),
+    ("Good", "upper case (try 'good')"),
+    ("go0d", "digits"),
+    ("no way", "spaces"),
+    ("café", "'é'"),
+    (42, "got int"),
+])
+def test_check_word_messages(word, fragment):
+    with pytest.raises(ValueError, match="word must") as info:
+        check_word(word)
+    assert fragment in str(info.value)
+
+
+def test_check_word_max_len():
+    assert check_word("good", max_len=4) == "good"
+    with pytest.raises(ValueError, match="at most 3 letters"):
+        check_word("good", max_len=3)
+
+
+def test_check_word_length_bounds_and_name():
+    assert check_word("ab", min_len=2) == "ab"
+    with pytest.raises(ValueError, match=r"^word must be a string of lower-case letters a-z, at least 3 long; got 2"):
+        check_word("ab", min_len=3)
+    with pytest.raises(ValueError, match=r"^words\[1\] must use only .* 'Ok' contains upper case \(try 'ok'\)"):
+        encode_words(["fine", "Ok"])
+    np.testing.assert_array_equal(one_hot_word("ba").argmax(axis=1), [1, 0])  # one_hot_word checks its word too
+    with pytest.raises(ValueError, match="^word must use only"):
+        one_hot_word("b-a")
 
 
 def test_memory_task():

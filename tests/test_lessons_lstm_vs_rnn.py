@@ -13,7 +13,6 @@ from rnnlib.lessons.lstm_vs_rnn import (
     MemoryRun,
     StepGradients,
     cell_state_limit,
-    check_word,
     classifier_step_gradients,
     gradient_norms,
     gradient_reach,
@@ -308,18 +307,6 @@ def test_train_word_models_small():
     assert twins.valence["good"] > 0 and twins.valence["hopeless"] < 0
     with pytest.raises(ValueError, match="split must be one of"):
         train_word_models(split="alphabetical")
-
-
-def test_check_word():
-    assert check_word("  Hope ") == "hope"
-    with pytest.raises(ValueError, match="empty"):
-        check_word("   ")
-    with pytest.raises(ValueError, match=r"letters a-z only; got 'ab1', which contains '1'"):
-        check_word("ab1")
-    with pytest.raises(ValueError, match="at most 5 letters; got 6"):
-        check_word("abcdef", max_len=5)
-    with pytest.raises(ValueError, match="string"):
-        check_word(3)
 
 
 def test_word_internals_match_the_model():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnlib import SequenceClassifier, rnn_forward, rnn_step_forward
-from rnnlib.lessons.rnn_recurrence import check_word, demo_parameters, rnn_step_intermediates, word_steps
+from rnnlib.lessons.rnn_recurrence import demo_parameters, rnn_step_intermediates, word_steps
 
 
 def test_intermediates_known_values():
@@ -58,26 +58,6 @@ def test_word_steps_h0(rng):
     h0 = rng.uniform(-1, 1, 4)
     steps = word_steps("ab", p["Wx"], p["Wh"], p["b"], h0=h0)
     np.testing.assert_allclose(steps.h_Wh[0], h0 @ p["Wh"])
-
-
-@pytest.mark.parametrize("word, fragment", [
-    ("", "empty"),
-    ("Good", "upper case (try 'good')"),
-    ("go0d", "digits"),
-    ("no way", "spaces"),
-    ("café", "'é'"),
-    (42, "got int"),
-])
-def test_check_word_messages(word, fragment):
-    with pytest.raises(ValueError, match="word must") as info:
-        check_word(word)
-    assert fragment in str(info.value)
-
-
-def test_check_word_max_len():
-    assert check_word("good", max_len=4) == "good"
-    with pytest.raises(ValueError, match="at most 3 letters"):
-        check_word("good", max_len=3)
 
 
 def test_demo_parameters_shapes_and_seed():

@@ -37,8 +37,9 @@ def test_capitals_and_spaces_are_accepted(models):
     assert ex.plot.shown_letters == list("hope")
 
 
-@pytest.mark.parametrize("bad, message", [("ab1", "letters a-z only"), ("", "empty"),
-                                          ("two words", "letters a-z only"), ("a" * 21, "at most 20 letters")])
+@pytest.mark.parametrize("bad, message", [("ab1", "contains digits"), ("", "empty"),
+                                          ("two words", "spaces (one word at a time)"),
+                                          ("a" * 21, "at most 20 letters")])
 def test_invalid_input_shows_message(models, bad, message):
     ex = twin_explorer(models, word="good")
     image = ex.live.image.value

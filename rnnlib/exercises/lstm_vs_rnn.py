@@ -16,6 +16,7 @@ import inspect
 
 import numpy as np
 
+from ..activations import sigmoid
 from ..lessons.lstm_vs_rnn import highway_gradient, surviving_fraction
 from .base import CheckResult, register_hints
 
@@ -86,10 +87,6 @@ _SURVIVING_CASES = ((0.5, 1), (0.9, 10), (0.95, 30),
                     (0.73, 30), (0.99, 100), (1.0, 50), (0.6, 0), (0.8, 3))
 
 
-def _sigmoid(v):
-    return 1.0 / (1.0 + np.exp(-np.asarray(v, dtype=float)))
-
-
 _SURVIVING_MISTAKES = (
     (lambda f, k: f * k, "it returns f * k: the factors of the steps multiply, they do not add up "
                          "(after two steps f * f, not 2 f)"),
@@ -100,7 +97,7 @@ _SURVIVING_MISTAKES = (
     (lambda f, k: (1 - f) ** k, "it returns (1 - f) ** k: f is the fraction *kept* by the forget gate, "
                                 "1 - f the fraction dropped"),
     (lambda f, k: 1 - f**k, "it returns 1 - f ** k, the fraction lost, not the fraction that survives"),
-    (lambda f, k: _sigmoid(f) ** k, "it applies a sigmoid to f: f is already the gate's value (after the "
+    (lambda f, k: sigmoid(f) ** k, "it applies a sigmoid to f: f is already the gate's value (after the "
                                     "sigmoid)"),
     (lambda f, k: np.exp(-k * (1 - f)), "it returns exp(-k (1 - f)), an approximation that is close only "
                                         "when f is near 1; the exact fraction is a product of k factors"),

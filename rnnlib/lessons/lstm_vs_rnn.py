@@ -29,13 +29,13 @@ no squashing derivative, so with ``f`` near 1 the error signal crosses many step
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import NamedTuple
 
 import numpy as np
 
 from .._validate import as_array, check_dim
-from ..data import encode_words, split_by_family, split_random, word_sentiment_data
+from ..activations import sigmoid
+from ..data import encode_words, one_hot_word, split_by_family, split_random, word_sentiment_data
 from ..losses import affine_backward, binary_logistic_loss, last_step_backward, softmax_cross_entropy
 from ..model import SequenceClassifier
 from ..train import train
@@ -56,7 +56,6 @@ __all__ = [
     "train_memory_model",
     "WordModels",
     "train_word_models",
-    "check_word",
     "word_internals",
     "cell_state_limit",
     "sweep_accuracy",
@@ -452,36 +451,6 @@ def train_word_models(split="family", hidden_size=32, epochs=5, batch_size=64, o
     return WordModels(models, accuracy, fit, float(np.mean(y_test == majority)), split_of, valence)
 
 
-_LETTERS = re.compile(r"[a-z]+")
-
-
-def check_word(word, max_len=20):
-    """Validate a typed word: returns it stripped and lower-cased, or raises a ValueError saying why.
-
-    Parameters
-    ----------
-    word : str
-    max_len : int
-        Longest word accepted.
-
-    Returns
-    -------
-    str
-    """
-    if not isinstance(word, str):
-        raise ValueError(f"word must be a string; got {type(word).__name__}")
-    w = word.strip().lower()
-    if not w:
-        raise ValueError("word is empty: type a word of letters a-z")
-    if not _LETTERS.fullmatch(w):
-        bad = sorted({ch for ch in w if not "a" <= ch <= "z"})
-        shown = ", ".join(repr(ch) for ch in bad)
-        raise ValueError(f"word must be one word of letters a-z only; got {word!r}, which contains {shown}")
-    if len(w) > max_len:
-        raise ValueError(f"word must have at most {max_len} letters; got {len(w)} letters")
-    return w
-
-
 def word_internals(model, word):
     r"""What a model computes letter by letter on one word, and its P(positive).
 
@@ -490,7 +459,7 @@ def word_internals(model, word):
     model : SequenceClassifier
         Trained on one-hot letters (26 features), one logit.
     word : str
-        Lower-case letters a-z (see :func:`check_word`).
+        Lower-case letters a-z (see :func:`rnnlib.data.check_word`).
 
     Returns
     -------
@@ -502,13 +471,10 @@ def word_internals(model, word):
     """
     if not isinstance(model, SequenceClassifier) or model.input_size != 26 or model.n_classes != 1:
         raise ValueError("model must be a SequenceClassifier on one-hot letters (input_size=26, n_classes=1)")
-    w = check_word(word, max_len=10_000)
-    x = np.zeros((1, len(w), 26))  # (1, T, 26)
-    x[0, np.arange(len(w)), [ord(ch) - ord("a") for ch in w]] = 1.0
+    x = one_hot_word(word)[None]  # (1, T, 26)
     states = {name: value[0] for name, value in model.internals(x).items()}  # (T, H) each
-    z = states["h"][-1] @ model.params["Wy"] + model.params["by"]  # (1,)
-    p_positive = float(1.0 / (1.0 + np.exp(-z[0])))
-    return states, p_positive
+    s = states["h"][-1] @ model.params["Wy"] + model.params["by"]  # (1,)  the score s = h_T W_y + b_y
+    return states, float(sigmoid(s[0]))
 
 
 def cell_state_limit(model, words, quantile=0.99, step=0.5):

@@ -21,14 +21,13 @@ Numpy only (no matplotlib, no ipywidgets).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from .._validate import as_array, check_dim
-from ..data import ALPHABET, one_hot_word
+from ..data import ALPHABET, check_word, one_hot_word
 from ..model import SequenceClassifier
 
 __all__ = [
@@ -36,12 +35,8 @@ __all__ = [
     "WordSteps",
     "rnn_step_intermediates",
     "word_steps",
-    "check_word",
     "demo_parameters",
 ]
-
-_LOWER_WORD = re.compile(r"[a-z]+")
-
 
 class StepIntermediates(NamedTuple):
     """Every term of one RNN step (batch of N, hidden size H)."""
@@ -130,47 +125,6 @@ class WordSteps:
     def largest_magnitude(self):
         """The largest absolute value among all intermediates (for common plot limits)."""
         return float(max(np.abs(arr).max() for arr in (self.x_Wx, self.h_Wh, self.b, self.a, self.h)))
-
-
-def check_word(word, max_len=None):
-    """Check that ``word`` is a non-empty string of lower-case letters a-z and return it.
-
-    Parameters
-    ----------
-    word : str
-    max_len : int, optional
-        Longest word accepted.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        With a message saying what is wrong (empty, upper case, digits, spaces, other characters).
-    """
-    if not isinstance(word, str):
-        raise ValueError(f"word must be a string of lower-case letters a-z; got {type(word).__name__} {word!r}")
-    if word == "":
-        raise ValueError("word must contain at least one letter a-z; got an empty string")
-    if not _LOWER_WORD.fullmatch(word):
-        bad = sorted({ch for ch in word if ch not in ALPHABET})
-        reasons = []
-        if any(ch.isupper() for ch in bad):
-            reasons.append(f"upper case (try {word.lower()!r})")
-        if any(ch.isdigit() for ch in bad):
-            reasons.append("digits")
-        if any(ch.isspace() for ch in bad):
-            reasons.append("spaces (one word at a time)")
-        other = [ch for ch in bad if not (ch.isupper() or ch.isdigit() or ch.isspace())]
-        if other:
-            reasons.append("the character(s) " + " ".join(repr(ch) for ch in other))
-        raise ValueError(f"word must use only the 26 lower-case letters a-z (one one-hot feature each); "
-                         f"{word!r} contains {', '.join(reasons)}")
-    if max_len is not None and len(word) > max_len:
-        raise ValueError(f"word must have at most {max_len} letters; got {len(word)} letters ({word!r})")
-    return word
 
 
 def word_steps(word, Wx, Wh, b, h0=None):

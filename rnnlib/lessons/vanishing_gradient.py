@@ -55,7 +55,7 @@ from ..activations import ACTIVATIONS
 from ..data import memory_task
 from ..losses import affine_backward, affine_forward, binary_logistic_loss, last_step_backward
 from ..lstm import LSTMCache, LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward
-from ..model import SequenceClassifier
+from ..model import SequenceClassifier, init_recurrent
 from ..rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward
 from ..train import train
 
@@ -480,16 +480,10 @@ def recurrent_matrix(H, radius, kind="orthogonal", seed=0, n_blocks=1):
     if kind not in ("orthogonal", "random"):
         raise ValueError(f"kind must be 'orthogonal' or 'random'; got {kind!r}")
     rng = np.random.default_rng(seed)
-    blocks = []
-    for _ in range(n_blocks):
-        G = rng.standard_normal((H, H))
-        if kind == "orthogonal":
-            q, r = np.linalg.qr(G)
-            W = q * np.sign(np.diag(r))  # (H, H) orthogonal
-        else:
-            W = G / np.max(np.abs(np.linalg.eigvals(G)))  # (H, H) spectral radius 1
-        blocks.append(radius * W)
-    return np.concatenate(blocks, axis=1)
+    if kind == "orthogonal":
+        return init_recurrent(rng, H, n_blocks, "orthogonal", scale=radius)  # (H, n_blocks * H)
+    blocks = [rng.standard_normal((H, H)) for _ in range(n_blocks)]  # (H, H) each
+    return np.concatenate([radius * G / np.max(np.abs(np.linalg.eigvals(G))) for G in blocks], axis=1)
 
 
 @dataclass
@@ -1144,8 +1138,9 @@ def lag_sweep(configs, lags, seeds, progress=None, **kwargs):
     configs : dict of str to RunConfig
     lags : sequence of int
     seeds : sequence of int
-    progress : file-like, optional
-        One line per run is written here.
+    progress : bool or file-like, optional
+        A progress bar over the runs, showing the last run's accuracy (see
+        :func:`rnnlib.train.progress_bar`: True for ``tqdm.auto``, or a file to write a text bar to).
 
     Returns
     -------
@@ -1153,15 +1148,21 @@ def lag_sweep(configs, lags, seeds, progress=None, **kwargs):
         One record per run: ``config``, ``lag``, ``seed`` and the result of
         :func:`run_memory_task`.
     """
+    from ..train import progress_bar
+
     records = []
+    bar = progress_bar(progress, len(configs) * len(lags) * len(seeds), "lag sweep")  # runs
     for key, config in configs.items():
         for lag in lags:
             for seed in seeds:
                 result = run_memory_task(config, lag, seed, **kwargs)
                 records.append({"config": key, "lag": int(lag), "seed": int(seed), **result})
-                if progress is not None:
-                    print(f"{key:14s} lag {lag:3d} seed {seed}: accuracy {result['accuracy']:.3f}",
-                          file=progress, flush=True)
+                if bar is not None:
+                    bar.set_postfix_str(f"{key} lag {lag} seed {seed}: accuracy {result['accuracy']:.3f}",
+                                        refresh=False)
+                    bar.update()
+    if bar is not None:
+        bar.close()
     return records
 
 

@@ -11,7 +11,8 @@ import html
 
 import ipywidgets as widgets
 
-from ..lessons.lstm_vs_rnn import WordModels, cell_state_limit, check_word, word_internals
+from ..data import check_word
+from ..lessons.lstm_vs_rnn import WordModels, cell_state_limit, word_internals
 from ..model import SequenceClassifier
 from ..viz.lstm_vs_rnn import TwinStatesPlot
 from .base import Explorer, LiveFigure
@@ -71,7 +72,7 @@ class TwinExplorer(Explorer):
         return f"<span style='font-size:0.95em'>{line}</span>"
 
     def render(self):
-        word = check_word(self.controls["word"].value, MAX_LETTERS)
+        word = check_word(self.controls["word"].value.strip().lower(), MAX_LETTERS)  # typed: forgive case
         self._draw(word)
         self.live.redraw()
 

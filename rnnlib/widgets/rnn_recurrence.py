@@ -21,8 +21,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..activations import sigmoid
-from ..data import word_sentiment_data
-from ..lessons.rnn_recurrence import check_word, demo_parameters, word_steps
+from ..data import check_word, word_sentiment_data
+from ..lessons.rnn_recurrence import demo_parameters, word_steps
 from ..losses import affine_forward
 from ..viz.rnn_recurrence import TERM_COLOURS, TERMS, WORD_STEPS_FIGSIZE, WordStepsFigure
 from .base import Explorer, LiveFigure

@@ -8,13 +8,13 @@ flowing back through time, :math:`\\lVert \\partial L / \\partial h_t \\rVert`.
 from __future__ import annotations
 
 import io
-import re
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
+from ..data import check_word
 from ..lessons.unrolled_many_to_one import unrolled_trace
 from ..model import SequenceClassifier
 from ..viz.style import CMAP_DIVERGING, figure_to_png, new_figure
@@ -24,20 +24,6 @@ from .base import Explorer, LiveFigure
 __all__ = ["UnrolledExplorer", "unrolled_explorer", "benchmark_cases", "MAX_LETTERS"]
 
 MAX_LETTERS = 14
-_WORD = re.compile(r"[a-z]+")
-
-
-def check_word(word, max_letters=MAX_LETTERS):
-    """The typed word, stripped and lower-cased; ValueError with a readable message if unusable."""
-    w = str(word).strip().lower()
-    if not w:
-        raise ValueError("type a word (letters a-z) in the box")
-    if not _WORD.fullmatch(w):
-        bad = sorted({ch for ch in w if not "a" <= ch <= "z"})
-        raise ValueError(f"the word must contain only the letters a-z; got {word!r} with {''.join(bad)!r}")
-    if len(w) > max_letters:
-        raise ValueError(f"the word must have at most {max_letters} letters for this diagram; got {len(w)}")
-    return w
 
 
 class UnrolledExplorer(Explorer):
@@ -80,7 +66,7 @@ class UnrolledExplorer(Explorer):
         return buf.getvalue()
 
     def render(self):
-        word = check_word(self.controls["word"].value)
+        word = check_word(self.controls["word"].value.strip().lower(), MAX_LETTERS)  # typed: forgive case
         trace = unrolled_trace(self.model, word, self.label if self.controls["gradient"].value else None)
         prob, grad_norms = trace["prob"], trace.get("grad_norms")
         self.diagram.update(word, **trace, title=f"'{word}': hidden states and P(positive) = {prob:.2f}")
