@@ -1,45 +1,34 @@
-"""Write requirements-lock.txt: the exact versions the course was tested with.
+"""Write rnnlib/_locked_versions.py from requirements-lock.txt (run by `make lock`, after uv).
 
-Usage::
-
-    python3 tools/lock.py              # fresh temporary venv, `pip install .[dev]`, freeze -> lock
-    python3 tools/lock.py --check      # rnnlib/_locked_versions.py agrees with the lock (no install)
-    python3 tools/lock.py --module-only  # rnnlib/_locked_versions.py and environment.yml from the lock
-    .venv-latest/bin/python tools/lock.py --drift   # which installed versions differ from the lock
-
-Why a fresh venv: the maintainers' .venv holds extras (PyTorch for benchmarks, tools installed by
-hand); freezing it would lock those too. The lock is what `pip install .[dev]` resolves to on a
-clean interpreter, minus rnnlib itself (installed afterwards with `pip install --no-deps -e .`) and
-minus pip/setuptools/wheel (the installer, not the course).
-
-It pins environment.yml (conda, Binder) to the same versions, and regenerates
-``rnnlib/_locked_versions.py``: the pins of the packages the notebook 00
-self-check compares. They live inside the package so the check works wherever rnnlib is installed
-(a wheel on JupyterHub, a conda env, site-packages without the repository); reading the repo's
-file would only work from a clone. tests/test_lock.py keeps the two in step.
+The lock itself is resolved by uv (`make lock`; the command is in the lock's header). The notebook 00
+self-check needs a few of its pins at run time, wherever rnnlib is installed: a wheel on JupyterHub
+or a conda env has no requirements-lock.txt beside it. So this script copies those pins into a module
+inside the package; tests/test_lock.py fails when the module and the lock disagree. Standard library
+only, so `python3 tools/lock.py` works before any venv exists.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
+import ast
 import re
-import subprocess
 import sys
-import tempfile
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements-lock.txt"
 LOCKED_MODULE = ROOT / "rnnlib" / "_locked_versions.py"
-ENVIRONMENT = ROOT / "environment.yml"
 
-# Not locked: the course's own package and the installer itself.
-EXCLUDE = {"rnnlib", "pip", "setuptools", "wheel"}
-# Pins shipped inside rnnlib for the self-check (the packages of rnnlib.lessons.start_here.REQUIREMENTS).
-SELF_CHECK = ["numpy", "matplotlib", "ipywidgets", "jupyterlab_widgets", "jupyterlab", "vaderSentiment"]
+SELF_CHECK_MODULE = ROOT / "rnnlib" / "lessons" / "start_here.py"
+
+
+def self_check_packages(path=SELF_CHECK_MODULE):
+    """The packages the notebook 00 self-check compares, spelled as it shows them: the keys of
+    ``REQUIREMENTS`` in rnnlib/lessons/start_here.py, less rnnlib itself (read without importing
+    rnnlib, so that no dependency needs to be installed)."""
+    for node in ast.parse(Path(path).read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REQUIREMENTS" for t in node.targets):
+            return [name for name in ast.literal_eval(node.value) if name != "rnnlib"]
+    raise ValueError(f"{path} defines no REQUIREMENTS")
 
 
 def canonical(name):
@@ -47,157 +36,51 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_lock(path=LOCK):
-    """``{canonical name: version}`` of a lock file (``name==version`` lines, comments ignored)."""
+def read_lock(text):
+    """``{canonical name: version}`` of a lock's text: ``name==version`` lines, comments ignored.
+
+    Raises ValueError for a requirement line that is not an exact pin.
+    """
     pins = {}
-    for raw in Path(path).read_text().splitlines():
+    for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
         if not m:
-            raise ValueError(f"{path}: line {raw!r} is not 'name==version'")
+            raise ValueError(f"requirements-lock.txt: line {raw!r} is not 'name==version'")
         pins[canonical(m.group(1))] = m.group(2)
     return pins
 
 
-def installed_versions(python):
-    """``{canonical name: version}`` of every distribution in ``python``'s environment."""
-    out = subprocess.run([str(python), "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
-                         check=True, capture_output=True, text=True).stdout
-    return {canonical(d["name"]): d["version"] for d in json.loads(out)}
+def lock_python(text):
+    """The Python version the lock was resolved for: the ``--python-version`` of its header's command."""
+    m = re.search(r"^#.*\buv pip compile\b.*--python-version[ =](\S+)", text, re.M)
+    if not m:
+        raise ValueError("requirements-lock.txt: the header names no `uv pip compile ... --python-version X`")
+    return m.group(1)
 
 
-def render_lock(versions, python_version, machine):
-    lines = [
-        "# The exact versions the course was tested with (all of `pip install .[dev]`, rnnlib excluded).",
-        "# Generated by `python3 tools/lock.py` from a fresh venv; do not edit by hand.",
-        f"# Resolved on CPython {python_version} ({machine}); numpy and matplotlib at these versions need",
-        "# Python >= 3.11. Installed by `make lab` / `make test`:",
-        "#   pip install -r requirements-lock.txt && pip install --no-deps -e .",
-        "# `make test-latest` installs the newest versions pyproject.toml allows instead.",
-    ]
-    lines += [f"{name}=={version}" for name, version in sorted(versions.items())]
-    return "\n".join(lines) + "\n"
-
-
-def lock_python(path=LOCK):
-    """The CPython version the lock was resolved on, from its header."""
-    m = re.search(r"Resolved on CPython (\S+)", Path(path).read_text())
-    return m.group(1) if m else None
-
-
-def render_locked_module(pins, python=None):
-    missing = [n for n in SELF_CHECK if canonical(n) not in pins]
+def render_locked_module(text):
+    """The source of rnnlib/_locked_versions.py for the lock with this text."""
+    pins = read_lock(text)
+    packages = self_check_packages()
+    missing = [name for name in packages if canonical(name) not in pins]
     if missing:
-        raise ValueError(f"the lock has no pin for {missing}")
-    body = "\n".join(f'    "{name}": "{pins[canonical(name)]}",' for name in SELF_CHECK)
+        raise ValueError(f"requirements-lock.txt has no pin for {missing}")
+    body = "\n".join(f'    "{name}": "{pins[canonical(name)]}",' for name in packages)
     return (
         '"""Versions the course was tested with, for the notebook 00 self-check.\n\n'
-        "Generated by tools/lock.py from requirements-lock.txt; do not edit by hand.\n"
+        "Generated from requirements-lock.txt by `make lock` (tools/lock.py); do not edit by hand.\n"
         '"""\n\n'
-        f'PYTHON = "{python or lock_python()}"\n'
+        f'PYTHON = "{lock_python(text)}"\n'
         f"LOCKED = {{\n{body}\n}}\n"
     )
 
 
-def write_locked_module(pins):
-    LOCKED_MODULE.write_text(render_locked_module(pins))
-
-
-def pin_environment(text, pins):
-    """environment.yml with every listed package pinned to its locked version.
-
-    conda entries become ``name=version``, entries of the ``pip:`` section ``name==version``;
-    ``python``, ``pip``, ``-e .``, comments and other keys (``channels:``) are left as they are.
-    Raises ValueError for a listed package that the lock does not have.
-    """
-    out, in_deps, in_pip, pip_indent = [], False, False, None
-    for line in text.splitlines():
-        if re.match(r"^[A-Za-z_]", line):  # a top-level key: only the entries of dependencies: are pinned
-            in_deps = line.startswith("dependencies:")
-        m = in_deps and re.match(r"^(\s*)- ([A-Za-z0-9_.\-]+)\s*([<>=!~].*)?$", line)
-        if re.match(r"^\s*- pip:\s*$", line):
-            in_pip, pip_indent = True, len(line) - len(line.lstrip())
-        elif m and in_pip and len(m.group(1)) <= pip_indent:
-            in_pip = False
-        if m and m.group(2).lower() not in ("python", "pip"):
-            name = m.group(2)
-            if canonical(name) not in pins:
-                raise ValueError(f"environment.yml lists {name}, which is not in the lock")
-            line = f"{m.group(1)}- {name}{'==' if in_pip else '='}{pins[canonical(name)]}"
-        out.append(line)
-    return "\n".join(out) + "\n"
-
-
-def generate(python=None):
-    """Fresh venv -> ``pip install ROOT[dev]`` -> lock file. Returns the pins."""
-    with tempfile.TemporaryDirectory(prefix="rnn-course-lock-") as tmp:
-        env_dir = Path(tmp) / "venv"
-        if python:
-            subprocess.run([python, "-m", "venv", str(env_dir)], check=True)
-        else:
-            venv.create(env_dir, with_pip=True)
-        py = env_dir / "bin" / "python"
-        pip = [str(py), "-m", "pip", "--disable-pip-version-check"]
-        subprocess.run(pip + ["install", "--quiet", "--upgrade", "pip"], check=True)
-        subprocess.run(pip + ["install", "--quiet", "-e", f"{ROOT}[dev]"], check=True)
-        versions = {n: v for n, v in installed_versions(py).items() if n not in EXCLUDE}
-        info = subprocess.run([str(py), "-c", "import platform; print(platform.python_version(), "
-                               "platform.system().lower(), platform.machine())"],
-                              check=True, capture_output=True, text=True).stdout.split()
-        LOCK.write_text(render_lock(versions, info[0], " ".join(info[1:])))
-    pins = read_lock()
-    write_locked_module(pins)
-    ENVIRONMENT.write_text(pin_environment(ENVIRONMENT.read_text(), pins))
-    return pins
-
-
-def drift(python=sys.executable, pins=None):
-    """Lines describing every locked package whose installed version differs (or is missing)."""
-    pins = read_lock() if pins is None else pins
-    have = installed_versions(python)
-    lines = []
-    for name, locked in sorted(pins.items()):
-        now = have.get(name)
-        if now != locked:
-            lines.append(f"{name:28s} locked {locked:12s} installed {now or '-'}")
-    extra = sorted(set(have) - set(pins) - EXCLUDE)
-    lines += [f"{name:28s} not in the lock      installed {have[name]}" for name in extra]
-    return lines
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--python", help="interpreter for the fresh venv (default: this one)")
-    parser.add_argument("--check", action="store_true",
-                        help="only check that rnnlib/_locked_versions.py matches the lock")
-    parser.add_argument("--module-only", action="store_true",
-                        help="only rewrite rnnlib/_locked_versions.py and environment.yml's pins from the lock")
-    parser.add_argument("--drift", action="store_true",
-                        help="list the installed versions (of this interpreter) that differ from the lock")
-    args = parser.parse_args(argv)
-    if args.check:
-        expected = render_locked_module(read_lock())
-        if LOCKED_MODULE.read_text() != expected:
-            print("rnnlib/_locked_versions.py is out of date: run python3 tools/lock.py", file=sys.stderr)
-            return 1
-        print("lock and rnnlib/_locked_versions.py agree")
-        return 0
-    if args.module_only:
-        pins = read_lock()
-        write_locked_module(pins)
-        ENVIRONMENT.write_text(pin_environment(ENVIRONMENT.read_text(), pins))
-        print(f"wrote {LOCKED_MODULE.relative_to(ROOT)} and pinned {ENVIRONMENT.name}")
-        return 0
-    if args.drift:
-        lines = drift()
-        print(f"Versions differing from {LOCK.name} ({len(lines)}):" if lines else f"Same versions as {LOCK.name}.")
-        print("\n".join(lines))
-        return 0
-    pins = generate(args.python)
-    print(f"wrote {LOCK.relative_to(ROOT)} ({len(pins)} packages, Python {platform.python_version()}) "
-          f"and {LOCKED_MODULE.relative_to(ROOT)}")
+def main():
+    LOCKED_MODULE.write_text(render_locked_module(LOCK.read_text()))
+    print(f"wrote {LOCKED_MODULE.relative_to(ROOT)} from {LOCK.name}")
     return 0
 
 

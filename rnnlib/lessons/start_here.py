@@ -2,8 +2,8 @@
 the course, and are they the ones the course was tested with (requirements-lock.txt). Standard
 library only (it must work even when a dependency is broken).
 
-The tested versions come from :mod:`rnnlib._locked_versions`, generated with the lock by
-``tools/lock.py``: shipping them inside the package makes the check work wherever rnnlib is installed
+The tested versions come from :mod:`rnnlib._locked_versions`, which ``make lock`` generates from the
+lock: shipping them inside the package makes the check work wherever rnnlib is installed
 (JupyterHub, conda, a wheel), not only from a clone of the repository.
 """
 
