@@ -1,7 +1,7 @@
 """Accuracy against lag on the memory task, for the RNN and the LSTM under stated conditions.
 
 Writes rnnlib/results/lag_sweep.json (committed package data; notebooks 04 and 06 plot it) and prints a
-Markdown table. Run from the repository root:
+Markdown table; a progress bar over the runs (tqdm) goes to standard error. Run from the repository root:
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python experiments/lag_sweep.py            # full sweep
     OPENBLAS_NUM_THREADS=1 .venv/bin/python experiments/lag_sweep.py --quick    # a smoke run
@@ -44,10 +44,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lags, seeds = ((5, 30), (0,)) if args.quick else (LAGS, SEEDS)
     start = time.perf_counter()
-    records = lag_sweep(CONFIGS, lags, seeds, progress=sys.stdout)
+    records = lag_sweep(CONFIGS, lags, seeds, progress=True)
     seconds = time.perf_counter() - start
     summary = summarise(records)
-    print()
     print("mean test accuracy (seeds with accuracy >= 0.9 / seeds)")
     print(markdown_table(summary, CONFIGS))
     print(f"\n{len(records)} runs in {seconds:.0f} s")

@@ -1,4 +1,4 @@
-"""A small training loop with callbacks, clipping, seeded shuffling and divergence detection."""
+"""A small training loop with callbacks, clipping, seeded shuffling, divergence detection and a progress bar."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .losses import check_lengths
 from .model import predictions
 from .optim import SGD, Adam, clip_grad_norm, global_norm
 
-__all__ = ["train", "History", "Callback", "TrainingDiverged", "StopTraining", "make_optimizer"]
+__all__ = ["train", "History", "Callback", "TrainingDiverged", "StopTraining", "make_optimizer", "progress_bar"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -71,6 +71,37 @@ def make_optimizer(params, optimizer="sgd", lr=0.1, momentum=0.9):
     raise ValueError(f"optimizer must be 'sgd', 'adam' or an object with .step(grads); got {optimizer!r}")
 
 
+def progress_bar(progress, total, desc):
+    """A tqdm progress bar for long work (training, a sweep), or None.
+
+    Parameters
+    ----------
+    progress : bool or file-like
+        False: no bar (returns None). True: ``tqdm.auto``, a widget in JupyterLab and text on
+        standard error in a terminal or CI. A file-like object: a text bar written to it.
+    total : int
+        Units of work (the bar's 100%).
+    desc : str
+        The bar's label.
+
+    Returns
+    -------
+    tqdm.tqdm or None
+        Call ``update()`` after each unit of work and ``close()`` at the end.
+    """
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        from tqdm.auto import tqdm  # imported when asked for: the library stays numpy-only at import
+
+        return tqdm(total=total, desc=desc)
+    if not hasattr(progress, "write"):
+        raise ValueError(f"progress must be True, False or a file-like object with .write(); got {progress!r}")
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=progress)
+
+
 def _evaluate(model, x, y, lengths, batch_size=1024):
     losses, correct = [], 0
     for s in range(0, len(y), batch_size):
@@ -109,10 +140,14 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
     val : tuple (x, y) or (x, y, lengths), optional
         Validation data, evaluated after every epoch.
     progress : bool or file-like
-        Print one line per epoch (to stdout, or to the given file).
+        False (default): silent. True: a progress bar over the optimiser steps with the last
+        epoch's loss and accuracy (``tqdm.auto``: a widget in JupyterLab, text on standard error
+        elsewhere). A file-like object: the same bar as text, written to it. See
+        :func:`progress_bar`.
     on_divergence : {"raise", "stop"}
         On a NaN or inf loss or gradient: raise :class:`TrainingDiverged`, or stop, print the
-        message and return the history with ``history.diverged`` set.
+        message (to the ``progress`` file if one is given, else to standard output) and return the
+        history with ``history.diverged`` set.
 
     Returns
     -------
@@ -134,11 +169,12 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
         raise ValueError(f"on_divergence must be 'raise' or 'stop'; got {on_divergence!r}")
     if val is not None:
         val = tuple(val) + (None,) * (3 - len(val))
-    out = sys.stdout if progress is True else progress
+    out = progress if hasattr(progress, "write") else sys.stdout  # where a divergence message goes
     opt = make_optimizer(model.params, optimizer, lr, momentum)
     rng = np.random.default_rng(seed)
     history = History()
     N = dims["N"]
+    bar = progress_bar(progress, total_steps or n_epochs * -(-N // batch_size), "training")  # steps
     step, epoch = 0, 0
     try:
         while (n_epochs is None or epoch < n_epochs) and (total_steps is None or step < total_steps):
@@ -162,7 +198,9 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
                     )
                     if on_divergence == "raise":
                         raise TrainingDiverged(history.diverged, history)
-                    print(history.diverged, file=out or sys.stdout)
+                    if bar is not None:
+                        bar.close()
+                    print(history.diverged, file=out)
                     return history
                 grad_norms = {k: float(np.linalg.norm(g)) for k, g in grads.items()}
                 if clip is not None:
@@ -177,6 +215,8 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
                 info = {"step": step, "epoch": epoch, "loss": loss, "accuracy": correct / len(idx),
                         "grad_norm": norm, "grad_norms": grad_norms}
                 step += 1
+                if bar is not None:
+                    bar.update()
                 for cb in callbacks:
                     cb.on_step_end(info)
                 if total_steps is not None and step >= total_steps:
@@ -192,13 +232,16 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
                 history.val_accuracy.append(vacc)
                 info.update(val_loss=vloss, val_accuracy=vacc)
             epoch += 1
-            if out:
-                line = f"epoch {epoch:3d}  step {step:5d}  loss {info['loss']:.4f}  acc {info['accuracy']:.3f}"
+            if bar is not None:
+                shown = {"epoch": epoch, "loss": f"{info['loss']:.4f}", "acc": f"{info['accuracy']:.3f}"}
                 if val is not None:
-                    line += f"  val_loss {info['val_loss']:.4f}  val_acc {info['val_accuracy']:.3f}"
-                print(line, file=out)
+                    shown["val_acc"] = f"{info['val_accuracy']:.3f}"
+                bar.set_postfix(shown)
             for cb in callbacks:
                 cb.on_epoch_end(info)
     except StopTraining:
         pass
+    finally:
+        if bar is not None:
+            bar.close()
     return history

@@ -1,115 +1,71 @@
-"""Tests of rnnlib.lessons.unrolled_many_to_one: n-gram features, logistic regression, and the split experiment."""
+"""Tests of rnnlib.lessons.unrolled_many_to_one: the n-gram baseline, the majority class, and the split experiment."""
 
 import numpy as np
 import pytest
 
-from rnnlib.data import WordSet, encode_words
-from rnnlib.gradcheck import numerical_gradient, relative_error
+from rnnlib.data import WordSet, encode_words, split_random, word_sentiment_data
 from rnnlib.lessons.unrolled_many_to_one import (
     BestValidation,
-    LogisticRegression,
-    NgramCounts,
-    NgramFeaturizer,
-    NgramLogisticRegression,
     accuracy_table,
-    char_ngrams,
     family_overlap,
-    logistic_loss,
     majority_accuracy,
     majority_class,
+    ngram_baseline,
     probe_table,
     run_split_experiment,
+    top_ngrams,
 )
 from rnnlib.model import SequenceClassifier
 
 
-def test_char_ngrams_known_answer():
-    assert char_ngrams("sad", 1, 2) == ["s", "a", "d", "^s", "sa", "ad", "d$"]
-    assert char_ngrams("ab", 1, 3, boundary=False) == ["a", "b", "ab"]
-    # trigrams with boundaries: prefixes and suffixes
-    assert "^un" in char_ngrams("unhappy") and "py$" in char_ngrams("unhappy")
+def test_the_baseline_counts_character_1_to_3_grams_with_word_boundaries():
+    vectorizer = ngram_baseline()["ngrams"]
+    X = vectorizer.fit_transform(["cat", "tot"])
+    grams = list(vectorizer.get_feature_names_out())
+    # " " is the boundary: " c" starts the word, "t " ends it
+    assert set(grams) == {" ", "c", "a", "t", "o", " c", "ca", "at", "t ", " ca", "cat", "at ",
+                          " t", "to", "ot", " to", "tot", "ot "}
+    counts = dict(zip(grams, X.toarray()[1]))  # "tot"
+    assert counts["t"] == 2 and counts["o"] == 1 and counts["t "] == 1 and counts["ca"] == 0
+    assert X.toarray()[0].sum() == 3 + 4 + 3 + 2  # letters, pairs, triples, two boundary spaces
 
 
-def test_featurizer_counts_match_dense_and_ignore_unknown():
-    f = NgramFeaturizer(1, 2).fit(["aba", "bb"])
-    X = f.transform(["aba", "abz"])
-    dense = X.toarray()
-    col = f.vocabulary
-    assert X.shape == (2, f.n_features)
-    assert dense[0, col["a"]] == 2 and dense[0, col["b"]] == 1 and dense[0, col["^a"]] == 1
-    assert dense[1, col["a"]] == 1 and "z" not in col  # unseen n-grams are dropped
-    assert dense[1].sum() == 4  # a, b, ^a, ab ("z", "bz", "z$" unknown)
-    rng = np.random.default_rng(0)
-    w, r = rng.normal(size=f.n_features), rng.normal(size=2)
-    np.testing.assert_allclose(X.matvec(w), dense @ w)
-    np.testing.assert_allclose(X.rmatvec(r), dense.T @ r)
-
-
-def test_featurizer_min_count_and_errors():
-    f = NgramFeaturizer(1, 1, boundary=False, min_count=2).fit(["ab", "ac"])
-    assert f.ngrams == ["a"]
-    with pytest.raises(ValueError, match="not fitted"):
-        NgramFeaturizer().transform(["a"])
-    with pytest.raises(ValueError, match="single string"):
-        NgramFeaturizer().fit("hello")
-    with pytest.raises(ValueError, match="n_max"):
-        NgramFeaturizer(3, 2)
-
-
-@pytest.mark.parametrize("sparse", [False, True])
-def test_logistic_loss_gradient_check(rng, sparse):
-    words = ["good", "bad", "glad", "sad", "happy", "unhappy", "joy"]
-    f = NgramFeaturizer().fit(words)
-    X = f.transform(words)
-    Xd = X.toarray()
-    y = np.array([1, 0, 1, 0, 1, 0, 1])
-    w = rng.normal(size=f.n_features) * 0.3
-    b = 0.2
-    design = X if sparse else Xd
-    loss, dw, db = logistic_loss(w, b, design, y, l2=0.05)
-    num_w = numerical_gradient(lambda w: logistic_loss(w, b, Xd, y, 0.05)[0], {"w": w}, "w")
-    num_b = numerical_gradient(lambda b: logistic_loss(w, b, Xd, y, 0.05)[0], {"b": np.array(b)}, "b")
-    assert relative_error(dw, num_w) < 1e-7
-    assert relative_error(np.array(db), num_b) < 1e-7
-    # known value at w = 0, b = 0: log 2
-    assert logistic_loss(np.zeros(f.n_features), 0.0, X, y)[0] == pytest.approx(np.log(2))
-
-
-def test_logistic_regression_separates_toy_set():
-    rng = np.random.default_rng(3)
-    X = np.concatenate([rng.normal(2.0, 0.5, size=(30, 2)), rng.normal(-2.0, 0.5, size=(30, 2))])
-    y = np.array([1] * 30 + [0] * 30)
-    model = LogisticRegression(l2=1e-3).fit(X, y)
-    assert model.accuracy(X, y) == 1.0
-    assert np.all(np.diff(model.loss_history) <= 1e-12)  # Newton with line search never goes up
-    # at the optimum the regularised gradient vanishes
-    _, dw, db = logistic_loss(model.w, model.b, X, y, 1e-3)
-    assert np.linalg.norm(dw) < 1e-6 and abs(db) < 1e-6
-    assert model.predict_proba(np.array([[3.0, 3.0]]))[0] > 0.95
-
-
-def test_ngram_model_learns_suffixes():
+def test_the_baseline_learns_suffixes_and_names_them():
     pos = ["hopeful", "helpful", "joyful", "careful", "grateful", "playful"]
     neg = ["hopeless", "helpless", "joyless", "careless", "useless", "pointless"]
-    model = NgramLogisticRegression(l2=1e-3).fit(pos + neg, [1] * 6 + [0] * 6)
-    assert model.accuracy(pos + neg, [1] * 6 + [0] * 6) == 1.0
+    model = ngram_baseline(C=10.0).fit(pos + neg, [1] * 6 + [0] * 6)
+    assert model.score(pos + neg, [1] * 6 + [0] * 6) == 1.0
     assert model.predict(["restful", "restless"]).tolist() == [1, 0]  # unseen words, known suffixes
-    positive, negative = model.top_ngrams(3)
-    assert len(positive) == 3 and positive[0][1] > 0 > negative[0][1]
+    p = model.predict_proba(["restful", "restless"])[:, 1]
+    assert p[0] > 0.5 > p[1]
+    positive, negative = top_ngrams(model, 40)
+    assert len(positive) == 40 and positive[0][1] > 0 > negative[0][1]
+    assert "ul$" in [g for g, _ in positive] and "ss$" in [g for g, _ in negative]  # char_wb's " " shown as $
+    with pytest.raises(ValueError, match="model must be a fitted ngram_baseline"):
+        top_ngrams(ngram_baseline())
+    with pytest.raises(ValueError, match="C must be a finite number > 0"):
+        ngram_baseline(C=0)
 
 
-def test_logistic_regression_errors():
-    with pytest.raises(ValueError, match="l2"):
-        LogisticRegression(l2=0)
-    with pytest.raises(ValueError, match="y must have shape"):
-        LogisticRegression().fit(np.ones((3, 2)), [0, 1])
-    with pytest.raises(ValueError, match="labels 0 and 1"):
-        LogisticRegression().fit(np.ones((2, 2)), [0, 2])
-    with pytest.raises(ValueError, match="not fitted"):
-        LogisticRegression().predict(np.ones((2, 2)))
-    m = LogisticRegression().fit(np.eye(2), [0, 1])
-    with pytest.raises(ValueError, match="2 columns"):
-        m.predict(np.ones((2, 3)))
+def test_the_baseline_matches_the_mean_loss_with_l2_penalty():
+    """C = 1 / (l2 N): at the fitted weights the gradient of mean cross-entropy + l2/2 |w|^2 vanishes."""
+    words = ["good", "glad", "great", "bad", "sad", "grim", "gloom", "goody"]
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 1])
+    l2 = 0.05
+    model = ngram_baseline(C=1.0 / (l2 * len(words))).fit(words, y)
+    X = model["ngrams"].transform(words).toarray()  # (N, V)
+    w, b = model["logreg"].coef_[0], model["logreg"].intercept_[0]
+    p = 1.0 / (1.0 + np.exp(-(X @ w + b)))  # (N,)
+    dw = X.T @ (p - y) / len(words) + l2 * w  # (V,)
+    db = np.mean(p - y)
+    assert np.linalg.norm(dw) < 1e-5 and abs(db) < 1e-5
+    assert abs(w[list(model["ngrams"].get_feature_names_out()).index(" ")]) < 1e-5  # the constant column
+
+
+def test_the_baseline_works_on_the_lexicon():
+    train_set, val_set, test_set = split_random(word_sentiment_data(), seed=0)
+    model = ngram_baseline(C=1.0 / (1e-4 * len(train_set))).fit(train_set.words, train_set.labels)
+    assert model.score(test_set.words, test_set.labels) > 0.85  # majority class: about 0.56
 
 
 def test_majority():
@@ -172,16 +128,21 @@ def test_run_split_experiment_and_tables():
     assert lines[2].startswith("grim") and "neg" in lines[2] and " no " in lines[2]
     xg, lg = encode_words(["good"])
     assert f"{exp.rnn.predict_proba(xg, lg)[0]:.2f}" in lines[1]
+    assert lines[1].endswith(f"{exp.ngram.predict_proba(['good'])[0, 1]:.2f}")
+    # the n-gram model kept is the grid's best on the validation words (the first on ties)
+    grid = (1e-4, 1.0)
+    exp2 = run_split_experiment("toy", train_set, val_set, test_set, hidden_size=4, epochs=1, batch_size=4,
+                                l2_grid=grid)
+    scores = [ngram_baseline(C=1 / (l2 * len(train_set))).fit(train_set.words, train_set.labels)
+              .score(val_set.words, val_set.labels) for l2 in grid]
+    assert exp2.val_accuracy["n-gram logistic regression"] == max(scores)
+    assert exp2.ngram["logreg"].C == pytest.approx(1 / (grid[int(np.argmax(scores))] * len(train_set)))
     with pytest.raises(ValueError, match="train_set"):
         run_split_experiment("bad", [], val_set, test_set)
+    with pytest.raises(ValueError, match="l2_grid"):
+        run_split_experiment("bad", train_set, val_set, test_set, l2_grid=(0.0,))
     with pytest.raises(ValueError, match="which"):
         accuracy_table([exp], which="train")
-
-
-def test_ngram_counts_dataclass_shape():
-    X = NgramCounts(np.array([0, 1]), np.array([1, 0]), np.array([2.0, 3.0]), 2, 3)
-    np.testing.assert_array_equal(X.toarray(), [[0, 2, 0], [3, 0, 0]])
-    assert len(X) == 2 and X.shape == (2, 3)
 
 
 def test_family_overlap():
