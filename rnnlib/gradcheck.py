@@ -114,7 +114,8 @@ class GradCheckReport:
     errors : dict of str to float
         Relative error per checked gradient (named ``d`` + argument).
     per_step : dict of str to numpy.ndarray
-        Relative error per time step for gradients with a time axis, shape (T,).
+        Relative error per time step for gradients with a time axis, shape (T,); index t-1 is
+        step t, and :meth:`summary` counts steps from 1, as the notation card does.
     per_output_step : dict of str to numpy.ndarray
         Relative error per gradient when the loss sits at output step t only, shape (T,).
     tol : float
@@ -139,8 +140,8 @@ class GradCheckReport:
         return [name for name, e in self.errors.items() if e > self.tol]
 
     def _steps_text(self, errs):
-        bad = [t for t, e in enumerate(errs) if e > self.tol]
-        good = [t for t, e in enumerate(errs) if e <= self.tol]
+        bad = [t for t, e in enumerate(errs, start=1) if e > self.tol]  # errs[t-1] is step t
+        good = [t for t, e in enumerate(errs, start=1) if e <= self.tol]
         if not bad:
             return "right at every step"
         return f"right at t = {_ranges(good) or 'none'}, wrong at t = {_ranges(bad)}"
@@ -163,7 +164,7 @@ class GradCheckReport:
 
 
 def _ranges(ts):
-    """[0, 1, 2, 5] -> '0..2, 5'."""
+    """[1, 2, 3, 6] -> '1..3, 6'."""
     out, start = [], None
     for k, t in enumerate(ts):
         if start is None:

@@ -5,14 +5,26 @@ import pytest
 
 from rnnlib.exercises.base import HINTS, hint
 from rnnlib.exercises.vanishing_gradient import (
-    backprop_norms_solution,
+    NORM_MISTAKES,
+    backprop_norms_with_mistake,
     check_backprop_norms,
     check_gradient_bound,
-    gradient_bound_solution,
     solution_backprop_norms,
     solution_gradient_bound,
 )
-from rnnlib.lessons.vanishing_gradient import act_rnn_forward, backprop_hidden, gradient_bound
+from rnnlib.lessons.unrolled_many_to_one import step_gradients
+from rnnlib.lessons.vanishing_gradient import gradient_bound
+from rnnlib.rnn import rnn_forward
+
+
+def _exec(source):
+    namespace = {"np": np}
+    exec(source, namespace)
+    return next(value for name, value in namespace.items() if name.endswith("_mine"))
+
+
+backprop_norms_solution = _exec(solution_backprop_norms())
+gradient_bound_solution = _exec(solution_gradient_bound())
 
 # ------------------------------------------------------------------ exercise 1: the norms
 
@@ -31,10 +43,23 @@ def _norms(dh_last, hs, Wh, deriv=lambda h: 1 - h**2, at=0, W=lambda Wh: Wh.T):
 def test_reference_solution_agrees_with_rnnlib(rng):
     x = rng.normal(size=(1, 7, 3))
     Wx, Wh, b = rng.normal(size=(3, 4)), rng.normal(scale=0.6, size=(4, 4)), rng.normal(size=4)
-    hs, cache = act_rnn_forward(x, np.zeros((1, 4)), Wx, Wh, b)
-    dh_last = rng.normal(size=(1, 4))
-    want = np.linalg.norm(backprop_hidden(dh_last, cache), axis=2)[0]
-    np.testing.assert_allclose(backprop_norms_solution(dh_last[0], hs[0], Wh), want, rtol=1e-12)
+    hs, cache = rnn_forward(x, np.zeros((1, 4)), Wx, Wh, b)
+    dhs = np.zeros_like(hs)
+    dhs[:, -1] = rng.normal(size=(1, 4))  # the loss at the last step only
+    want = np.linalg.norm(step_gradients(dhs, cache).dh, axis=2)[0]
+    np.testing.assert_allclose(backprop_norms_solution(dhs[0, -1], hs[0], Wh), want, rtol=1e-12)
+
+
+def test_each_mistake_is_a_one_line_edit_that_the_checker_names():
+    solution = solution_backprop_norms().splitlines()
+    for name, (_, wrong, message) in NORM_MISTAKES.items():
+        fn = backprop_norms_with_mistake(name)
+        changed = [b for a, b in zip(solution, fn.source.splitlines()) if a != b]
+        assert len(changed) == 1 and wrong in changed[0], name
+        result = check_backprop_norms(fn)
+        assert not result.ok and result.message == message + ".", name
+    with pytest.raises(ValueError, match="mistake must be one of"):
+        backprop_norms_with_mistake("typo")
 
 
 def test_correct_norms_pass():
@@ -79,7 +104,8 @@ def test_a_wrong_middle_step_is_located():
 
     result = check_backprop_norms(broken)
     assert not result.ok
-    assert "wrong at t = 1" in result.message and "dL/dh_1 is computed from dL/dh_2" in result.message
+    assert "right at t = 1, 3..6, wrong at t = 2;" in result.message  # norms[1] is step t = 2
+    assert "norms[1] (step t = 2)" in result.message and "dL/dh_2 is computed from dL/dh_3" in result.message
 
 
 def test_returning_gradients_instead_of_norms_is_explained():
@@ -136,7 +162,7 @@ def test_typical_bound_mistakes_are_named(fn, expected):
 
 def test_an_unrecognised_bound_names_the_step():
     result = check_gradient_bound(lambda Wh, T, m: np.ones(T))
-    assert not result.ok and "bound[0] is 1" in result.message
+    assert not result.ok and "bound[0] (step t = 1) is 1" in result.message
 
 
 def test_bound_checker_survives_a_crash():

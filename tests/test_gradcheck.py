@@ -78,8 +78,8 @@ def test_correct_backward_passes_and_wrong_one_is_located_in_time(rng):
     assert report.per_output_step["dWh"][0] < 1e-7
     assert np.all(report.per_output_step["dWh"][1:] > 1e-3)
     text = report.summary()
-    assert "dx: WRONG" in text and "right at t = 4, wrong at t = 0..3" in text
-    assert "for the loss at step t alone: right at t = 0, wrong at t = 1..4" in text
+    assert "dx: WRONG" in text and "right at t = 5, wrong at t = 1..4" in text
+    assert "for the loss at step t alone: right at t = 1, wrong at t = 2..5" in text
 
 
 def test_gradient_check_rejects_unknown_gradient_name(rng):

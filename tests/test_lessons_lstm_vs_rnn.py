@@ -1,29 +1,24 @@
-"""Tests of rnnlib.lessons.lstm_vs_rnn: per-step gradients of trained models, the highway, the sweep in words."""
+"""Tests of rnnlib.lessons.lstm_vs_rnn: per-step gradient norms of trained models, the highway, the word models."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from rnnlib import lstm_backward, lstm_forward, lstm_step_forward, rnn_backward, rnn_forward, rnn_step_forward
+from rnnlib import lstm_forward
 from rnnlib.data import memory_task, one_hot_word, word_sentiment_data
-from rnnlib.gradcheck import numerical_gradient, relative_error
 from rnnlib.lessons.lstm_vs_rnn import (
     GradientReport,
     MemoryRun,
-    StepGradients,
     cell_state_limit,
-    classifier_step_gradients,
     gradient_norms,
     gradient_reach,
     gradient_report,
     highway_gradient,
     lag_findings,
     lag_table,
-    lstm_step_gradients,
     norm_profile,
     report_table,
-    rnn_step_gradients,
     saturated_fraction,
     surviving_fraction,
     sweep_accuracy,
@@ -32,147 +27,17 @@ from rnnlib.lessons.lstm_vs_rnn import (
     train_word_models,
     word_internals,
 )
+from rnnlib.lessons.unrolled_many_to_one import StepGradients, step_gradients
 from rnnlib.lessons.vanishing_gradient import CONFIGS, RunConfig, run_memory_task
 from rnnlib.model import SequenceClassifier
 
 N, T, D, H = 3, 5, 4, 6
 
 
-def _rnn_args(rng, scale=0.5):
-    return dict(x=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)) * 0.3,
-                Wx=rng.standard_normal((D, H)) * scale, Wh=rng.standard_normal((H, H)) * scale,
-                b=rng.standard_normal(H) * 0.1)
-
-
 def _lstm_args(rng, scale=0.5):
     return dict(x=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)) * 0.3,
                 Wx=rng.standard_normal((D, 4 * H)) * scale, Wh=rng.standard_normal((H, 4 * H)) * scale,
                 b=rng.standard_normal(4 * H) * 0.1)
-
-
-# ------------------------------------------------------------------ totals equal the library's BPTT
-
-
-def test_rnn_step_gradients_totals_match_rnn_backward(rng):
-    args = _rnn_args(rng)
-    hs, cache = rnn_forward(**args)
-    dhs = rng.standard_normal(hs.shape)  # a loss at every step
-    grads = rnn_step_gradients(dhs, cache)
-    for got, want in zip((grads.dx, grads.dh0, grads.dWx, grads.dWh, grads.db), rnn_backward(dhs, cache)):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
-    assert grads.dc is None
-    np.testing.assert_allclose(grads.dh[:, -1], dhs[:, -1])  # nothing arrives after the last step
-
-
-def test_lstm_step_gradients_totals_match_lstm_backward(rng):
-    args = _lstm_args(rng)
-    hs, cache = lstm_forward(**args)
-    dhs = rng.standard_normal(hs.shape)
-    grads = lstm_step_gradients(dhs, cache)
-    for got, want in zip((grads.dx, grads.dh0, grads.dWx, grads.dWh, grads.db), lstm_backward(dhs, cache)):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
-    # at the last step the cell gradient only comes through h_T: dh * o * (1 - tanh(c)^2)
-    o, c = cache.o[:, -1], cache.cs[:, -1]
-    np.testing.assert_allclose(grads.dc[:, -1], dhs[:, -1] * o * (1 - np.tanh(c) ** 2))
-
-
-# ------------------------------------------------- finite differences of the per-step gradients
-
-
-def _rnn_loss_perturbed(args, dhs, t_pert, delta):
-    """sum(hs * dhs) when h_{t_pert} gets ``+ delta`` right after it is computed."""
-    h = args["h0"]
-    total = 0.0
-    for t in range(T):
-        h, _ = rnn_step_forward(args["x"][:, t], h, args["Wx"], args["Wh"], args["b"])
-        if t == t_pert:
-            h = h + delta
-        total += np.sum(h * dhs[:, t])
-    return total
-
-
-def _lstm_loss_perturbed(args, dhs, t_pert, delta_h, delta_c):
-    """sum(hs * dhs) with c_{t_pert} += delta_c (before h is computed from it) and h_{t_pert} += delta_h."""
-    h, c = args["h0"], np.zeros_like(args["h0"])
-    total = 0.0
-    for t in range(T):
-        _, _, step = lstm_step_forward(args["x"][:, t], h, c, args["Wx"], args["Wh"], args["b"])
-        c = step.f * c + step.i * step.g
-        if t == t_pert:
-            c = c + delta_c
-        h = step.o * np.tanh(c)
-        if t == t_pert:
-            h = h + delta_h
-        total += np.sum(h * dhs[:, t])
-    return total
-
-
-@pytest.mark.parametrize("t_pert", [0, 2, T - 1])
-def test_rnn_dh_per_step_matches_finite_differences(rng, t_pert):
-    args = _rnn_args(rng)
-    hs, cache = rnn_forward(**args)
-    dhs = rng.standard_normal(hs.shape)
-    grads = rnn_step_gradients(dhs, cache)
-    numeric = numerical_gradient(lambda delta: _rnn_loss_perturbed(args, dhs, t_pert, delta),
-                                 {"delta": np.zeros((N, H))}, "delta")
-    assert relative_error(grads.dh[:, t_pert], numeric) < 1e-8
-
-
-@pytest.mark.parametrize("t_pert", [0, 1, 3, T - 1])
-def test_lstm_dh_and_dc_per_step_match_finite_differences(rng, t_pert):
-    args = _lstm_args(rng)
-    hs, cache = lstm_forward(**args)
-    dhs = rng.standard_normal(hs.shape)
-    grads = lstm_step_gradients(dhs, cache)
-    zeros = np.zeros((N, H))
-    num_h = numerical_gradient(lambda d: _lstm_loss_perturbed(args, dhs, t_pert, d, zeros), {"d": zeros}, "d")
-    num_c = numerical_gradient(lambda d: _lstm_loss_perturbed(args, dhs, t_pert, zeros, d), {"d": zeros}, "d")
-    assert relative_error(grads.dh[:, t_pert], num_h) < 1e-8
-    assert relative_error(grads.dc[:, t_pert], num_c) < 1e-8
-
-
-def test_step_gradients_reject_wrong_cache_and_shapes(rng):
-    args = _rnn_args(rng)
-    hs, cache = rnn_forward(**args)
-    with pytest.raises(ValueError, match="LSTMCache"):
-        lstm_step_gradients(np.zeros_like(hs), cache)
-    with pytest.raises(ValueError, match="dhs"):
-        rnn_step_gradients(np.zeros((N, T + 1, H)), cache)
-
-
-# ------------------------------------------------------------------ the classifier's per-sequence loss
-
-
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
-def test_classifier_step_gradients_sum_of_per_sequence_losses(cell):
-    model = SequenceClassifier(4, 5, cell=cell, seed=2)
-    x, y = memory_task(6, 4, n_features=4, seed=1)
-    grads = classifier_step_gradients(model, x, y)
-    _, mean_grads, _ = model.loss(x, y)
-    for name in ("Wx", "Wh", "b"):  # the sum of N losses is N times the mean
-        np.testing.assert_allclose(getattr(grads, "d" + name) / len(y), mean_grads[name], rtol=1e-10, atol=1e-14)
-    # sequence 2's rows are those of its own loss, whatever the batch
-    alone = classifier_step_gradients(model, x[2:3], y[2:3])
-    np.testing.assert_allclose(grads.dh[2], alone.dh[0], rtol=1e-12, atol=1e-15)
-    if cell == "lstm":
-        np.testing.assert_allclose(grads.dc[2], alone.dc[0], rtol=1e-12, atol=1e-15)
-
-
-def test_classifier_step_gradients_with_lengths_zero_after_the_end():
-    model = SequenceClassifier(26, 4, cell="lstm", seed=0)
-    from rnnlib.data import encode_words
-
-    x, lengths = encode_words(["good", "hopeless"])
-    grads = classifier_step_gradients(model, x, np.array([1, 0]), lengths=lengths)
-    assert np.all(grads.dh[0, 4:] == 0) and np.all(grads.dc[0, 4:] == 0)  # padding after "good"
-    assert np.all(np.linalg.norm(grads.dh[0, :4], axis=1) > 0)
-    norms = gradient_norms(grads, lengths=lengths)
-    np.testing.assert_allclose(norms["h"][[0, 1], [3, 7]], 1.0)  # relative to each word's last letter
-
-
-def test_classifier_step_gradients_rejects_non_model():
-    with pytest.raises(ValueError, match="model must be a SequenceClassifier"):
-        classifier_step_gradients("rnn", np.zeros((1, 2, 3)), [0])
 
 
 # ------------------------------------------------------------------ norms and their summaries
@@ -242,7 +107,7 @@ def test_highway_gradient_is_the_whole_cell_gradient_without_recurrent_weights(r
     hs, cache = lstm_forward(**args)
     dhs = np.zeros_like(hs)
     dhs[:, -1] = rng.standard_normal((N, H))
-    grads = lstm_step_gradients(dhs, cache)
+    grads = step_gradients(dhs, cache)
     np.testing.assert_allclose(highway_gradient(grads.dc[:, -1], cache.f), grads.dc, rtol=1e-12, atol=1e-15)
 
 

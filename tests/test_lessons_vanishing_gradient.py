@@ -1,15 +1,14 @@
-"""Tests of rnnlib.lessons.vanishing_gradient: gradients checked by finite differences, the bound, the ratios."""
+"""Tests of rnnlib.lessons.vanishing_gradient: the bound, the microscope, the ratios, clipping, the sweep report.
+
+The per-step gradients it uses (step_gradients, with any activation) are tested with notebook 03's
+lessons, in test_exercises_unrolled_many_to_one.py."""
 
 import numpy as np
 import pytest
 
-from rnnlib import lstm_backward, lstm_forward, lstm_step_forward, rnn_backward, rnn_forward
-from rnnlib.gradcheck import gradient_check, numerical_gradient, relative_error
+from rnnlib.gradcheck import numerical_gradient
 from rnnlib.lessons.vanishing_gradient import (
     INIT_CONFIGS,
-    act_rnn_backward,
-    act_rnn_forward,
-    backprop_hidden,
     chance_from,
     claim_verdict,
     clipping_runs,
@@ -19,7 +18,6 @@ from rnnlib.lessons.vanishing_gradient import (
     gradient_bound,
     gradient_ratio,
     input_gradient_norms,
-    lstm_gradient_flow,
     microscope,
     ratio_table,
     ratio_vs_lag,
@@ -32,111 +30,6 @@ from rnnlib.lessons.vanishing_gradient import (
 from rnnlib.model import SequenceClassifier
 
 ACTS = ["tanh", "sigmoid", "relu", "identity"]
-
-
-def _rnn_args(rng, N=2, T=5, D=3, H=4, scale=0.6):
-    return dict(x=rng.normal(size=(N, T, D)), h0=rng.normal(scale=0.5, size=(N, H)),
-                Wx=rng.normal(scale=scale, size=(D, H)), Wh=rng.normal(scale=scale, size=(H, H)),
-                b=rng.normal(scale=0.3, size=H))
-
-
-# ---------------------------------------------------------------- the generic-activation RNN
-def test_tanh_forward_and_backward_equal_rnnlib(rng):
-    args = _rnn_args(rng)
-    hs, cache = act_rnn_forward(**args, activation="tanh")
-    hs_ref, cache_ref = rnn_forward(**args)
-    np.testing.assert_allclose(hs, hs_ref, rtol=1e-12)
-    dhs = rng.normal(size=hs.shape)
-    for got, want in zip(act_rnn_backward(dhs, cache), rnn_backward(dhs, cache_ref)):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-
-
-@pytest.mark.parametrize("activation", ACTS)
-def test_act_rnn_backward_matches_finite_differences(rng, activation):
-    args = _rnn_args(rng)
-
-    def f(**kw):
-        return act_rnn_forward(**kw, activation=activation)
-
-    def backward(dhs):
-        _, cache = f(**args)
-        return dict(zip(["dx", "dh0", "dWx", "dWh", "db"], act_rnn_backward(dhs, cache)))
-
-    report = gradient_check(f, args, backward, time_axes={"x": 1}, tol=1e-6)
-    assert report.ok, report.summary()
-
-
-@pytest.mark.parametrize("activation", ACTS)
-def test_backprop_hidden_is_the_gradient_of_each_hidden_state(rng, activation):
-    """dL/dh_t with L = sum(h_{T-1} * dh_last): restart the RNN from h_t and differentiate numerically."""
-    args = _rnn_args(rng, T=6)
-    hs, cache = act_rnn_forward(**args, activation=activation)
-    dh_last = rng.normal(size=hs[:, -1].shape)
-    dhs = backprop_hidden(dh_last, cache)
-    np.testing.assert_array_equal(dhs[:, -1], dh_last)
-    for t in range(hs.shape[1] - 1):
-        suffix = dict(args, x=args["x"][:, t + 1:], h0=hs[:, t])
-
-        def last_state(**kw):
-            return act_rnn_forward(**kw, activation=activation)[0][:, -1]
-
-        numeric = numerical_gradient(last_state, suffix, "h0", dout=dh_last)
-        assert relative_error(dhs[:, t], numeric) < 1e-7, (activation, t)
-
-
-def test_backprop_hidden_rejects_a_wrong_shape(rng):
-    _, cache = act_rnn_forward(**_rnn_args(rng))
-    with pytest.raises(ValueError, match="dh_last"):
-        backprop_hidden(np.zeros((3, 4)), cache)
-
-
-def test_unknown_activation_is_named(rng):
-    with pytest.raises(ValueError, match="activation must be one of"):
-        act_rnn_forward(**_rnn_args(rng), activation="softplus")
-
-
-# ---------------------------------------------------------------- the LSTM step by step
-def _lstm_args(rng, N=2, T=5, D=3, H=3):
-    return dict(x=rng.normal(size=(N, T, D)), h0=rng.normal(scale=0.5, size=(N, H)),
-                Wx=rng.normal(scale=0.5, size=(D, 4 * H)), Wh=rng.normal(scale=0.5, size=(H, 4 * H)),
-                b=rng.normal(scale=0.5, size=4 * H))
-
-
-def test_lstm_gradient_flow_agrees_with_lstm_backward(rng):
-    args = _lstm_args(rng)
-    hs, cache = lstm_forward(**args)
-    dh_last = rng.normal(size=hs[:, -1].shape)
-    flow = lstm_gradient_flow(**args, dh_last=dh_last)
-    dhs = np.zeros_like(hs)
-    dhs[:, -1] = dh_last
-    dx, dh0, *_ = lstm_backward(dhs, cache)
-    np.testing.assert_allclose(flow.dx, dx, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(flow.dh0, dh0, rtol=1e-10, atol=1e-12)
-    np.testing.assert_array_equal(flow.dh[:, -1], dh_last)
-
-
-def test_lstm_gradient_flow_dh_and_dc_match_finite_differences(rng):
-    """Restart the LSTM from (h_t, c_t) and differentiate its last h numerically."""
-    args = _lstm_args(rng, T=5)
-    hs, cache = lstm_forward(**args)
-    dh_last = rng.normal(size=hs[:, -1].shape)
-    flow = lstm_gradient_flow(**args, dh_last=dh_last)
-    T = hs.shape[1]
-
-    def run_from(h, c, t):
-        for k in range(t + 1, T):
-            h, c, _ = lstm_step_forward(args["x"][:, k], h, c, args["Wx"], args["Wh"], args["b"])
-        return h
-
-    for t in range(T):
-        inputs = {"h": cache.hs[:, t], "c": cache.cs[:, t]}
-        # dL/dh_t: h_t alone perturbed; dL/dc_t (total): c_t perturbed and h_t = o_t * tanh(c_t) with it
-        num_dh = numerical_gradient(lambda h, c, t=t: run_from(h, c, t), inputs, "h", dout=dh_last)
-        num_dc = numerical_gradient(lambda h, c, t=t: run_from(cache.o[:, t] * np.tanh(c), c, t), inputs, "c",
-                                    dout=dh_last)
-        scale = np.linalg.norm(num_dc) + 1e-3
-        assert relative_error(flow.dh[:, t], num_dh) < 1e-7, t
-        assert relative_error(flow.dc[:, t], num_dc, scale=scale) < 1e-7, t
 
 
 # ---------------------------------------------------------------- bound, matrices, microscope

@@ -1,31 +1,32 @@
-r"""Backpropagation through time: the per-step gradient of a many-to-one RNN, and the exercise.
+r"""The exercise of notebook 03: backpropagation through time for a many-to-one RNN.
 
-The gradient that reaches the hidden state :math:`h_t` comes from the step after it::
+The learner writes ``rnn_backward(dhs, cache) -> (dx, dh0, dWx, dWh, db)``. Steps count from 1
+(``hs[:, t-1]`` is :math:`h_t`, :math:`h_0` the initial state); the gradient that reaches
+:math:`h_t` comes from the loss at step t and from the step after it::
 
-    dh_T = dL/dy @ Wy.T                              # (N, H)   from the output
-    da_t = dh_t * (1 - h_t**2)                       # (N, H)   through tanh
-    dh_{t-1} = da_t @ Wh.T                           # (N, H)   through the recurrent weights
+    dh = dhs[:, t-1] + dh_next                       # (N, H)   dL/dh_t
+    da = dh * (1 - h_t**2)                           # (N, H)   through tanh
+    dh_next = da @ Wh.T                              # (N, H)   dL/dh_{t-1}, through the recurrent weights
 
-:func:`hidden_state_gradients` returns :math:`\lVert \partial L / \partial h_t \rVert` for every step
-of a word (what the unrolled diagram draws); :func:`check_rnn_backward` checks a learner's
-``rnn_backward`` by finite differences, per parameter and per time step, and recognises the
-typical mistakes.
+:func:`check_rnn_backward` compares the learner's gradients with the library's
+:func:`rnnlib.rnn.rnn_backward` and with finite differences of :func:`rnnlib.rnn.rnn_forward`,
+per parameter and per time step, and recognises the typical mistakes. These are small edits of the
+written solution (:data:`MISTAKES`); :func:`mistaken_rnn_backward` builds one, to see what the
+checker says about it.
 """
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..gradcheck import gradient_check
-from ..rnn import RNNCache, rnn_forward
+from ..lessons.unrolled_many_to_one import step_gradients
+from ..rnn import rnn_backward, rnn_forward
 from .base import CheckResult, register_hints
 
 __all__ = [
     "check_rnn_backward",
     "solution_rnn_backward",
-    "reference_rnn_backward",
     "mistaken_rnn_backward",
     "MISTAKES",
 ]
@@ -36,90 +37,66 @@ GRAD_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
 # ----------------------------------------------------------------------------------------------
 # The exercise: rnn_backward(dhs, cache) -> (dx, dh0, dWx, dWh, db)
 
-
-def reference_rnn_backward(dhs, cache):
-    """Backpropagation through time, written out step by step (the exercise's solution)."""
-    x, h0, Wx, Wh, hs = cache
+_SOLUTION = """\
+def rnn_backward_mine(dhs, cache):
+    x, h0, Wx, Wh, hs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs
     N, T, D = x.shape
     dx = np.zeros_like(x)  # (N, T, D)
-    dWx = np.zeros_like(Wx)  # (D, H)
-    dWh = np.zeros_like(Wh)  # (H, H)
-    db = np.zeros(Wh.shape[0])  # (H,)
-    dh_next = np.zeros_like(h0)  # (N, H)   gradient arriving from step t+1
-    for t in reversed(range(T)):
-        h = hs[:, t]  # (N, H)
-        h_prev = h0 if t == 0 else hs[:, t - 1]  # (N, H)
-        da = (dhs[:, t] + dh_next) * (1.0 - h**2)  # (N, H)   tanh'(a) = 1 - tanh(a)^2
-        dx[:, t] = da @ Wx.T  # (N, D)
-        dWx += x[:, t].T @ da  # (D, H)   shared weights: sum over steps
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+    dh_next = np.zeros_like(h0)  # (N, H)  dL/dh_t arriving from step t+1 (none after T)
+    for t in range(T, 0, -1):  # t = T, ..., 1; hs[:, t-1] is h_t
+        h_prev = h0 if t == 1 else hs[:, t - 2]  # (N, H)  h_{t-1}
+        dh = dhs[:, t - 1] + dh_next  # (N, H)  dL/dh_t: the loss at step t, and step t+1
+        da = dh * (1.0 - hs[:, t - 1] ** 2)  # (N, H)  tanh'(a_t) = 1 - h_t^2
+        dx[:, t - 1] = da @ Wx.T  # (N, D)
+        dWx += x[:, t - 1].T @ da  # (D, H)  shared weights: sum over steps
         dWh += h_prev.T @ da  # (H, H)
         db += da.sum(axis=0)  # (H,)
-        dh_next = da @ Wh.T  # (N, H)   to step t-1
+        dh_next = da @ Wh.T  # (N, H)  dL/dh_{t-1}
     dh0 = dh_next  # (N, H)
     return dx, dh0, dWx, dWh, db
+"""
 
 
 def solution_rnn_backward():
-    """The source code of the exercise's solution, as text (``print(solution_rnn_backward())``)."""
-    return inspect.getsource(reference_rnn_backward)
+    """The exercise's solution as source text (``print(solution_rnn_backward())``).
+
+    Returns
+    -------
+    str
+    """
+    return _SOLUTION
 
 
-def _variant(dhs, cache, *, accumulate=True, deriv="h2", dWh_uses="prev", sum_step=None):
-    """A BPTT with one deliberate mistake (for recognising the learner's)."""
-    x, h0, Wx, Wh, hs = cache
-    N, T, D = x.shape
-    H = Wh.shape[0]
-    dx = np.zeros_like(x)
-    dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
-    dh_next = np.zeros_like(h0)
-    for t in reversed(range(T)):
-        h = hs[:, t]
-        h_prev = h0 if t == 0 else hs[:, t - 1]
-        dh = dhs[:, t] + dh_next if accumulate else dhs[:, t]
-        if deriv == "h2":
-            local = 1.0 - h**2
-        elif deriv == "h":
-            local = 1.0 - h
-        else:  # "a2": 1 - a^2 on the pre-activation a = arctanh(h)
-            a = np.arctanh(np.clip(h, -1 + 1e-12, 1 - 1e-12))
-            local = 1.0 - a**2
-        da = dh * local
-        dx[:, t] = da @ Wx.T
-        dWx += x[:, t].T @ da
-        dWh += (h_prev if dWh_uses == "prev" else h).T @ da
-        if sum_step is None or sum_step == t:
-            db += da.sum(axis=0)
-        dh_next = da @ Wh.T
-    return dx, dh_next, dWx, dWh, db
-
-
-# name -> (variant kwargs, message). The message says what is wrong and how to fix it.
+# name -> (line of the solution, the same line with the mistake, message). The message says what
+# is wrong and how to fix it.
 MISTAKES = {
     "no_accumulation": (
-        dict(accumulate=False),
-        "the gradient arriving from step t+1 is dropped: at step t you use only dhs[:, t]. h_t also "
-        "influences the loss through h_{t+1}, so use dh = dhs[:, t] + dh_next, where dh_next = da @ Wh.T "
-        "comes from the step after (zero at the last step).",
+        "dh = dhs[:, t - 1] + dh_next", "dh = dhs[:, t - 1]",
+        "the gradient arriving from step t+1 is dropped: at step t you use only dhs[:, t-1]. h_t also "
+        "influences the loss through h_{t+1}, so use dh = dhs[:, t-1] + dh_next, where dh_next = da @ Wh.T "
+        "comes from the step after (zero at the last step, t = T).",
     ),
     "tanh_preactivation": (
-        dict(deriv="a2"),
+        "da = dh * (1.0 - hs[:, t - 1] ** 2)",
+        "da = dh * (1.0 - np.arctanh(np.clip(hs[:, t - 1], -1 + 1e-12, 1 - 1e-12)) ** 2)",
         "the tanh derivative is taken on the pre-activation: 1 - a_t**2. The derivative of tanh at a_t "
-        "is 1 - tanh(a_t)**2 = 1 - h_t**2, with h_t = cache.hs[:, t].",
+        "is 1 - tanh(a_t)**2 = 1 - h_t**2, with h_t = cache.hs[:, t-1].",
     ),
     "one_minus_h": (
-        dict(deriv="h"),
+        "da = dh * (1.0 - hs[:, t - 1] ** 2)", "da = dh * (1.0 - hs[:, t - 1])",
         "the tanh derivative is written 1 - h_t; it is 1 - h_t**2 (square the hidden state).",
     ),
     "dWh_current_state": (
-        dict(dWh_uses="current"),
+        "dWh += h_prev.T @ da", "dWh += hs[:, t - 1].T @ da",
         "dWh uses h_t; the recurrent weights multiply the PREVIOUS state in a_t = x_t Wx + h_{t-1} Wh + b, "
-        "so dWh += h_{t-1}.T @ da_t (h0 at the first step, cache.hs[:, t-1] after).",
+        "so dWh += h_{t-1}.T @ da_t (h0 at the first step, t = 1, cache.hs[:, t-2] after).",
     ),
 }
 
 
 def mistaken_rnn_backward(mistake):
-    """A BPTT with one typical mistake built in, to see what the checker says about it.
+    """The written solution with one typical mistake edited in, to see what the checker says about it.
 
     Parameters
     ----------
@@ -130,16 +107,19 @@ def mistaken_rnn_backward(mistake):
     Returns
     -------
     callable
-        ``fn(dhs, cache) -> (dx, dh0, dWx, dWh, db)``, wrong in that one way.
+        ``fn(dhs, cache) -> (dx, dh0, dWx, dWh, db)``, wrong in that one way; ``fn.source`` is its
+        source text.
     """
     if mistake not in MISTAKES:
         raise ValueError(f"mistake must be one of {sorted(MISTAKES)}; got {mistake!r}")
-    kwargs = MISTAKES[mistake][0]
-
-    def rnn_backward_with_mistake(dhs, cache):
-        return _variant(dhs, cache, **kwargs)
-
-    return rnn_backward_with_mistake
+    right, wrong, _ = MISTAKES[mistake]
+    source = _SOLUTION.replace(right, wrong)
+    namespace = {"np": np}
+    exec(source, namespace)  # the solution's own loop, one line changed
+    fn = namespace["rnn_backward_mine"]
+    fn.__name__ = f"rnn_backward_with_{mistake}"
+    fn.source = source
+    return fn
 
 
 def _case(seed=0, N=2, T=4, D=3, H=5):
@@ -150,7 +130,7 @@ def _case(seed=0, N=2, T=4, D=3, H=5):
 
 def _fresh_cache(inputs):
     _, cache = rnn_forward(**inputs)
-    return RNNCache(*(np.array(a, copy=True) for a in cache))
+    return cache._replace(**{name: np.array(value, copy=True) for name, value in cache._asdict().items()})
 
 
 def _call(learner_fn, dhs, inputs):
@@ -191,17 +171,14 @@ def _close(a, b):
 
 
 def _single_step_sum(name, grad, dhs, inputs):
-    """If a weight gradient equals one step's contribution alone, that step's index; else None."""
-    x, h0, Wx, Wh, hs = _fresh_cache(inputs)
-    T = x.shape[1]
-    das = [None] * T
-    dh_next = np.zeros_like(h0)
-    for t in reversed(range(T)):
-        das[t] = (dhs[:, t] + dh_next) * (1.0 - hs[:, t] ** 2)  # (N, H)
-        dh_next = das[t] @ Wh.T  # (N, H)
-    for t in range(T):
-        h_prev = h0 if t == 0 else hs[:, t - 1]
-        part = {"dWx": x[:, t].T @ das[t], "dWh": h_prev.T @ das[t], "db": das[t].sum(axis=0)}[name]
+    """If a weight gradient equals one step's contribution alone, that step t (1..T); else None."""
+    cache = _fresh_cache(inputs)
+    x, h0, hs = cache.x, cache.h0, cache.hs
+    das = step_gradients(dhs, cache).dh * (1.0 - hs**2)  # (N, T, H)  das[:, t-1] is dL/da_t
+    for t in range(1, x.shape[1] + 1):
+        h_prev = h0 if t == 1 else hs[:, t - 2]  # (N, H)  h_{t-1}
+        da = das[:, t - 1]  # (N, H)
+        part = {"dWx": x[:, t - 1].T @ da, "dWh": h_prev.T @ da, "db": da.sum(axis=0)}[name]
         if _close(grad, part):
             return t
     return None
@@ -210,10 +187,11 @@ def _single_step_sum(name, grad, dhs, inputs):
 def check_rnn_backward(learner_fn, seed=0):
     """Check a learner's ``rnn_backward(dhs, cache) -> (dx, dh0, dWx, dWh, db)``.
 
-    The learner's gradients are compared with centred finite differences of
-    :func:`rnnlib.rnn_forward` (:func:`rnnlib.gradcheck.gradient_check`), per parameter, per time
-    step of ``dx``, and with the loss placed at one output step at a time; then with the typical
-    mistakes, to say precisely what is wrong.
+    The learner's gradients are compared with the library's :func:`rnnlib.rnn.rnn_backward`, then
+    with centred finite differences of :func:`rnnlib.rnn_forward`
+    (:func:`rnnlib.gradcheck.gradient_check`), per parameter, per time step of ``dx``, and with the
+    loss placed at one output step at a time; and with the typical mistakes, to say precisely what
+    is wrong.
 
     Parameters
     ----------
@@ -237,7 +215,7 @@ def check_rnn_backward(learner_fn, seed=0):
     grads, problem = _call(learner_fn, dhs, inputs)
     if problem:
         return CheckResult(False, problem, name)
-    reference = dict(zip(GRAD_NAMES, reference_rnn_backward(dhs, _fresh_cache(inputs))))
+    reference = dict(zip(GRAD_NAMES, rnn_backward(dhs, _fresh_cache(inputs))))
     wrong = [g for g in GRAD_NAMES if not _close(grads[g], reference[g])]
     if not wrong:
         # confirm against finite differences, with the loss at every output step in turn
@@ -248,8 +226,8 @@ def check_rnn_backward(learner_fn, seed=0):
                                      "output step.", name)
     # recognise typical mistakes
     findings = []
-    for kwargs, message in MISTAKES.values():
-        variant = dict(zip(GRAD_NAMES, _variant(dhs, _fresh_cache(inputs), **kwargs)))
+    for mistake, (_, _, message) in MISTAKES.items():
+        variant = dict(zip(GRAD_NAMES, mistaken_rnn_backward(mistake)(dhs, _fresh_cache(inputs))))
         if all(_close(grads[g], variant[g]) for g in wrong) and any(not _close(variant[g], reference[g])
                                                                      for g in wrong):
             findings.append(message)
@@ -294,12 +272,13 @@ def _zeros(inputs):
 
 
 register_hints("rnn_backward", [
-    "Walk the steps backwards, t = T-1 down to 0. Two gradients reach h_t: the loss's own dhs[:, t] and "
-    "the one coming back from step t+1 (call it dh_next; it is zero at the last step). Add them.",
-    "At step t: da = (dhs[:, t] + dh_next) * (1 - h_t**2) with h_t = cache.hs[:, t]; dx[:, t] = da @ Wx.T; "
-    "dh_next = da @ Wh.T for the step before. The weights are shared by all steps, so accumulate: "
-    "dWx += x_t.T @ da, dWh += h_prev.T @ da (h_prev = h0 at t = 0, else hs[:, t-1]), db += da.sum(axis=0). "
-    "After the loop, dh0 = dh_next.",
+    "Walk the steps backwards, t = T down to 1 (hs[:, t-1] is h_t). Two gradients reach h_t: the loss's own "
+    "dhs[:, t-1] and the one coming back from step t+1 (call it dh_next; it is zero at the last step). "
+    "Add them.",
+    "At step t: da = (dhs[:, t-1] + dh_next) * (1 - h_t**2) with h_t = cache.hs[:, t-1]; "
+    "dx[:, t-1] = da @ Wx.T; dh_next = da @ Wh.T for the step before. The weights are shared by all steps, "
+    "so accumulate: dWx += x_t.T @ da, dWh += h_prev.T @ da (h_prev = h0 at t = 1, else hs[:, t-2]), "
+    "db += da.sum(axis=0). After the loop, dh0 = dh_next.",
     "The whole solution: print(solution_rnn_backward()) with "
     "from rnnlib.exercises.unrolled_many_to_one import solution_rnn_backward.",
 ])

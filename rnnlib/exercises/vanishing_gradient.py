@@ -1,15 +1,21 @@
 r"""Exercises of the vanishing-gradient notebook, checked with specific feedback.
 
+Steps count from 1, as on the notation card: ``hs[t-1]`` is :math:`h_t`, and a learner's
+``norms[t-1]`` or ``bound[t-1]`` belongs to step t.
+
 * :func:`check_backprop_norms`: the learner applies one Jacobian per step,
-  ``dL/dh_{k-1} = (dL/dh_k * (1 - h_k**2)) @ Wh.T``, from the last step back to the first and
-  returns ``||dL/dh_t||`` for every t. The checker recognises the usual mistakes: the tanh
-  derivative missing or taken at the wrong step, ``Wh`` instead of ``Wh.T``, ``1 - h`` or ``h``
-  instead of ``1 - h**2``, the result reversed or shifted by one step, squared norms, gradients
-  returned instead of their norms.
+  ``dL/dh_{t-1} = (dL/dh_t * (1 - h_t**2)) @ Wh.T``, from the last step back to the first and
+  returns ``||dL/dh_t||`` for every t. The reference is
+  :func:`rnnlib.lessons.unrolled_many_to_one.step_gradients` (the course's one per-step BPTT);
+  the checker recognises the usual mistakes, each a one-line edit of the written solution
+  (:data:`NORM_MISTAKES`): the tanh derivative missing or taken at the wrong step, ``Wh`` instead
+  of ``Wh.T``, ``1 - h`` or ``h`` instead of ``1 - h**2``; and the result reversed or shifted by
+  one step, squared norms, gradients returned instead of their norms.
 * :func:`check_gradient_bound`: the learner computes the bound
-  ``(max|f'| * sigma_max(Wh)) ** (T-1-t)``; the checker recognises the spectral radius or the
-  Frobenius norm used instead of the largest singular value, the exponent ``T-t``, a missing
-  ``max|f'|`` and a reversed result.
+  ``(max|f'| * sigma_max(Wh)) ** (T-t)``; the reference is
+  :func:`rnnlib.lessons.vanishing_gradient.gradient_bound`, and the checker recognises the spectral
+  radius or the Frobenius norm used instead of the largest singular value, the exponent
+  ``T-t+1``, a missing ``max|f'|`` and a reversed result.
 
 Hints: ``hint("backprop_norms")``, ``hint("gradient_bound")``; solutions:
 ``print(solution_backprop_norms())``.
@@ -17,73 +23,75 @@ Hints: ``hint("backprop_norms")``, ``hint("gradient_bound")``; solutions:
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
+from ..gradcheck import _ranges
+from ..lessons.unrolled_many_to_one import step_gradients
+from ..lessons.vanishing_gradient import gradient_bound
+from ..rnn import RNNCache
 from .base import CheckResult, call_learner, register_hints
 
 __all__ = [
-    "backprop_norms_solution",
-    "gradient_bound_solution",
     "check_backprop_norms",
     "check_gradient_bound",
     "solution_backprop_norms",
     "solution_gradient_bound",
+    "backprop_norms_with_mistake",
+    "NORM_MISTAKES",
 ]
 
 NORMS = "backprop_norms"
 BOUND = "gradient_bound"
 _RTOL, _ATOL = 1e-7, 1e-12
 
-
-# --------------------------------------------------------------------------- reference solutions
-def backprop_norms_solution(dh_last, hs, Wh):
-    """||dL/dh_t|| for t = 0 .. T-1 of a tanh RNN, with the loss at the last step only."""
+# --------------------------------------------------------------------------- solutions
+_NORMS_SOLUTION = """\
+def backprop_norms_mine(dh_last, hs, Wh):
     T = hs.shape[0]
-    norms = np.zeros(T)  # (T,)
-    dh = dh_last  # (H,)  dL/dh_{T-1}
+    norms = np.zeros(T)  # (T,)  norms[t-1] is ||dL/dh_t||
+    dh = dh_last  # (H,)  dL/dh_T
     norms[T - 1] = np.linalg.norm(dh)
-    for k in range(T - 1, 0, -1):
-        dh = (dh * (1 - hs[k] ** 2)) @ Wh.T  # (H,)  dL/dh_{k-1}
-        norms[k - 1] = np.linalg.norm(dh)
+    for t in range(T, 1, -1):  # from h_t back to h_{t-1}, t = T, ..., 2
+        dh = (dh * (1 - hs[t - 1] ** 2)) @ Wh.T  # (H,)  dL/dh_{t-1}
+        norms[t - 2] = np.linalg.norm(dh)
     return norms
+"""
 
-
-def gradient_bound_solution(Wh, T, max_fprime):
-    """bound[t] = (max_fprime * sigma_max(Wh)) ** (T-1-t) for t = 0 .. T-1."""
-    sigma_max = np.linalg.svd(Wh, compute_uv=False)[0]  # largest singular value
-    factor = max_fprime * sigma_max
-    return factor ** np.arange(T - 1, -1, -1)  # (T,)
+_BOUND_SOLUTION = """\
+def gradient_bound_mine(Wh, T, max_fprime):
+    sigma_max = np.linalg.norm(Wh, 2)  # largest singular value
+    return (max_fprime * sigma_max) ** np.arange(T - 1, -1, -1)  # (T,)  bound[t-1] = (...) ** (T-t)
+"""
 
 
 def solution_backprop_norms():
     """The source of a reference solution of the first exercise (print it)."""
-    return inspect.getsource(backprop_norms_solution)
+    return _NORMS_SOLUTION
 
 
 def solution_gradient_bound():
     """The source of a reference solution of the second exercise (print it)."""
-    return inspect.getsource(gradient_bound_solution)
+    return _BOUND_SOLUTION
 
 
 register_hints(NORMS, [
-    "Start from dh = dh_last: that is dL/dh_{T-1}, so norms[T-1] = np.linalg.norm(dh_last). Then walk "
-    "backwards, k = T-1, T-2, ..., 1, and each time compute dL/dh_{k-1} from dL/dh_k.",
-    "One step back multiplies by the derivative of tanh at step k, elementwise, then by the recurrent "
-    "weights transposed: the forward pass used h_{k-1} @ Wh, so the backward pass uses (...) @ Wh.T.",
-    "dh = (dh * (1 - hs[k]**2)) @ Wh.T gives dL/dh_{k-1}; store norms[k-1] = np.linalg.norm(dh). "
-    "The full solution: print(rnnlib.exercises.vanishing_gradient.solution_backprop_norms()).",
+    "Start from dh = dh_last: that is dL/dh_T, so norms[T-1] = np.linalg.norm(dh_last) (norms[t-1] belongs "
+    "to step t). Then walk backwards, t = T, T-1, ..., 2, and each time compute dL/dh_{t-1} from dL/dh_t.",
+    "One step back multiplies by the derivative of tanh at step t, elementwise, then by the recurrent "
+    "weights transposed: the forward pass used h_{t-1} @ Wh, so the backward pass uses (...) @ Wh.T.",
+    "With h_t = hs[t-1]: dh = (dh * (1 - hs[t-1]**2)) @ Wh.T gives dL/dh_{t-1}; store "
+    "norms[t-2] = np.linalg.norm(dh). The full solution: "
+    "print(rnnlib.exercises.vanishing_gradient.solution_backprop_norms()).",
 ])
 
 register_hints(BOUND, [
-    "Each step back multiplies by diag(f'(a_k)) (operator norm at most max|f'|) and by Wh.T "
+    "Each step back multiplies by diag(f'(a_t)) (operator norm at most max|f'|) and by Wh.T "
     "(operator norm sigma_max(Wh), the largest singular value). Norms of products are at most the "
     "products of the norms.",
     "sigma_max is np.linalg.svd(Wh, compute_uv=False)[0] (or np.linalg.norm(Wh, 2)), not the largest "
-    "|eigenvalue| and not the Frobenius norm. From step T-1 back to step t there are T-1-t steps.",
-    "return (max_fprime * sigma_max) ** np.arange(T - 1, -1, -1). The full solution: "
-    "print(rnnlib.exercises.vanishing_gradient.solution_gradient_bound()).",
+    "|eigenvalue| and not the Frobenius norm. From step T back to step t there are T-t steps.",
+    "return (max_fprime * sigma_max) ** np.arange(T - 1, -1, -1) (bound[t-1] belongs to step t). The full "
+    "solution: print(rnnlib.exercises.vanishing_gradient.solution_gradient_bound()).",
 ])
 
 
@@ -109,57 +117,78 @@ def _close(a, b):
 
 
 def _steps(ts):
-    ts = [int(t) for t in ts]
-    if len(ts) > 4:
-        return f"{ts[0]}, {ts[1]}, ..., {ts[-1]}"
-    return ", ".join(str(t) for t in ts)
+    """Steps as ranges, as the gradient check writes them: [1, 3, 4, 5] -> '1, 3..5'."""
+    return _ranges([int(t) for t in ts])
 
 
 # --------------------------------------------------------------------------- exercise 1: the norms
-def _norms_variant(dh_last, hs, Wh, deriv="1-h2", at="k", transpose=True):
-    """backprop_norms with one deliberate change, for recognising a learner's mistake."""
-    T = hs.shape[0]
-    W = Wh.T if transpose else Wh
-    fprime = {"1-h2": lambda h: 1 - h**2, "none": lambda h: np.ones_like(h), "h": lambda h: h,
-              "1-h": lambda h: 1 - h}[deriv]
-    norms = np.zeros(T)
-    dh = dh_last
-    norms[T - 1] = np.linalg.norm(dh)
-    for k in range(T - 1, 0, -1):
-        h = hs[k] if at == "k" else hs[k - 1]
-        dh = (dh * fprime(h)) @ W
-        norms[k - 1] = np.linalg.norm(dh)
-    return norms
+# name -> (line of the solution, the same line with the mistake, message)
+_JACOBIAN = "dh = (dh * (1 - hs[t - 1] ** 2)) @ Wh.T"
+NORM_MISTAKES = {
+    "no_derivative": (_JACOBIAN, "dh = dh @ Wh.T",
+                      "the tanh derivative is missing: each step must multiply by (1 - h_t**2) elementwise "
+                      "before @ Wh.T"),
+    "no_transpose": (_JACOBIAN, "dh = (dh * (1 - hs[t - 1] ** 2)) @ Wh",
+                     "Wh is used where Wh.T belongs: the forward pass computes h_{t-1} @ Wh, so going back "
+                     "multiplies by Wh.T"),
+    "derivative_at_previous_step": (_JACOBIAN, "dh = (dh * (1 - hs[t - 2] ** 2)) @ Wh.T",
+                                    "the tanh derivative is taken at the wrong step: going from dL/dh_t to "
+                                    "dL/dh_{t-1} uses 1 - h_t**2 (the step the gradient leaves), not "
+                                    "1 - h_{t-1}**2"),
+    "derivative_h": (_JACOBIAN, "dh = (dh * hs[t - 1]) @ Wh.T", "the derivative of tanh is 1 - h**2, not h"),
+    "derivative_one_minus_h": (_JACOBIAN, "dh = (dh * (1 - hs[t - 1])) @ Wh.T",
+                               "the derivative of tanh is 1 - h**2 (squared), not 1 - h"),
+    "previous_step_and_no_transpose": (_JACOBIAN, "dh = (dh * (1 - hs[t - 2] ** 2)) @ Wh",
+                                       "both the step of the derivative and Wh vs Wh.T are wrong: use "
+                                       "(dh * (1 - hs[t-1]**2)) @ Wh.T"),
+}
 
 
-def _shifted(dh_last, hs, Wh):
-    """norms[t] = ||dL/dh_{t-1}||: one Jacobian too many (the step at t = 0 included)."""
-    T = hs.shape[0]
-    norms = np.zeros(T)
-    dh = dh_last
-    for k in range(T - 1, -1, -1):
-        dh = (dh * (1 - hs[k] ** 2)) @ Wh.T
-        norms[k] = np.linalg.norm(dh)
-    return norms
+def backprop_norms_with_mistake(mistake):
+    """The written solution of the first exercise with one typical mistake edited in.
+
+    Parameters
+    ----------
+    mistake : str
+        One of :data:`NORM_MISTAKES`.
+
+    Returns
+    -------
+    callable
+        ``fn(dh_last, hs, Wh) -> norms``, wrong in that one way; ``fn.source`` is its source.
+    """
+    if mistake not in NORM_MISTAKES:
+        raise ValueError(f"mistake must be one of {sorted(NORM_MISTAKES)}; got {mistake!r}")
+    right, wrong, _ = NORM_MISTAKES[mistake]
+    source = _NORMS_SOLUTION.replace(right, wrong)
+    namespace = {"np": np}
+    exec(source, namespace)  # the solution's own loop, one line changed
+    fn = namespace["backprop_norms_mine"]
+    fn.__name__ = f"backprop_norms_with_{mistake}"
+    fn.source = source
+    return fn
+
+
+def _norms_reference(dh_last, hs, Wh):
+    """Every step's dL/dh_t, shape (T, H), from the course's per-step BPTT (a loss at step T only)."""
+    T, H = hs.shape
+    # the hidden-state gradients depend on hs and Wh alone: the inputs are left at zero
+    cache = RNNCache(x=np.zeros((1, T, 1)), h0=np.zeros((1, H)), Wx=np.zeros((1, H)), Wh=Wh, hs=hs[None])
+    dhs = np.zeros((1, T, H))
+    dhs[0, T - 1] = dh_last  # (1, T, H)
+    return step_gradients(dhs, cache).dh[0]  # (T, H)
 
 
 def _norms_variants(dh_last, hs, Wh):
-    ref = backprop_norms_solution(dh_last, hs, Wh)
-    return [
-        ("the tanh derivative is missing: each step must multiply by (1 - h_k**2) elementwise before @ Wh.T",
-         _norms_variant(dh_last, hs, Wh, deriv="none")),
-        ("Wh is used where Wh.T belongs: the forward pass computes h_{k-1} @ Wh, so going back "
-         "multiplies by Wh.T", _norms_variant(dh_last, hs, Wh, transpose=False)),
-        ("the tanh derivative is taken at the wrong step: going from dL/dh_k to dL/dh_{k-1} uses "
-         "1 - h_k**2 (the step the gradient leaves), not 1 - h_{k-1}**2", _norms_variant(dh_last, hs, Wh, at="k-1")),
-        ("the derivative of tanh is 1 - h**2, not h", _norms_variant(dh_last, hs, Wh, deriv="h")),
-        ("the derivative of tanh is 1 - h**2 (squared), not 1 - h", _norms_variant(dh_last, hs, Wh, deriv="1-h")),
-        ("both the step of the derivative and Wh vs Wh.T are wrong: use (dh * (1 - hs[k]**2)) @ Wh.T",
-         _norms_variant(dh_last, hs, Wh, at="k-1", transpose=False)),
-        ("your result is reversed in time: norms[t] must belong to step t, so norms[T-1] = ||dh_last|| is "
+    dh = _norms_reference(dh_last, hs, Wh)  # (T, H)
+    ref = np.linalg.norm(dh, axis=1)  # (T,)
+    variants = [(message, backprop_norms_with_mistake(name)(dh_last, hs, Wh))
+                for name, (_, _, message) in NORM_MISTAKES.items()]
+    return variants + [
+        ("your result is reversed in time: norms[t-1] must belong to step t, so norms[T-1] = ||dh_last|| is "
          "the LAST entry", ref[::-1]),
         ("your result is shifted by one step: norms[T-1] must be ||dh_last|| itself (no Jacobian yet), and "
-         "norms[t] is reached after T-1-t Jacobians", _shifted(dh_last, hs, Wh)),
+         "norms[t-1] is reached after T-t Jacobians", np.linalg.norm((dh * (1 - hs**2)) @ Wh.T, axis=1)),
         ("these are squared norms: use np.linalg.norm(dh), not the sum of squares", ref**2),
     ]
 
@@ -178,8 +207,9 @@ def check_backprop_norms(learner_fn):
     Parameters
     ----------
     learner_fn : callable
-        ``dh_last`` (H,) is :math:`\\partial L/\\partial h_{T-1}`, ``hs`` (T, H) the hidden states of
-        a tanh RNN, ``Wh`` (H, H); returns ``norms[t]`` = :math:`\\lVert \\partial L/\\partial h_t \\rVert`.
+        ``dh_last`` (H,) is :math:`\\partial L/\\partial h_T`, ``hs`` (T, H) the hidden states of a
+        tanh RNN (``hs[t-1]`` is :math:`h_t`), ``Wh`` (H, H); returns ``norms[t-1]`` =
+        :math:`\\lVert \\partial L/\\partial h_t \\rVert`.
 
     Returns
     -------
@@ -187,7 +217,7 @@ def check_backprop_norms(learner_fn):
     """
     for seed, (T, H) in enumerate([(6, 4), (9, 3), (5, 5)]):
         dh_last, hs, Wh = _norms_case(seed, T, H)
-        want = backprop_norms_solution(dh_last, hs, Wh)
+        want = np.linalg.norm(_norms_reference(dh_last, hs, Wh), axis=1)  # (T,)
         out, err = call_learner(learner_fn, (dh_last.copy(), hs.copy(), Wh.copy()))
         if err:
             return CheckResult(False, err, NORMS)
@@ -201,20 +231,22 @@ def check_backprop_norms(learner_fn):
                 if _close(got, variant):
                     return CheckResult(False, message + ".", NORMS)
             return CheckResult(False, (f"norms[T-1] is {got[T - 1]:.6g}; it must be ||dh_last|| = {want[T - 1]:.6g} "
-                                       "(the loss sits at the last step, no Jacobian has been applied yet)."), NORMS)
+                                       "(the loss sits at the last step, t = T, no Jacobian has been applied yet)."),
+                               NORMS)
         for message, variant in _norms_variants(dh_last, hs, Wh):
             if _close(got, variant):
                 return CheckResult(False, message + ".", NORMS)
-        wrong = np.flatnonzero(~np.isclose(got, want, rtol=_RTOL, atol=_ATOL))
-        right = [t for t in range(T) if t not in set(wrong)]
-        last = int(wrong[-1])  # the first wrong step counting back from T-1
+        wrong = np.flatnonzero(~np.isclose(got, want, rtol=_RTOL, atol=_ATOL)) + 1  # steps t = 1..T
+        right = [t for t in range(1, T + 1) if t not in set(wrong)]
+        last = int(wrong[-1])  # the first wrong step counting back from t = T
         return CheckResult(False, (f"with T = {T}: right at t = {_steps(right) or 'none'}, wrong at t = "
-                                   f"{_steps(wrong)}; norms[{last}] is {got[last]:.6g}, expected {want[last]:.6g}. "
-                                   f"Step {last} is the first wrong one counting back from T-1: look at how "
-                                   f"dL/dh_{last} is computed from dL/dh_{last + 1}; hint('backprop_norms') helps."),
+                                   f"{_steps(wrong)}; norms[{last - 1}] (step t = {last}) is {got[last - 1]:.6g}, "
+                                   f"expected {want[last - 1]:.6g}. Step {last} is the first wrong one counting "
+                                   f"back from t = T: look at how dL/dh_{last} is computed from dL/dh_{last + 1}; "
+                                   "hint('backprop_norms') helps."),
                            NORMS)
     return CheckResult(True, "every step's gradient norm matches, for three sequence lengths. The norms shrink "
-                             "or grow by the factor of one Jacobian, diag(1 - h_k^2) Wh^T, per step.", NORMS)
+                             "or grow by the factor of one Jacobian, diag(1 - h_t^2) Wh^T, per step.", NORMS)
 
 
 # --------------------------------------------------------------------------- exercise 2: the bound
@@ -222,6 +254,11 @@ def _bound_case(seed, H):
     rng = np.random.default_rng(100 + seed)
     # non-normal: sigma_max, spectral radius and Frobenius norm all differ
     return rng.normal(scale=0.5, size=(H, H)) + np.triu(rng.normal(scale=0.6, size=(H, H)), 1)
+
+
+def _bound_reference(Wh, T, max_fprime):
+    """:func:`rnnlib.lessons.vanishing_gradient.gradient_bound` for max|f'| = 1 (tanh) or 1/4 (sigmoid)."""
+    return gradient_bound(Wh, T, {1.0: "tanh", 0.25: "sigmoid"}[max_fprime])
 
 
 def _bound_variants(Wh, T, max_fprime):
@@ -237,11 +274,12 @@ def _bound_variants(Wh, T, max_fprime):
          "np.linalg.norm(Wh, 2) (the Frobenius norm is a looser bound)", (max_fprime * fro) ** e),
         ("you used the smallest singular value; the bound needs the largest, sigma_max(Wh)",
          (max_fprime * sv[-1]) ** e),
-        ("the exponent is off by one: from step T-1 back to step t there are T-1-t Jacobians, so "
-         "bound[T-1] = 1", (max_fprime * sv[0]) ** (e + 1)),
+        ("the exponent is off by one: from step T back to step t there are T-t Jacobians, so "
+         "bound[T-1] (step T) = 1", (max_fprime * sv[0]) ** (e + 1)),
         ("max_fprime is missing: each step also multiplies by diag(f'(a_k)), whose norm is at most max|f'|",
          sv[0] ** e),
-        ("your result is reversed in time: bound[T-1] = 1 (the last step) and the exponent grows towards t = 0",
+        ("your result is reversed in time: bound[T-1] = 1 (the last step, t = T) and the exponent grows towards "
+         "t = 1",
          ref[::-1]),
     ]
 
@@ -252,7 +290,7 @@ def check_gradient_bound(learner_fn):
     Parameters
     ----------
     learner_fn : callable
-        Returns ``bound[t] = (max_fprime * sigma_max(Wh)) ** (T-1-t)``.
+        Returns ``bound[t-1] = (max_fprime * sigma_max(Wh)) ** (T-t)``, t = 1..T.
 
     Returns
     -------
@@ -260,7 +298,7 @@ def check_gradient_bound(learner_fn):
     """
     for seed, (H, T, mf) in enumerate([(4, 6, 1.0), (3, 8, 0.25), (5, 5, 1.0)]):
         Wh = _bound_case(seed, H)
-        want = gradient_bound_solution(Wh, T, mf)
+        want = _bound_reference(Wh, T, mf)
         out, err = call_learner(learner_fn, (Wh.copy(), T, mf))
         if err:
             return CheckResult(False, err, BOUND)
@@ -272,10 +310,11 @@ def check_gradient_bound(learner_fn):
         for message, variant in _bound_variants(Wh, T, mf):
             if _close(got, variant):
                 return CheckResult(False, message + ".", BOUND)
-        wrong = np.flatnonzero(~np.isclose(got, want, rtol=_RTOL, atol=_ATOL))
+        wrong = np.flatnonzero(~np.isclose(got, want, rtol=_RTOL, atol=_ATOL)) + 1  # steps t = 1..T
         t = int(wrong[0])
-        return CheckResult(False, (f"with T = {T}, max_fprime = {mf}: bound[{t}] is {got[t]:.6g}, expected "
-                                   f"{want[t]:.6g} (wrong at t = {_steps(wrong)}). hint('gradient_bound') helps."),
+        return CheckResult(False, (f"with T = {T}, max_fprime = {mf}: bound[{t - 1}] (step t = {t}) is "
+                                   f"{got[t - 1]:.6g}, expected {want[t - 1]:.6g} (wrong at t = {_steps(wrong)}). "
+                                   "hint('gradient_bound') helps."),
                            BOUND)
     return CheckResult(True, "the bound matches for three matrices, including max|f'| = 0.25 (the sigmoid). "
                              "Below one per step it forces the gradient to vanish; above one it only allows "

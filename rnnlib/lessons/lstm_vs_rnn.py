@@ -3,11 +3,11 @@ r"""Trained RNN against trained LSTM: the cell state as a gradient highway, and 
 Notebook 06 compares the two cells *after training*, on the same task and under the same
 conditions. This module holds the numbers behind it (numpy only):
 
-* per-step gradients of a trained :class:`~rnnlib.model.SequenceClassifier`, computed by looping
-  over :func:`rnnlib.rnn.rnn_step_backward` / :func:`rnnlib.lstm.lstm_step_backward` from the last
-  step backwards (:func:`rnn_step_gradients`, :func:`lstm_step_gradients`,
-  :func:`classifier_step_gradients`), their per-step norms (:func:`gradient_norms`) and a
-  batch summary (:func:`norm_profile`);
+* the per-step norms of a trained :class:`~rnnlib.model.SequenceClassifier`'s gradients
+  (:func:`gradient_norms`, from
+  :func:`rnnlib.lessons.unrolled_many_to_one.classifier_step_gradients`, a loop over
+  :func:`rnnlib.rnn.rnn_step_backward` / :func:`rnnlib.lstm.lstm_step_backward` from the last
+  step backwards) and a batch summary (:func:`norm_profile`);
 * the highway alone: how much of :math:`\partial L / \partial c_t` survives k steps when only the
   pointwise product with the forget gate carries it (:func:`surviving_fraction`,
   :func:`highway_gradient`);
@@ -36,13 +36,12 @@ import numpy as np
 from .._validate import as_array, check_dim
 from ..activations import sigmoid
 from ..data import encode_words, one_hot_word, split_by_family, split_random, word_sentiment_data
-from ..losses import affine_backward, binary_logistic_loss, last_step_backward, softmax_cross_entropy
 from ..model import SequenceClassifier
 from ..train import train
-from .vanishing_gradient import StepGradients, lstm_step_gradients, rnn_step_gradients, train_memory_run
+from .unrolled_many_to_one import StepGradients, classifier_step_gradients
+from .vanishing_gradient import train_memory_run
 
 __all__ = [
-    "classifier_step_gradients",
     "gradient_norms",
     "norm_profile",
     "gradient_reach",
@@ -68,49 +67,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Per-step gradients
 # --------------------------------------------------------------------------------------------
-
-
-def classifier_step_gradients(model, x, y, lengths=None):
-    r"""Per-step gradients of each sequence's own loss in a :class:`~rnnlib.model.SequenceClassifier`.
-
-    Parameters
-    ----------
-    model : SequenceClassifier
-    x : array_like, shape (N, T, D)
-    y : array_like of int, shape (N,)
-        Labels.
-    lengths : array_like of int, shape (N,), optional
-        True lengths of post-padded sequences.
-
-    Returns
-    -------
-    StepGradients
-        For sequence n, ``dh[n]`` and ``dc[n]`` are the gradients of its own loss :math:`L_n`
-        (not of the batch mean, so they do not shrink with N); the parameter gradients are of
-        :math:`\sum_n L_n`.
-
-    Notes
-    -----
-    .. math::
-        L_n = \log(1 + e^{z_n}) - y_n z_n, \qquad
-        \frac{\partial L_n}{\partial z_n} = \sigma(z_n) - y_n
-
-    With one logit, :math:`\partial L_n / \partial h_t = (\sigma(z_n) - y_n)\,
-    \partial z_n / \partial h_t`: the ratio of two steps' norms does not depend on the loss.
-    """
-    if not isinstance(model, SequenceClassifier):
-        raise ValueError(f"model must be a SequenceClassifier; got {type(model).__name__}")
-    z, (cell_cache, aff_cache, shape, lengths) = model.forward(x, lengths)
-    N = z.shape[0]
-    if model.n_classes == 1:
-        _, dz_mean = binary_logistic_loss(z, y)  # (N, 1)  gradient of the batch mean
-    else:
-        _, dz_mean = softmax_cross_entropy(z, y)  # (N, C)
-    dz = dz_mean * N  # (N, C)  gradient of each sequence's own loss
-    dh_last, _, _ = affine_backward(dz, aff_cache)  # (N, H)
-    dhs = last_step_backward(dh_last, shape, lengths)  # (N, T, H)
-    backward = lstm_step_gradients if model.cell == "lstm" else rnn_step_gradients
-    return backward(dhs, cell_cache)
 
 
 def gradient_norms(grads, lengths=None, relative=True):

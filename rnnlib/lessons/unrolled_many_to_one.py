@@ -23,17 +23,22 @@ print the comparison.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_dim
+from .._validate import as_array, check_dim
 from ..data import WordSet, one_hot_word, word_family
-from ..losses import binary_logistic_loss
+from ..losses import affine_backward, binary_logistic_loss, last_step_backward, softmax_cross_entropy
+from ..lstm import LSTMCache, LSTMStepCache, lstm_step_backward
 from ..model import SequenceClassifier
+from ..rnn import RNNCache, RNNStepCache, rnn_step_backward
 from ..train import Callback, History, train
 
 __all__ = [
-    "backprop_hidden",
+    "StepGradients",
+    "step_gradients",
+    "classifier_step_gradients",
     "hidden_state_gradients",
     "unrolled_trace",
     "ngram_baseline",
@@ -411,49 +416,165 @@ def _lexicon_label(exp, word):
 
 
 # --------------------------------------------------------------------------------------------
-# What the unrolled diagram shows for one word
+# Backpropagation through time, step by step, and what the unrolled diagram shows for one word
 # --------------------------------------------------------------------------------------------
 
 
-def backprop_hidden(dh_last, hs, Wh):
-    r"""The gradient of a loss read from the last hidden state with respect to every :math:`h_t`.
+class StepGradients(NamedTuple):
+    """Gradients of a loss at every step of a recurrent layer (batch N, T steps, hidden size H).
+
+    Arrays over time hold step t (t = 1..T) at index ``[:, t-1]``, as ``hs`` does.
+    """
+
+    dh: np.ndarray  # (N, T, H)  dL/dh_t, total: from the loss at step t and through step t+1
+    dc: np.ndarray | None  # (N, T, H)  dL/dc_t, total (LSTM only; None for an RNN)
+    dx: np.ndarray  # (N, T, D)  dL/dx_t
+    dh0: np.ndarray  # (N, H)     dL/dh_0, the initial state
+    dWx: np.ndarray  # summed over steps, shape of Wx
+    dWh: np.ndarray  # summed over steps, shape of Wh
+    db: np.ndarray  # summed over steps, shape of b
+
+
+def step_gradients(dhs, cache, fprime=None):
+    r"""Backpropagation through time one step at a time, keeping every step's gradient.
 
     Parameters
     ----------
-    dh_last : array_like, shape (N, H)
-        :math:`\partial L / \partial h_T`.
-    hs : array_like, shape (N, T, H)
-        Hidden states from :func:`rnnlib.rnn_forward`.
-    Wh : array_like, shape (H, H)
-        Recurrent weights.
+    dhs : array_like, shape (N, T, H)
+        Gradient of the loss with respect to each hidden state from the loss directly (zeros
+        except the last step for a many-to-one model); ``dhs[:, t-1]`` belongs to :math:`h_t`.
+    cache : rnnlib.rnn.RNNCache or rnnlib.lstm.LSTMCache
+        From :func:`rnnlib.rnn.rnn_forward` or :func:`rnnlib.lstm.lstm_forward`.
+    fprime : array_like, shape (N, T, H), optional
+        RNN only: the activation's derivative :math:`f'(a_t)` at every step, for an RNN whose
+        activation is not tanh (``fprime[:, t-1]`` for step t). By default the library's
+        :math:`\tanh'(a_t) = 1 - h_t^2`.
 
     Returns
     -------
-    dhs_total : numpy.ndarray, shape (N, T, H)
-        ``dhs_total[:, t]`` is :math:`\partial L / \partial h_t` (code step t; the diagram's
-        :math:`h_{t+1}`).
+    StepGradients
+        ``dh`` (and for an LSTM ``dc``), shape (N, T, H): the *total* gradient of every
+        :math:`h_t` (and :math:`c_t`); ``dx``, ``dh0``, ``dWx``, ``dWh``, ``db`` equal those of
+        :func:`rnnlib.rnn.rnn_backward` / :func:`rnnlib.lstm.lstm_backward`.
 
     Notes
     -----
-    .. math:: \frac{\partial L}{\partial h_{t-1}} = \Big(\frac{\partial L}{\partial h_t} \odot (1 - h_t^2)\Big) W_h^\top
+    A loop over :func:`rnnlib.rnn.rnn_step_backward` (or :func:`rnnlib.lstm.lstm_step_backward`)
+    from :math:`t = T` down to 1. Two gradients reach :math:`h_t`, the loss's own and the one
+    from step t+1:
+
+    .. math::
+        \frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_t}\Big|_{\text{direct}}
+        + \Big(\frac{\partial L}{\partial h_{t+1}} \odot f'(a_{t+1})\Big) W_h^\top
+
+    For an LSTM the cell state carries a second gradient, kept here as well:
+
+    .. math::
+        \frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1}
+        + \frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)
+
+    The step function adds the second term itself; it is recomputed here only to be kept.
+    With ``fprime``, the loop applies :math:`f'(a_t)` itself and hands the step function a cache
+    with :math:`h_t = 0`, whose :math:`\tanh' = 1 - 0^2 = 1` then passes it on unchanged.
     """
-    hs = np.asarray(hs, dtype=float)
-    if hs.ndim != 3:
-        raise ValueError(f"hs must have shape (N, T, H); got shape {hs.shape}")
+    if isinstance(cache, LSTMCache):
+        if fprime is not None:
+            raise ValueError("fprime must be None for an LSTM (its gates have fixed activations); got an array")
+        return _lstm_step_gradients(dhs, cache)
+    if not isinstance(cache, RNNCache):
+        raise ValueError(f"cache must be the RNNCache of rnn_forward or the LSTMCache of lstm_forward; "
+                         f"got {type(cache).__name__}")
+    x, h0, Wx, Wh, hs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs
     N, T, H = hs.shape
-    dh_last = np.asarray(dh_last, dtype=float)
-    if dh_last.shape != (N, H):
-        raise ValueError(f"dh_last must have shape (N, H) = ({N}, {H}); got shape {dh_last.shape}")
-    Wh = np.asarray(Wh, dtype=float)
-    if Wh.shape != (H, H):
-        raise ValueError(f"Wh must have shape (H, H) = ({H}, {H}); got shape {Wh.shape}")
-    out = np.empty_like(hs)  # (N, T, H)
-    dh = dh_last  # (N, H)
-    for t in reversed(range(T)):
-        out[:, t] = dh
-        da = dh * (1.0 - hs[:, t] ** 2)  # (N, H)
-        dh = da @ Wh.T  # (N, H)   to the step before
-    return out
+    dhs = as_array("dhs", dhs, (N, T, H))
+    if fprime is not None:
+        fprime = as_array("fprime", fprime, (N, T, H))
+    dh_total = np.empty_like(hs)  # (N, T, H)
+    dx = np.empty(x.shape, dtype=hs.dtype)  # (N, T, D)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=hs.dtype)
+    dh_next = np.zeros_like(h0)  # (N, H)  dL/dh_t arriving from step t+1 (none after T)
+    for t in range(T, 0, -1):  # hs[:, t-1] is h_t
+        h_prev = h0 if t == 1 else hs[:, t - 2]  # (N, H)  h_{t-1}
+        dh = dhs[:, t - 1] + dh_next  # (N, H)  total dL/dh_t
+        dh_total[:, t - 1] = dh
+        step = RNNStepCache(x=x[:, t - 1], h_prev=h_prev, Wx=Wx, Wh=Wh, h=hs[:, t - 1])
+        if fprime is not None:  # another activation: dL/da_t = dL/dh_t * f'(a_t), then a step with tanh' = 1
+            dh, step = dh * fprime[:, t - 1], step._replace(h=np.zeros_like(dh))
+        dx[:, t - 1], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh, step)
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return StepGradients(dh_total, None, dx, dh_next, dWx, dWh, db)
+
+
+def _lstm_step_gradients(dhs, cache):
+    """:func:`step_gradients` for an :class:`rnnlib.lstm.LSTMCache`."""
+    x, h0, Wx, Wh, hs, cs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs, cache.cs
+    N, T, H = hs.shape
+    dhs = as_array("dhs", dhs, (N, T, H))
+    dh_total, dc_total = np.empty_like(hs), np.empty_like(hs)  # (N, T, H) each
+    dx = np.empty(x.shape, dtype=hs.dtype)  # (N, T, D)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=hs.dtype)
+    dh_next = np.zeros_like(h0)  # (N, H)  arriving from step t+1 through h
+    dc_next = np.zeros_like(h0)  # (N, H)  arriving from step t+1 through c (the highway)
+    for t in range(T, 0, -1):  # [:, t-1] is step t
+        h_prev = h0 if t == 1 else hs[:, t - 2]  # (N, H)  h_{t-1}
+        c_prev = np.zeros_like(h0) if t == 1 else cs[:, t - 2]  # (N, H)  c_{t-1}, c_0 = 0
+        i, f, g, o, c = cache.i[:, t - 1], cache.f[:, t - 1], cache.g[:, t - 1], cache.o[:, t - 1], cs[:, t - 1]
+        tanh_c = np.tanh(c)  # (N, H)
+        step = LSTMStepCache(x=x[:, t - 1], h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, i=i, f=f, g=g, o=o,
+                             c=c, tanh_c=tanh_c)
+        dh = dhs[:, t - 1] + dh_next  # (N, H)  total dL/dh_t
+        dh_total[:, t - 1] = dh
+        dc_total[:, t - 1] = dc_next + dh * o * (1.0 - tanh_c**2)  # (N, H)  total dL/dc_t
+        dx[:, t - 1], dh_next, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(dh, dc_next, step)
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return StepGradients(dh_total, dc_total, dx, dh_next, dWx, dWh, db)
+
+
+def classifier_step_gradients(model, x, y, lengths=None):
+    r"""Per-step gradients of each sequence's own loss in a :class:`~rnnlib.model.SequenceClassifier`.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+    x : array_like, shape (N, T, D)
+    y : array_like of int, shape (N,)
+        Labels.
+    lengths : array_like of int, shape (N,), optional
+        True lengths of post-padded sequences.
+
+    Returns
+    -------
+    StepGradients
+        For sequence n, ``dh[n]`` (and ``dc[n]``) are the gradients of its own loss :math:`L_n`
+        (not of the batch mean, so they do not shrink with N); the parameter gradients are of
+        :math:`\sum_n L_n`.
+
+    Notes
+    -----
+    The score :math:`s_n = h_{T} W_y + b_y` is read at the last (real) step:
+
+    .. math::
+        L_n = \log(1 + e^{s_n}) - y_n s_n, \qquad
+        \frac{\partial L_n}{\partial s_n} = \sigma(s_n) - y_n
+
+    With one score, :math:`\partial L_n / \partial h_t = (\sigma(s_n) - y_n)\,
+    \partial s_n / \partial h_t`: the ratio of two steps' norms does not depend on the loss.
+    """
+    if not isinstance(model, SequenceClassifier):
+        raise ValueError(f"model must be a SequenceClassifier; got {type(model).__name__}")
+    s, (cell_cache, aff_cache, shape, lengths) = model.forward(x, lengths)  # s: (N, C) scores
+    N = s.shape[0]
+    if model.n_classes == 1:
+        _, ds_mean = binary_logistic_loss(s, y)  # (N, 1)  gradient of the batch mean
+    else:
+        _, ds_mean = softmax_cross_entropy(s, y)  # (N, C)
+    dh_last, _, _ = affine_backward(ds_mean * N, aff_cache)  # (N, H)  of each sequence's own loss
+    dhs = last_step_backward(dh_last, shape, lengths)  # (N, T, H)  zero but at the last real step
+    return step_gradients(dhs, cell_cache)
 
 
 def hidden_state_gradients(model, word, label=1):
@@ -466,23 +587,19 @@ def hidden_state_gradients(model, word, label=1):
     word : str
         Lower-case a-z word; T = its length.
     label : {0, 1}
-        The label of the cross-entropy loss L (1 = positive).
+        The label y of the cross-entropy loss L (1 = positive).
 
     Returns
     -------
     numpy.ndarray, shape (T,)
-        The gradient's norm at each step, first letter first.
+        The gradient's norm at each step, first letter first (index t-1 for step t).
     """
     if not isinstance(model, SequenceClassifier) or model.cell != "rnn" or model.n_classes != 1:
         raise ValueError(f"model must be a binary SequenceClassifier with cell='rnn'; got {model!r}")
     if label not in (0, 1):
         raise ValueError(f"label must be 0 or 1; got {label!r}")
-    x = one_hot_word(word)[None]  # (1, T, 26)
-    z, (cell_cache, _, _, _) = model.forward(x)  # (1, 1)
-    _, dz = binary_logistic_loss(z, np.array([label]))  # (1, 1)
-    dh_last = dz @ model.params["Wy"].T  # (1, H)
-    dhs = backprop_hidden(dh_last, cell_cache.hs, model.params["Wh"])  # (1, T, H)
-    return np.linalg.norm(dhs[0], axis=1)  # (T,)
+    grads = classifier_step_gradients(model, one_hot_word(word)[None], np.array([label]))
+    return np.linalg.norm(grads.dh[0], axis=1)  # (T,)
 
 
 def unrolled_trace(model, word, label=None):

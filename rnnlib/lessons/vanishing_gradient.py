@@ -46,29 +46,22 @@ import importlib.resources
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from .._validate import as_array, check_dim
 from ..activations import ACTIVATIONS
 from ..data import memory_task
-from ..losses import affine_backward, affine_forward, binary_logistic_loss, last_step_backward
-from ..lstm import LSTMCache, LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward
+from ..lstm import lstm_forward
 from ..model import SequenceClassifier, init_recurrent
-from ..rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward
+from ..rnn import RNNCache, rnn_forward
 from ..train import train
+from .unrolled_many_to_one import classifier_step_gradients, step_gradients
 
 __all__ = [
-    "StepGradients", "rnn_step_gradients", "lstm_step_gradients",
     "RunConfig", "CONFIGS", "train_memory_run", "run_memory_task", "lag_sweep", "summarise", "load_sweep",
     "MAX_DERIVATIVE",
-    "ActRNNCache",
-    "act_rnn_forward",
-    "act_rnn_backward",
-    "backprop_hidden",
-    "LSTMGradientFlow",
-    "lstm_gradient_flow",
+    "activation_rnn_forward",
     "gradient_bound",
     "recurrent_matrix",
     "MicroscopeResult",
@@ -104,26 +97,14 @@ def _check_activation(activation):
 # --------------------------------------------------------------------------------------------
 
 
-class ActRNNCache(NamedTuple):
-    """What :func:`act_rnn_backward` needs from :func:`act_rnn_forward`."""
-
-    x: np.ndarray  # (N, T, D)
-    h0: np.ndarray  # (N, H)
-    Wx: np.ndarray  # (D, H)
-    Wh: np.ndarray  # (H, H)
-    a: np.ndarray  # (N, T, H)  pre-activations
-    hs: np.ndarray  # (N, T, H)  hidden states
-    activation: str
-
-
-def act_rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
-    r"""Run a plain RNN with a chosen activation over a whole sequence.
+def activation_rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
+    r"""The RNN of :func:`rnnlib.rnn.rnn_forward` with a chosen activation, and its derivatives.
 
     Parameters
     ----------
     x : array_like, shape (N, T, D)
     h0 : array_like, shape (N, H)
-        Initial hidden state :math:`h_{-1}`.
+        The initial state :math:`h_0`.
     Wx : array_like, shape (D, H)
     Wh : array_like, shape (H, H)
     b : array_like, shape (H,)
@@ -133,281 +114,36 @@ def act_rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
     Returns
     -------
     hs : numpy.ndarray, shape (N, T, H)
-    cache : ActRNNCache
+        ``hs[:, t-1]`` is :math:`h_t`.
+    cache : rnnlib.rnn.RNNCache
+    fprime : numpy.ndarray, shape (N, T, H), or None
+        :math:`f'(a_t)` at every step, for
+        :func:`rnnlib.lessons.unrolled_many_to_one.step_gradients`; None for tanh (the library's
+        own RNN, whose derivative the step function knows).
 
     Notes
     -----
-    .. math:: h_t = f(x_t W_x + h_{t-1} W_h + b), \quad t = 0, \dots, T-1
-
-    With ``activation="tanh"`` this is :func:`rnnlib.rnn.rnn_forward`.
+    .. math:: h_t = f(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T
     """
     _check_activation(activation)
+    if activation == "tanh":
+        return (*rnn_forward(x, h0, Wx, Wh, b), None)
     dims = {}
     x = as_array("x", x, ("N", "T", "D"), dims)
     h0 = as_array("h0", h0, ("N", "H"), dims)
     Wx = as_array("Wx", Wx, ("D", "H"), dims)
     Wh = as_array("Wh", Wh, ("H", "H"), dims)
     b = as_array("b", b, ("H",), dims)
-    f = ACTIVATIONS[activation][0]
-    N, T, D = x.shape
-    H = h0.shape[1]
-    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, H)  # (N, T, H)
-    a_all = np.empty((N, T, H))
-    hs = np.empty((N, T, H))
-    h = h0
-    for t in range(T):
-        a = xWx[:, t] + h @ Wh  # (N, H)
-        h = f(a)  # (N, H)
-        a_all[:, t], hs[:, t] = a, h
-    return hs, ActRNNCache(x, h0, Wx, Wh, a_all, hs, activation)
-
-
-def _derivatives(cache):
-    """f'(a_t) for every step, shape (N, T, H)."""
-    return ACTIVATIONS[cache.activation][1](cache.hs, cache.a)
-
-
-def act_rnn_backward(dhs, cache):
-    r"""Backpropagation through time for :func:`act_rnn_forward`.
-
-    Parameters
-    ----------
-    dhs : array_like, shape (N, T, H)
-        Gradient of the loss with respect to every hidden state (direct terms only).
-    cache : ActRNNCache
-
-    Returns
-    -------
-    dx : numpy.ndarray, shape (N, T, D)
-    dh0 : numpy.ndarray, shape (N, H)
-    dWx : numpy.ndarray, shape (D, H)
-    dWh : numpy.ndarray, shape (H, H)
-    db : numpy.ndarray, shape (H,)
-
-    Notes
-    -----
-    .. math::
-        \frac{\partial L}{\partial a_t} = \Big(\frac{\partial L}{\partial h_t}\Big|_{\text{direct}}
-        + \frac{\partial L}{\partial a_{t+1}} W_h^\top\Big) \odot f'(a_t)
-    """
-    x, h0, Wx, Wh, a_all, hs, _ = cache
-    N, T, D = x.shape
-    H = h0.shape[1]
-    dhs = as_array("dhs", dhs, (N, T, H))
-    fprime = _derivatives(cache)  # (N, T, H)
-    das = np.empty((N, T, H))
-    dh_next = np.zeros((N, H))  # (N, H) gradient arriving from step t+1
-    for t in reversed(range(T)):
-        da = (dhs[:, t] + dh_next) * fprime[:, t]  # (N, H)
-        das[:, t] = da
-        dh_next = da @ Wh.T  # (N, H)
-    h_prevs = np.concatenate([h0[:, None, :], hs[:, :-1]], axis=1)  # (N, T, H)
-    db = das.sum(axis=(0, 1))  # (H,)
-    dWh = h_prevs.reshape(N * T, H).T @ das.reshape(N * T, H)  # (H, H)
-    dWx = x.reshape(N * T, D).T @ das.reshape(N * T, H)  # (D, H)
-    dx = (das.reshape(N * T, H) @ Wx.T).reshape(N, T, D)  # (N, T, D)
-    return dx, dh_next, dWx, dWh, db
-
-
-def backprop_hidden(dh_last, cache):
-    r"""The gradient reaching every hidden state from a loss at the last step only.
-
-    Parameters
-    ----------
-    dh_last : array_like, shape (N, H)
-        :math:`\partial L / \partial h_{T-1}`.
-    cache : ActRNNCache
-        From :func:`act_rnn_forward`.
-
-    Returns
-    -------
-    dhs : numpy.ndarray, shape (N, T, H)
-        ``dhs[:, t]`` is :math:`\partial L / \partial h_t`; ``dhs[:, T-1]`` is ``dh_last``.
-
-    Notes
-    -----
-    One Jacobian per step, applied from the right (row vectors):
-
-    .. math::
-        \frac{\partial L}{\partial h_{k-1}} = \Big(\frac{\partial L}{\partial h_k} \odot f'(a_k)\Big)
-        W_h^\top
-    """
-    N, T, H = cache.hs.shape
-    dh = as_array("dh_last", dh_last, (N, H))
-    fprime = _derivatives(cache)  # (N, T, H)
-    dhs = np.empty((N, T, H))
-    dhs[:, T - 1] = dh
-    for k in range(T - 1, 0, -1):
-        dh = (dh * fprime[:, k]) @ cache.Wh.T  # (N, H)
-        dhs[:, k - 1] = dh
-    return dhs
-
-
-# --------------------------------------------------------------------------------------------
-# The LSTM, step by step
-# --------------------------------------------------------------------------------------------
-
-
-class StepGradients(NamedTuple):
-    """Gradients of a loss at every step of a recurrent layer (batch N, length T, hidden H)."""
-
-    dh: np.ndarray  # (N, T, H)  dL/dh_t, total (direct + through step t+1)
-    dc: np.ndarray | None  # (N, T, H)  dL/dc_t, total (LSTM only; None for an RNN)
-    dx: np.ndarray  # (N, T, D)  dL/dx_t
-    dh0: np.ndarray  # (N, H)     dL/dh_{-1}, the initial state
-    dWx: np.ndarray  # summed over steps, shape of Wx
-    dWh: np.ndarray  # summed over steps, shape of Wh
-    db: np.ndarray  # summed over steps, shape of b
-
-
-def rnn_step_gradients(dhs, cache):
-    r"""Backpropagation through time one step at a time, keeping :math:`\partial L/\partial h_t`.
-
-    Parameters
-    ----------
-    dhs : array_like, shape (N, T, H)
-        Gradient of the loss with respect to each hidden state from the loss directly (zeros
-        except the last step for a many-to-one model).
-    cache : RNNCache
-        From :func:`rnnlib.rnn.rnn_forward`.
-
-    Returns
-    -------
-    StepGradients
-        ``dh`` (N, T, H) is the *total* gradient of every :math:`h_t`; ``dc`` is None;
-        ``dx``, ``dh0``, ``dWx``, ``dWh``, ``db`` equal :func:`rnnlib.rnn.rnn_backward`'s.
-
-    Notes
-    -----
-    A loop over :func:`rnnlib.rnn.rnn_step_backward` from :math:`t = T-1` down to 0:
-
-    .. math::
-        \frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_t}\Big|_{\text{direct}}
-        + \Big(\frac{\partial L}{\partial h_{t+1}} \odot (1 - h_{t+1}^2)\Big) W_h^\top
-    """
-    if not isinstance(cache, RNNCache):
-        raise ValueError(f"cache must be the RNNCache returned by rnn_forward; got {type(cache).__name__}")
-    x, h0, Wx, Wh, hs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs  # by name: the cache may grow fields
-    N, T, H = hs.shape
-    dhs = as_array("dhs", dhs, (N, T, H))
-    dh_total = np.empty_like(hs)  # (N, T, H)
-    dx = np.empty(x.shape, dtype=hs.dtype)  # (N, T, D)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=hs.dtype)
-    dh_next = np.zeros_like(h0)  # (N, H)  arriving from step t+1
-    for t in reversed(range(T)):
-        h_prev = h0 if t == 0 else hs[:, t - 1]
-        step = RNNStepCache(x=x[:, t], h_prev=h_prev, Wx=Wx, Wh=Wh, h=hs[:, t])
-        dh = dhs[:, t] + dh_next  # (N, H)  total dL/dh_t
-        dh_total[:, t] = dh
-        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh, step)
-        dWx += dWx_t
-        dWh += dWh_t
-        db += db_t
-    return StepGradients(dh_total, None, dx, dh_next, dWx, dWh, db)
-
-
-def lstm_step_gradients(dhs, cache):
-    r"""LSTM backpropagation one step at a time, keeping :math:`\partial L/\partial h_t` and
-    :math:`\partial L/\partial c_t`.
-
-    Parameters
-    ----------
-    dhs : array_like, shape (N, T, H)
-        Gradient of the loss with respect to each hidden state from the loss directly.
-    cache : LSTMCache
-        From :func:`rnnlib.lstm.lstm_forward`.
-
-    Returns
-    -------
-    StepGradients
-        ``dh`` and ``dc`` (N, T, H) are the total gradients of every :math:`h_t` and
-        :math:`c_t`; ``dx``, ``dh0``, ``dWx``, ``dWh``, ``db`` equal
-        :func:`rnnlib.lstm.lstm_backward`'s.
-
-    Notes
-    -----
-    A loop over :func:`rnnlib.lstm.lstm_step_backward` from :math:`t = T-1` down to 0. The total
-    cell-state gradient is
-
-    .. math::
-        \frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1}
-        + \frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)
-
-    (the step function adds the second term itself; it is recomputed here only to be kept).
-    """
-    if not isinstance(cache, LSTMCache):
-        raise ValueError(f"cache must be the LSTMCache returned by lstm_forward; got {type(cache).__name__}")
-    x, h0, Wx, Wh, hs, cs = cache.x, cache.h0, cache.Wx, cache.Wh, cache.hs, cache.cs  # by name, not position
-    i_s, f_s, g_s, o_s = cache.i, cache.f, cache.g, cache.o  # (N, T, H) each
-    N, T, H = hs.shape
-    dhs = as_array("dhs", dhs, (N, T, H))
-    dh_total, dc_total = np.empty_like(hs), np.empty_like(hs)  # (N, T, H) each
-    dx = np.empty(x.shape, dtype=hs.dtype)  # (N, T, D)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=hs.dtype)
-    dh_next = np.zeros((N, H), dtype=hs.dtype)  # arriving from step t+1 through h
-    dc_next = np.zeros((N, H), dtype=hs.dtype)  # arriving from step t+1 through c (the highway)
-    zeros = np.zeros((N, H), dtype=hs.dtype)
-    for t in reversed(range(T)):
-        h_prev = h0 if t == 0 else hs[:, t - 1]
-        c_prev = zeros if t == 0 else cs[:, t - 1]
-        tanh_c = np.tanh(cs[:, t])  # (N, H)
-        step = LSTMStepCache(x=x[:, t], h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, i=i_s[:, t], f=f_s[:, t],
-                             g=g_s[:, t], o=o_s[:, t], c=cs[:, t], tanh_c=tanh_c)
-        dh = dhs[:, t] + dh_next  # (N, H)  total dL/dh_t
-        dh_total[:, t] = dh
-        dc_total[:, t] = dc_next + dh * o_s[:, t] * (1.0 - tanh_c**2)  # (N, H)  total dL/dc_t
-        dx[:, t], dh_next, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(dh, dc_next, step)
-        dWx += dWx_t
-        dWh += dWh_t
-        db += db_t
-    return StepGradients(dh_total, dc_total, dx, dh_next, dWx, dWh, db)
-
-
-class LSTMGradientFlow(NamedTuple):
-    """Gradients of a loss at the last step of an LSTM, at every step."""
-
-    dh: np.ndarray  # (N, T, H)  dL/dh_t
-    dc: np.ndarray  # (N, T, H)  dL/dc_t (total: through c_{t+1} and through h_t)
-    dx: np.ndarray  # (N, T, D)  dL/dx_t
-    dh0: np.ndarray  # (N, H)     dL/dh0 (the initial state)
-
-
-def lstm_gradient_flow(x, h0, Wx, Wh, b, dh_last):
-    r"""Every step's ``dL/dh_t`` and ``dL/dc_t`` of an LSTM, with the loss at the last step.
-
-    Parameters
-    ----------
-    x : array_like, shape (N, T, D)
-    h0 : array_like, shape (N, H)
-    Wx : array_like, shape (D, 4H)
-    Wh : array_like, shape (H, 4H)
-    b : array_like, shape (4H,)
-    dh_last : array_like, shape (N, H)
-        :math:`\partial L / \partial h_{T-1}`.
-
-    Returns
-    -------
-    LSTMGradientFlow
-        ``dh``, ``dc`` (N, T, H), ``dx`` (N, T, D), ``dh0`` (N, H). ``dx`` and ``dh0`` equal
-        :func:`rnnlib.lstm.lstm_backward` with ``dhs`` zero except ``dhs[:, T-1] = dh_last``.
-
-    Notes
-    -----
-    A loop over :func:`rnnlib.lstm.lstm_step_backward` from ``t = T-1`` down to 0. The total
-    cell-state gradient at step t is
-
-    .. math::
-        \frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1}
-        + \frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)
-
-    whose first term is only a pointwise product: no :math:`W_h`, no squashing derivative.
-    """
-    hs, cache = lstm_forward(x, h0, Wx, Wh, b)
-    N, T, H = hs.shape
-    dhs = np.zeros((N, T, H))
-    dhs[:, -1] = as_array("dh_last", dh_last, (N, H))  # the loss sits at the last step only
-    g = lstm_step_gradients(dhs, cache)
-    return LSTMGradientFlow(g.dh, g.dc, g.dx, g.dh0)
+    f, derivative = ACTIVATIONS[activation]  # derivative(h_t, a_t) = f'(a_t)
+    N, T, _ = x.shape
+    xWx = x @ Wx + b  # (N, T, H)  the input projection of every step, before the loop
+    hs, fprime = np.empty_like(xWx), np.empty_like(xWx)  # (N, T, H) each, [:, t-1] is step t
+    h = h0  # (N, H)
+    for t in range(1, T + 1):
+        a = xWx[:, t - 1] + h @ Wh  # (N, H)  a_t = x_t Wx + h_{t-1} Wh + b
+        h = f(a)  # (N, H)  h_t
+        hs[:, t - 1], fprime[:, t - 1] = h, derivative(h, a)
+    return hs, RNNCache(x, h0, Wx, Wh, hs), fprime
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,8 +310,10 @@ def microscope(scale=0.9, T=40, activation="tanh", kind="orthogonal", forget_bia
     Wx = input_scale * rng.standard_normal((D, H)) / np.sqrt(D)  # (D, H)
     Wh = recurrent_matrix(H, scale, kind, seed=seed)  # (H, H)
     b = np.zeros(H)
-    _, cache = act_rnn_forward(x, h0, Wx, Wh, b, activation)
-    rnn_dh = np.linalg.norm(backprop_hidden(dh_last, cache), axis=2).mean(axis=0)  # (T,)
+    dhs = np.zeros((N, T, H))
+    dhs[:, T - 1] = dh_last  # (N, T, H)  the loss sits at the last step only
+    _, cache, fprime = activation_rnn_forward(x, h0, Wx, Wh, b, activation)
+    rnn_dh = np.linalg.norm(step_gradients(dhs, cache, fprime).dh, axis=2).mean(axis=0)  # (T,)
     sigma_max = float(np.linalg.norm(Wh, 2))
     radius = float(np.max(np.abs(np.linalg.eigvals(Wh)))) if H else 0.0
     # LSTM on the same input
@@ -583,7 +321,7 @@ def microscope(scale=0.9, T=40, activation="tanh", kind="orthogonal", forget_bia
     Wh4 = recurrent_matrix(H, scale, kind, seed=seed + 1, n_blocks=4)  # (H, 4H)
     b4 = np.zeros(4 * H)
     b4[H:2 * H] = forget_bias  # gate order i, f, g, o
-    flow = lstm_gradient_flow(x, h0, Wx4, Wh4, b4, dh_last)
+    flow = step_gradients(dhs, lstm_forward(x, h0, Wx4, Wh4, b4)[1])
     lstm_dh = np.linalg.norm(flow.dh, axis=2).mean(axis=0)  # (T,)
     lstm_dc = np.linalg.norm(flow.dc, axis=2).mean(axis=0)  # (T,)
     factor = MAX_DERIVATIVE[activation] * sigma_max
@@ -625,20 +363,7 @@ def input_gradient_norms(model, x, y):
     y = np.asarray(y)
     if y.shape != (N,):
         raise ValueError(f"y must have shape ({N},) (one label per sequence in x); got shape {y.shape}")
-    p = model.params
-    h0 = np.zeros((N, model.hidden_size))
-    if model.cell == "lstm":
-        hs, cache = lstm_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-    else:
-        hs, cache = rnn_forward(x, h0, p["Wx"], p["Wh"], p["b"])
-    z, aff_cache = affine_forward(hs[:, -1], p["Wy"], p["by"])  # (N, 1)
-    _, dz = binary_logistic_loss(z, y)  # (N, 1), mean over the batch
-    dh_last, _, _ = affine_backward(dz * N, aff_cache)  # (N, H) per-sequence loss
-    dhs = last_step_backward(dh_last, hs.shape)  # (N, T, H)
-    if model.cell == "lstm":
-        dx = lstm_backward(dhs, cache)[0]
-    else:
-        dx = rnn_backward(dhs, cache)[0]
+    dx = classifier_step_gradients(model, x, y).dx  # (N, T, D)  of each sequence's own loss
     return np.linalg.norm(dx, axis=2)  # (N, T)
 
 
