@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlib.lessons.vanishing_gradient import CONFIGS, lag_sweep, save_sweep, summarise
+from rnnlib.lessons.vanishing_gradient import CONFIGS, lag_sweep, save_sweep, summarise, sweep_cell
 
 HERE = Path(__file__).resolve().parent
 LAGS = (5, 10, 15, 20, 30, 40, 50)
@@ -32,7 +32,7 @@ def markdown_table(summary, configs):
     lines = ["| configuration | " + " | ".join(f"lag {lag}" for lag in lags) + " |",
              "|---|" + "---|" * len(lags)]
     for key, per in summary.items():
-        cells = [f"{per[lag]['mean']:.2f} ({per[lag]['solved']}/{per[lag]['runs']})" for lag in lags]
+        cells = [sweep_cell(per[lag]) for lag in lags]
         lines.append(f"| {configs[key].name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

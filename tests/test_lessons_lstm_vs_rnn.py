@@ -15,14 +15,10 @@ from rnnlib.lessons.lstm_vs_rnn import (
     gradient_reach,
     gradient_report,
     highway_gradient,
-    lag_findings,
-    lag_table,
     norm_profile,
     report_table,
     saturated_fraction,
     surviving_fraction,
-    sweep_accuracy,
-    sweep_conditions,
     train_memory_model,
     train_word_models,
     word_internals,
@@ -81,11 +77,11 @@ def test_norm_profile_and_reach():
     np.testing.assert_allclose(lower, [1.5, 3.0, 1.5])
     np.testing.assert_allclose(upper, [2.5, 5.0, 3.0])
     assert gradient_reach(norms) == pytest.approx(np.median([0.25, 1.5, 2.0]))
-    assert gradient_reach(norms, step=1) == pytest.approx(2.0)
+    assert gradient_reach(norms, step=2) == pytest.approx(2.0)  # step t = 2: column 1
     with pytest.raises(ValueError, match="quantiles"):
         norm_profile(norms, quantiles=(0.6, 0.9))
     with pytest.raises(ValueError, match="step"):
-        gradient_reach(norms, step=3)
+        gradient_reach(norms, step=0)  # steps count from 1
 
 
 # ------------------------------------------------------------------ the highway alone
@@ -198,54 +194,3 @@ def test_cell_state_limit():
 
 
 # ------------------------------------------------------------------ the sweep in words
-
-
-def _sweep():
-    records = []
-    pattern = {"a": {5: [1.0, 1.0], 10: [1.0, 0.6], 20: [0.5, 0.52]},
-               "b": {5: [1.0, 1.0], 10: [0.95, 1.0], 20: [1.0, 0.92]}}
-    for key, per in pattern.items():
-        for lag, accs in per.items():
-            for seed, acc in enumerate(accs):
-                records.append({"config": key, "lag": lag, "seed": seed, "accuracy": acc})
-    configs = {"a": dataclasses.asdict(RunConfig("plain")),
-               "b": dataclasses.asdict(RunConfig("gated", cell="lstm", forget_bias=3.0))}
-    return {"configs": configs, "records": records, "meta": {}}
-
-
-def test_lag_findings_sentences():
-    findings = lag_findings(_sweep())
-    assert findings == [
-        "plain: every seed solved each lag up to 5; at lag 10, 1 of 2 seeds did; from lag 20 on, none did "
-        "(mean accuracy 0.51; chance is 0.50).",
-        "gated: every seed solved every lag tested (up to 20).",
-    ]
-    assert lag_findings(_sweep(), keys=["b"]) == findings[1:]
-    with pytest.raises(ValueError, match="keys must name configurations"):
-        lag_findings(_sweep(), keys=["c"])
-    with pytest.raises(ValueError, match="load_sweep"):
-        lag_findings({"records": []})
-
-
-def test_lag_table_rows():
-    lines = lag_table(_sweep()).splitlines()
-    assert lines[0].split() == ["lag", "5", "lag", "10", "lag", "20"]
-    assert lines[1].split() == ["plain", "1.00", "(2/2)", "0.80", "(1/2)", "0.51", "(0/2)"]
-    assert lines[2].split() == ["gated", "1.00", "(2/2)", "0.97", "(2/2)", "0.96", "(2/2)"]
-
-
-def test_sweep_conditions_lists_only_shared_settings():
-    text = sweep_conditions(_sweep())
-    assert text.startswith("SGD with momentum 0.9 and learning rate 0.1; hidden size 32; batch size 64")
-    assert "gradients clipped at global norm 1" in text and text.endswith("seeds 0, 1")
-    sweep = _sweep()
-    sweep["configs"]["b"]["hidden_size"] = 16
-    assert "hidden size" not in sweep_conditions(sweep)
-
-
-def test_sweep_accuracy_finds_the_record():
-    assert sweep_accuracy(_sweep(), "a", 10, 1) == 0.6
-    with pytest.raises(ValueError, match="no run of 'a' at lag=15 with seed=0"):
-        sweep_accuracy(_sweep(), "a", 15, 0)
-    with pytest.raises(ValueError, match="keys must name"):
-        sweep_accuracy(_sweep(), "z", 10, 0)

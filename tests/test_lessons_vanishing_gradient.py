@@ -18,6 +18,7 @@ from rnnlib.lessons.vanishing_gradient import (
     gradient_bound,
     gradient_ratio,
     input_gradient_norms,
+    load_sweep,
     microscope,
     ratio_table,
     ratio_vs_lag,
@@ -25,6 +26,7 @@ from rnnlib.lessons.vanishing_gradient import (
     reliable_up_to,
     rerun_record,
     summarise,
+    sweep_accuracy,
     sweep_table,
 )
 from rnnlib.model import SequenceClassifier
@@ -240,6 +242,46 @@ def test_conditions_table_states_the_conditions():
     assert lines[0] == ("rnn_sgd       RNN  H=32, uniform init; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
                         "clip 1")
     assert "Adam lr 0.01" in lines[3] and "forget bias 3" in lines[1]
+    assert conditions_table(load_sweep()["configs"], ["rnn_adam", "rnn_sgd"]).splitlines() == [lines[3], lines[0]]
+    with pytest.raises(ValueError, match="keys must name configurations"):
+        conditions_table(CONFIGS, ["gru"])
+
+
+def test_sweep_accuracy_finds_the_record():
+    sweep = {"configs": {"a": {}}, "records": _records()}
+    assert sweep_accuracy(sweep, "a", 10, 1) == 0.95
+    with pytest.raises(ValueError, match="lag=15, seed=0 for 'a'"):
+        sweep_accuracy(sweep, "a", 15, 0)
+    with pytest.raises(ValueError, match="key must be one of"):
+        sweep_accuracy(sweep, "z", 10, 0)
+
+
+# ---------------------------------------------------------------- the committed sweep: the claims it supports
+@pytest.fixture(scope="module")
+def committed():
+    sweep = load_sweep()
+    return sweep, summarise(sweep["records"])
+
+
+def test_committed_sweep_plain_rnn_is_reliable_to_10_and_at_chance_from_20(committed):
+    _, summary = committed
+    assert reliable_up_to(summary, "rnn_sgd") == 10
+    assert chance_from(summary, "rnn_sgd") == 20
+    assert summary["rnn_sgd"][20]["solved"] == 0 and summary["rnn_sgd"][20]["mean"] < 0.6
+
+
+def test_committed_sweep_lstm_and_the_twists_go_further(committed):
+    sweep, summary = committed
+    assert reliable_up_to(summary, "lstm_sgd_fb3") >= 40 > reliable_up_to(summary, "lstm_sgd_fb1") >= 20
+    assert reliable_up_to(summary, "rnn_adam") == 50 and reliable_up_to(summary, "rnn_orth") >= 30
+    names = {key: config["name"] for key, config in sweep["configs"].items()}
+    verdict = claim_verdict(summary, names=names)
+    assert "reliable up to lag 10 and at chance (mean accuracy below 0.6) from lag 20 on" in verdict
+    assert "That matches 'about 10 steps'" in verdict and "not a hard wall" in verdict
+    table = sweep_table(summary, names).splitlines()
+    assert table[0].split()[1::2] == ["5", "10", "15", "20", "30", "40", "50"]  # "lag 5", "lag 10", ...
+    assert table[1].startswith("RNN, SGD+momentum, uniform init")
+    assert table[1].split()[-14:] == ["1.00", "(3/3)", "1.00", "(3/3)", "0.68", "(1/3)"] + ["0.52", "(0/3)"] * 4
 
 
 def test_rerun_record_reproduces_a_stored_run():

@@ -5,7 +5,8 @@ Two checkers, each with pointed feedback for the typical wrong answers:
 * :func:`check_surviving_fraction`: the fraction of :math:`\partial L/\partial c_t` left after
   k steps along the highway when every forget gate is f (answer: :math:`f^k`);
 * :func:`check_cell_highway`: the per-step recursion
-  :math:`\partial L/\partial c_t = \partial L/\partial c_{t+1} \odot f_{t+1}` over a sequence.
+  :math:`\partial L/\partial c_t = \partial L/\partial c_{t+1} \odot f_{t+1}` over a sequence
+  (steps t = 1..T; ``dc[:, t-1]`` and ``f[:, t-1]`` belong to step t).
 
 Hints: ``hint("surviving_fraction")``, ``hint("cell_highway")``.
 """
@@ -17,6 +18,7 @@ import inspect
 import numpy as np
 
 from ..activations import sigmoid
+from ..gradcheck import _ranges
 from ..lessons.lstm_vs_rnn import highway_gradient, surviving_fraction
 from .base import CheckResult, register_hints
 
@@ -40,11 +42,13 @@ register_hints(_SURVIVING, [
 ])
 
 register_hints(_HIGHWAY, [
-    "Start at the last step: dc[:, T-1] is dc_last itself. Then walk backwards, t = T-2, ..., 0.",
+    "Start at the last step, t = T: dc[:, T-1] is dc_last itself (index t-1 holds step t). Then walk "
+    "backwards, t = T-1, ..., 1.",
     "Going from step t+1 back to step t crosses the forget gate of step t+1, the gate that "
-    "multiplied c_t in c_{t+1} = f_{t+1} * c_t + i_{t+1} * g_{t+1}. So dc[:, t] = dc[:, t+1] * f[:, t+1].",
+    "multiplied c_t in c_{t+1} = f_{t+1} * c_t + i_{t+1} * g_{t+1}. With index t-1 for step t: "
+    "dc[:, t-1] = dc[:, t] * f[:, t].",
     "Allocate dc = np.empty_like(f), set dc[:, -1] = dc_last and loop "
-    "`for t in range(T - 2, -1, -1): dc[:, t] = dc[:, t + 1] * f[:, t + 1]`. The reference solution is in "
+    "`for t in range(T - 1, 0, -1): dc[:, t - 1] = dc[:, t] * f[:, t]`. The reference solution is in "
     "rnnlib.exercises.lstm_vs_rnn.solution_cell_highway().",
 ])
 
@@ -170,36 +174,36 @@ def solution_surviving_fraction():
 def _highway_mistakes(dc_last, f):
     N, T, H = f.shape
     out = {}
-    own = np.empty_like(f)  # off by one: uses the step's own forget gate
+    own = np.empty_like(f)  # off by one: step t uses its own forget gate f_t
     own[:, -1] = dc_last
-    for t in range(T - 2, -1, -1):
-        own[:, t] = own[:, t + 1] * f[:, t]
+    for t in range(T - 1, 0, -1):  # t = T-1, ..., 1
+        own[:, t - 1] = own[:, t] * f[:, t - 1]  # f_t where f_{t+1} belongs
     out["own gate"] = own
     scaled_last = highway_gradient(dc_last, f) * f[:, -1:]  # multiplies the last step too
     out["last step scaled"] = scaled_last
     out["no product"] = np.repeat(dc_last[:, None, :], T, axis=1)
     out["one minus f"] = highway_gradient(dc_last, 1.0 - f)
     out["reversed"] = highway_gradient(dc_last, f)[:, ::-1]
-    forward = np.empty_like(f)  # walks forwards from step 0
+    forward = np.empty_like(f)  # walks forwards from step 1
     forward[:, 0] = dc_last
-    for t in range(1, T):
-        forward[:, t] = forward[:, t - 1] * f[:, t]
+    for t in range(2, T + 1):  # t = 2, ..., T
+        forward[:, t - 1] = forward[:, t - 2] * f[:, t - 1]
     out["forward"] = forward
     return out
 
 
 _HIGHWAY_MESSAGES = {
-    "own gate": "step t uses f[:, t], its own forget gate. Going back from step t+1 to step t crosses "
-                "the gate of step t+1 (c_{t+1} = f_{t+1} * c_t + ...): use f[:, t + 1]",
+    "own gate": "step t uses its own forget gate f_t (f[:, t-1]). Going back from step t+1 to step t crosses "
+                "the gate of step t+1 (c_{t+1} = f_{t+1} * c_t + ...): dc[:, t-1] = dc[:, t] * f[:, t]",
     "last step scaled": "every step, including the last, is multiplied by one forget gate too many: "
-                        "dc[:, T-1] must be dc_last itself",
+                        "dc[:, T-1] (step T) must be dc_last itself",
     "no product": "every step equals dc_last: multiply by the forget gate at every step back",
     "one minus f": "it multiplies by 1 - f: the forget gate f is the fraction kept, so the gradient is "
                    "multiplied by f",
-    "reversed": "the values are right but in reversed time order: dc[:, T-1] is the last step (dc_last), "
-                "dc[:, 0] the first",
-    "forward": "it starts from step 0 and walks forwards; backpropagation starts at the last step "
-               "(dc[:, T-1] = dc_last) and walks backwards",
+    "reversed": "the values are right but in reversed time order: dc[:, T-1] is the last step, t = T "
+                "(dc_last), dc[:, 0] the first, t = 1",
+    "forward": "it starts from step 1 and walks forwards; backpropagation starts at the last step, t = T "
+               "(dc[:, T-1] = dc_last), and walks backwards",
 }
 
 
@@ -210,8 +214,8 @@ def check_cell_highway(fn):
     ----------
     fn : callable
         ``fn(dc_last, f) -> dc`` with ``dc_last`` of shape (N, H), forget gates ``f`` of shape
-        (N, T, H), and ``dc`` of shape (N, T, H) where ``dc[:, T-1] = dc_last`` and
-        ``dc[:, t] = dc[:, t+1] * f[:, t+1]``.
+        (N, T, H) (``f[:, t-1]`` is :math:`f_t`), and ``dc`` of shape (N, T, H) where
+        ``dc[:, T-1] = dc_last`` and ``dc[:, t-1] = dc[:, t] * f[:, t]``: step t from step t+1.
 
     Returns
     -------
@@ -233,15 +237,17 @@ def check_cell_highway(fn):
                                   f"an array of shape {(N, T, H)} (one gradient per step); got {shape}", _HIGHWAY)
     want = highway_gradient(dc_last, f)
     if np.allclose(got, want, rtol=1e-10, atol=1e-12):
-        return CheckResult(True, f"dc[:, t] = dc[:, t+1] * f[:, t+1] at all {T} steps. Along the highway the "
+        return CheckResult(True, f"dL/dc_t = dL/dc_(t+1) * f_(t+1) at all {T} steps. Along the highway the "
                                  "gradient is only multiplied by forget gates: no W_h, no tanh'.", _HIGHWAY)
     for name, variant in _highway_mistakes(dc_last, f).items():
         if np.allclose(got, variant, rtol=1e-10, atol=1e-12):
             return CheckResult(False, _HIGHWAY_MESSAGES[name] + ".", _HIGHWAY)
-    wrong_steps = [t for t in range(T) if not np.allclose(got[:, t], want[:, t], rtol=1e-10, atol=1e-12)]
-    right_steps = [t for t in range(T) if t not in wrong_steps]
-    where = f"right at t = {right_steps}, wrong at t = {wrong_steps}" if right_steps else "wrong at every step"
-    advice = " Start with dc[:, T-1] = dc_last." if T - 1 in wrong_steps else ""
+    wrong_steps = [t for t in range(1, T + 1)  # steps t = 1..T, at index t-1
+                   if not np.allclose(got[:, t - 1], want[:, t - 1], rtol=1e-10, atol=1e-12)]
+    right_steps = [t for t in range(1, T + 1) if t not in wrong_steps]
+    where = (f"right at t = {_ranges(right_steps)}, wrong at t = {_ranges(wrong_steps)}" if right_steps
+             else "wrong at every step")
+    advice = " Start with dc[:, T-1] = dc_last (step T)." if T in wrong_steps else ""
     return CheckResult(False, f"{where} (T = {T}).{advice} Try hint('{_HIGHWAY}').", _HIGHWAY)
 
 
@@ -250,9 +256,9 @@ def solution_cell_highway():
     return inspect.cleandoc('''
         def cell_highway_mine(dc_last, f):
             N, T, H = f.shape
-            dc = np.empty_like(f)                    # (N, T, H)
-            dc[:, T - 1] = dc_last                   # the last step: where the loss enters
-            for t in range(T - 2, -1, -1):
-                dc[:, t] = dc[:, t + 1] * f[:, t + 1]    # cross the forget gate of step t+1
+            dc = np.empty_like(f)                    # (N, T, H)  dc[:, t-1] is dL/dc_t
+            dc[:, T - 1] = dc_last                   # step T: where the loss enters
+            for t in range(T - 1, 0, -1):            # t = T-1, ..., 1
+                dc[:, t - 1] = dc[:, t] * f[:, t]    # cross the forget gate of step t+1, f[:, t]
             return dc
     ''')

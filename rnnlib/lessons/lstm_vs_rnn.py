@@ -13,11 +13,13 @@ conditions. This module holds the numbers behind it (numpy only):
   :func:`highway_gradient`);
 * training the notebook's models: one run of the lag sweep with its model kept
   (:func:`train_memory_model`) and an RNN/LSTM pair on the word-sentiment data
-  (:func:`train_word_models`, :func:`word_internals`);
-* the committed lag sweep as a table and as sentences generated from its numbers
-  (:func:`lag_table`, :func:`lag_findings`, :func:`sweep_conditions`).
+  (:func:`train_word_models`, :func:`word_internals`).
 
-The recursion behind the highway (steps ``t = 0 .. T-1``, loss at the last step)::
+The committed lag sweep is reported by notebook 04's functions (the table, the sentences and the
+conditions: :mod:`rnnlib.lessons.vanishing_gradient`), which notebook 06 imports.
+
+The recursion behind the highway (steps ``t = 1..T``, ``[:, t-1]`` holds step t, loss at the last
+step)::
 
     dL/dh_t = dL/dh_t|direct + dL/da_{t+1} @ Wh.T                     # (N, H)
     dL/dc_t = dL/dc_{t+1} * f_{t+1} + dL/dh_t * o_t * (1 - tanh(c_t)**2)   # (N, H)
@@ -57,10 +59,6 @@ __all__ = [
     "train_word_models",
     "word_internals",
     "cell_state_limit",
-    "sweep_accuracy",
-    "lag_table",
-    "lag_findings",
-    "sweep_conditions",
 ]
 
 
@@ -75,9 +73,10 @@ def gradient_norms(grads, lengths=None, relative=True):
     Parameters
     ----------
     grads : StepGradients
-        From :func:`classifier_step_gradients` (or the two step functions).
+        From :func:`rnnlib.lessons.unrolled_many_to_one.classifier_step_gradients` (or
+        :func:`~rnnlib.lessons.unrolled_many_to_one.step_gradients`).
     lengths : array_like of int, shape (N,), optional
-        True lengths; the reference step of sequence n is ``lengths[n] - 1`` (default T - 1).
+        True lengths; the reference step of sequence n is its last, t = ``lengths[n]`` (default T).
     relative : bool
         Divide every norm of sequence n by :math:`\lVert \partial L/\partial h \rVert` at its last
         step, so a curve reads "fraction of the error signal at the output that reaches step t".
@@ -89,7 +88,7 @@ def gradient_norms(grads, lengths=None, relative=True):
 
     Notes
     -----
-    .. math:: n_t = \lVert \partial L / \partial h_t \rVert_2 \,/\, \lVert \partial L / \partial h_{T-1} \rVert_2
+    .. math:: n_t = \lVert \partial L / \partial h_t \rVert_2 \,/\, \lVert \partial L / \partial h_T \rVert_2
     """
     if not isinstance(grads, StepGradients):
         raise ValueError(f"grads must be a StepGradients; got {type(grads).__name__}")
@@ -99,7 +98,7 @@ def gradient_norms(grads, lengths=None, relative=True):
         norms["c"] = np.linalg.norm(grads.dc, axis=2)  # (N, T)
     if not relative:
         return norms
-    last = np.full(N, T - 1) if lengths is None else np.asarray(lengths) - 1
+    last = np.full(N, T - 1) if lengths is None else np.asarray(lengths) - 1  # (N,)  index of each last step
     if last.shape != (N,) or np.any(last < 0) or np.any(last >= T):
         raise ValueError(f"lengths must be {N} integers between 1 and T={T}; got {lengths!r}")
     reference = norms["h"][np.arange(N), last]  # (N,)
@@ -133,15 +132,16 @@ def norm_profile(norms, quantiles=(0.25, 0.75)):
     return median, lower, upper
 
 
-def gradient_reach(norms, step=0):
-    r"""Median over the batch of the norm at ``step`` divided by the norm at the last step.
+def gradient_reach(norms, step=1):
+    r"""Median over the batch of the norm at step t = ``step`` divided by the norm at the last step.
 
     Parameters
     ----------
     norms : array_like, shape (N, T)
-        Per-sequence, per-step norms (one path: ``"h"`` or ``"c"`` of :func:`gradient_norms`).
+        Per-sequence, per-step norms (one path: ``"h"`` or ``"c"`` of :func:`gradient_norms`);
+        ``norms[:, t-1]`` belongs to step t.
     step : int
-        The step reached (0: the first step, where the memory task's signal is).
+        The step t reached, 1..T (1: the first step, where the memory task's signal is).
 
     Returns
     -------
@@ -149,16 +149,16 @@ def gradient_reach(norms, step=0):
 
     Notes
     -----
-    .. math:: \operatorname{median}_n \; n_{n,\,\text{step}} \,/\, n_{n,\,T-1}
+    .. math:: \operatorname{median}_n \; n_{n,\,t} \,/\, n_{n,\,T}
     """
     norms = as_array("norms", norms, ("N", "T"))
     T = norms.shape[1]
-    if not isinstance(step, (int, np.integer)) or not -T <= step < T:
-        raise ValueError(f"step must be an integer step index in [0, {T - 1}]; got {step!r}")
-    last = norms[:, -1]
+    if not isinstance(step, (int, np.integer)) or not 1 <= step <= T:
+        raise ValueError(f"step must be a step t between 1 and T={T}; got {step!r}")
+    last = norms[:, -1]  # (N,)  step T
     if np.any(last == 0):
         raise ValueError("norms has zeros at the last step; the reach is undefined")
-    return float(np.median(norms[:, step] / last))
+    return float(np.median(norms[:, step - 1] / last))
 
 
 def saturated_fraction(model, x, threshold=0.99):
@@ -194,9 +194,9 @@ class GradientReport(NamedTuple):
     cell: str
     accuracy: float  # test accuracy of the model
     norms: dict  # "h" (and "c"): (N, T) norms relative to ||dL/dh|| at the last step
-    reach_h: float  # median ||dL/dh_0|| / ||dL/dh_{T-1}||
-    reach_c: float | None  # median ||dL/dc_0|| / ||dL/dc_{T-1}|| (LSTM)
-    saturated: float  # fraction of |h_t| > 0.99 after step 0
+    reach_h: float  # median ||dL/dh_1|| / ||dL/dh_T||
+    reach_c: float | None  # median ||dL/dc_1|| / ||dL/dc_T|| (LSTM)
+    saturated: float  # fraction of |h_t| > 0.99 after step 1
 
 
 def gradient_report(label, run, n=256):
@@ -227,8 +227,9 @@ def gradient_report(label, run, n=256):
 def report_table(reports):
     """The gradient reports as a fixed-width table (one row per model).
 
-    Columns: test accuracy; how much of the gradient at the last step reaches step 0 along h
-    and along c; the fraction of saturated hidden values.
+    Columns: test accuracy; how much of the gradient at the last step reaches the first step
+    (t = 1, printed as the array index "t=0") along h and along c; the fraction of saturated
+    hidden values.
     """
     reports = list(reports)
     if not reports or not all(isinstance(r, GradientReport) for r in reports):
@@ -283,15 +284,16 @@ def highway_gradient(dc_last, f):
     Parameters
     ----------
     dc_last : array_like, shape (N, H)
-        :math:`\partial L / \partial c_{T-1}` at the last step.
+        :math:`\partial L / \partial c_T` at the last step.
     f : array_like, shape (N, T, H)
-        Forget gates of every step (``f[:, t]`` is :math:`f_t`, from
+        Forget gates of every step (``f[:, t-1]`` is :math:`f_t`, from
         :meth:`SequenceClassifier.internals` or :func:`rnnlib.lstm.lstm_internals`).
 
     Returns
     -------
     numpy.ndarray, shape (N, T, H)
-        ``dc[:, T-1] = dc_last`` and ``dc[:, t] = dc[:, t+1] * f[:, t+1]``.
+        ``dc[:, t-1]`` is :math:`\partial L / \partial c_t`: ``dc[:, T-1] = dc_last`` (step T)
+        and ``dc[:, t-1] = dc[:, t] * f[:, t]`` (step t from step t+1, across :math:`f_{t+1}`).
 
     Notes
     -----
@@ -307,9 +309,9 @@ def highway_gradient(dc_last, f):
     f = as_array("f", f, ("N", "T", "H"), dims)
     N, T, H = f.shape
     dc = np.empty((N, T, H), dtype=np.result_type(dc_last, f))  # (N, T, H)
-    dc[:, T - 1] = dc_last
-    for t in range(T - 2, -1, -1):
-        dc[:, t] = dc[:, t + 1] * f[:, t + 1]  # (N, H)
+    dc[:, T - 1] = dc_last  # step T
+    for t in range(T - 1, 0, -1):  # t = T-1, ..., 1
+        dc[:, t - 1] = dc[:, t] * f[:, t]  # (N, H)  dL/dc_t = dL/dc_{t+1} * f_{t+1}
     return dc
 
 
@@ -335,7 +337,7 @@ def train_memory_model(config, lag, seed, steps=None, n_test=1000, n_features=8)
     ----------
     config : rnnlib.lessons.vanishing_gradient.RunConfig
     lag : int
-        Distractor steps between the signal (step 0) and the end (sequence length lag + 1).
+        Distractor steps between the signal (step 1) and the end (sequence length T = lag + 1).
     seed : int
     steps : int, optional
         Override the configuration's number of optimiser steps (a smaller budget).
@@ -420,10 +422,10 @@ def word_internals(model, word):
     Returns
     -------
     states : dict of str to numpy.ndarray, each (T, H)
-        ``"h"`` for an RNN; ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"`` for an LSTM; row t
-        is letter t.
+        ``"h"`` for an RNN; ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"`` for an LSTM; row
+        t-1 is step t, the letter ``word[t-1]``.
     p_positive : float
-        :math:`\sigma(h_{T-1} W_y + b_y)`.
+        :math:`\sigma(s)` with the score :math:`s = h_T W_y + b_y`.
     """
     if not isinstance(model, SequenceClassifier) or model.input_size != 26 or model.n_classes != 1:
         raise ValueError("model must be a SequenceClassifier on one-hot letters (input_size=26, n_classes=1)")
@@ -460,164 +462,3 @@ def cell_state_limit(model, words, quantile=0.99, step=0.5):
     real = np.arange(x.shape[1])[None, :] < lengths[:, None]  # (N, T)  not padding
     value = float(np.quantile(np.abs(cs[real]), quantile))
     return max(1.0, float(np.ceil(value / step) * step))
-
-
-# --------------------------------------------------------------------------------------------
-# The committed sweep in words
-# --------------------------------------------------------------------------------------------
-
-
-def _summary(sweep, keys, solved):
-    if not isinstance(sweep, dict) or "records" not in sweep or "configs" not in sweep:
-        raise ValueError("sweep must be the dict returned by rnnlib.lessons.vanishing_gradient.load_sweep "
-                         "(with 'records' and 'configs')")
-    table = {}
-    for r in sweep["records"]:
-        table.setdefault(r["config"], {}).setdefault(int(r["lag"]), []).append(float(r["accuracy"]))
-    keys = list(table) if keys is None else list(keys)
-    for key in keys:
-        if key not in table:
-            raise ValueError(f"keys must name configurations of the sweep {sorted(table)}; got {key!r}")
-    out = {}
-    for key in keys:
-        out[key] = {lag: {"mean": float(np.mean(a)), "solved": int(np.sum(np.array(a) >= solved)), "runs": len(a)}
-                    for lag, a in sorted(table[key].items())}
-    return out
-
-
-def _name(sweep, key):
-    return sweep["configs"].get(key, {}).get("name", key)
-
-
-def sweep_accuracy(sweep, key, lag, seed):
-    """The test accuracy the sweep recorded for one run.
-
-    Parameters
-    ----------
-    sweep : dict
-        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
-    key : str
-        Configuration.
-    lag, seed : int
-
-    Returns
-    -------
-    float
-    """
-    _summary(sweep, [key], 0.9)  # validates sweep and key
-    for r in sweep["records"]:
-        if r["config"] == key and int(r["lag"]) == lag and int(r["seed"]) == seed:
-            return float(r["accuracy"])
-    raise ValueError(f"the sweep has no run of {key!r} at lag={lag!r} with seed={seed!r}")
-
-
-def lag_table(sweep, keys=None, solved=0.9):
-    """The sweep as a fixed-width table: mean test accuracy (seeds solved / seeds) per lag.
-
-    Parameters
-    ----------
-    sweep : dict
-        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
-    keys : sequence of str, optional
-        Configurations (rows) in order; default all.
-    solved : float
-        Accuracy from which a run counts as solved.
-
-    Returns
-    -------
-    str
-    """
-    summary = _summary(sweep, keys, solved)
-    lags = sorted({lag for per in summary.values() for lag in per})
-    names = {key: _name(sweep, key) for key in summary}
-    width = max(len(n) for n in names.values())
-    lines = [" " * width + "".join(f"{'lag ' + str(lag):>12s}" for lag in lags)]
-    for key, per in summary.items():
-        cells = [f"{per[lag]['mean']:.2f} ({per[lag]['solved']}/{per[lag]['runs']})" if lag in per else "-"
-                 for lag in lags]
-        lines.append(f"{names[key]:<{width}s}" + "".join(f"{c:>12s}" for c in cells))
-    return "\n".join(lines)
-
-
-def lag_findings(sweep, keys=None, solved=0.9):
-    """One sentence per configuration about the lags it solves, generated from the sweep's numbers.
-
-    Parameters
-    ----------
-    sweep : dict
-        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
-    keys : sequence of str, optional
-    solved : float
-        Accuracy from which a run counts as solved.
-
-    Returns
-    -------
-    list of str
-        For example "X: every seed solved each lag up to 10; at lag 15, 1 of 3 seeds did; from
-        lag 20 on, none did (mean accuracy 0.52; chance is 0.50)."
-    """
-    summary = _summary(sweep, keys, solved)
-    sentences = []
-    for key, per in summary.items():
-        lags = sorted(per)
-        first_miss = next((lag for lag in lags if per[lag]["solved"] < per[lag]["runs"]), None)
-        never_from = None
-        for lag in reversed(lags):
-            if per[lag]["solved"] > 0:
-                break
-            never_from = lag
-        text = f"{_name(sweep, key)}: "
-        if first_miss is None:
-            sentences.append(text + f"every seed solved every lag tested (up to {lags[-1]}).")
-            continue
-        reliable = [lag for lag in lags if lag < first_miss]
-        parts = [f"every seed solved each lag up to {reliable[-1]}" if reliable
-                 else f"not every seed solved even the shortest lag ({lags[0]})"]
-        for lag in lags:
-            if lag >= first_miss and (never_from is None or lag < never_from):
-                row = per[lag]
-                parts.append(f"at lag {lag}, {row['solved']} of {row['runs']} seeds did")
-        if never_from is not None:
-            means = sorted({round(per[lag]["mean"], 2) for lag in lags if lag >= never_from})
-            shown = f"{means[0]:.2f}" if len(means) == 1 else f"{means[0]:.2f} to {means[-1]:.2f}"
-            parts.append(f"from lag {never_from} on, none did (mean accuracy {shown}; chance is 0.50)")
-        sentences.append(text + "; ".join(parts) + ".")
-    return sentences
-
-
-def sweep_conditions(sweep, keys=None):
-    """The training conditions shared by the chosen configurations, in words.
-
-    Parameters
-    ----------
-    sweep : dict
-        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep`.
-    keys : sequence of str, optional
-
-    Returns
-    -------
-    str
-    """
-    summary = _summary(sweep, keys, 0.9)
-    configs = [sweep["configs"][key] for key in summary]
-    seeds = sorted({int(r["seed"]) for r in sweep["records"] if r["config"] in summary})
-
-    def shared(field):
-        values = {c[field] for c in configs}
-        return values.pop() if len(values) == 1 else None
-
-    parts = []
-    optimizer = shared("optimizer")
-    if optimizer == "sgd" and shared("lr") is not None and shared("momentum") is not None:
-        parts.append(f"SGD with momentum {shared('momentum'):g} and learning rate {shared('lr'):g}")
-    elif optimizer is not None and shared("lr") is not None:
-        parts.append(f"{optimizer.capitalize()} with learning rate {shared('lr'):g}")
-    for field, text in (("hidden_size", "hidden size {}"), ("batch_size", "batch size {}"),
-                        ("steps", "{} optimiser steps on fresh sequences"),
-                        ("clip", "gradients clipped at global norm {:g}"),
-                        ("init", "{} initialisation of the recurrent weights")):
-        value = shared(field)
-        if value is not None:
-            parts.append(text.format(value))
-    parts.append("seeds " + ", ".join(str(s) for s in seeds))
-    return "; ".join(parts)

@@ -1,34 +1,36 @@
 r"""Vanishing and exploding gradients: measured step by step, bounded, and summarised.
 
 Backpropagation through time carries the error signal from the last step back to the first. With
-the code's convention (row vectors, weights multiply from the right, steps ``t = 0 .. T-1``)::
+the notation card's convention (row vectors, weights multiply from the right, steps ``t = 1..T``,
+``hs[:, t-1]`` is :math:`h_t`, :math:`h_0` the initial state)::
 
     a_t = x_t @ Wx + h_{t-1} @ Wh + b                    # (N, H)
     h_t = f(a_t)                                         # (N, H)
-    dL/dh_{k-1} = (dL/dh_k * f'(a_k)) @ Wh.T             # (N, H)   one Jacobian per step
+    dL/dh_{t-1} = (dL/dh_t * f'(a_t)) @ Wh.T             # (N, H)   one Jacobian per step
 
-so the gradient reaching step ``t`` from a loss at the last step ``T-1`` is a product of
-``T-1-t`` Jacobians ``diag(f'(a_k)) Wh^T``. Its norm is at most
+so the gradient reaching step ``t`` from a loss at the last step ``T`` is a product of ``T-t``
+Jacobians ``diag(f'(a_k)) Wh^T``. Its norm is at most
 
-    ||dL/dh_t|| <= ||dL/dh_{T-1}|| * (max|f'| * sigma_max(Wh)) ** (T-1-t)
+    ||dL/dh_t|| <= ||dL/dh_T|| * (max|f'| * sigma_max(Wh)) ** (T-t)
 
 which shrinks geometrically when the factor is below one (vanishing) and may grow when it is
 above one (exploding; the bound only *allows* growth, saturation can still shrink the product).
 
 What is here (numpy only):
 
-* a plain RNN with any activation of :data:`rnnlib.activations.ACTIVATIONS`, forward and backward
-  (:func:`act_rnn_forward`, :func:`act_rnn_backward`), and the per-step gradient
-  :func:`backprop_hidden` of a loss at the last step;
-* the per-step gradient norms of an LSTM, ``||dL/dh_t||`` and ``||dL/dc_t||``
-  (:func:`lstm_gradient_flow`, a loop over :func:`rnnlib.lstm.lstm_step_backward`);
+* a plain RNN with any activation of :data:`rnnlib.activations.ACTIVATIONS`
+  (:func:`activation_rnn_forward`), whose per-step gradients come from notebook 03's
+  :func:`rnnlib.lessons.unrolled_many_to_one.step_gradients` (the course's one per-step BPTT);
 * the analytic bound (:func:`gradient_bound`) and the "gradient microscope" computation behind the
-  notebook's explorer (:func:`microscope`);
-* the error signal at initialisation, ``||dL/dx_0|| / ||dL/dx_{T-1}||`` against the lag
+  notebook's explorer (:func:`microscope`): per-step ``||dL/dh_t||`` of an RNN and
+  ``||dL/dh_t||``, ``||dL/dc_t||`` of an LSTM on the same input;
+* the error signal at initialisation, ``||dL/dx_1|| / ||dL/dx_T||`` against the lag
   (:func:`input_gradient_norms`, :func:`gradient_ratio`, :func:`ratio_vs_lag`);
 * exploding gradients and clipping on a training run (:func:`clipping_runs`);
-* sentences about the committed lag sweep generated from its numbers (:func:`reliable_up_to`,
-  :func:`chance_from`, :func:`describe_config`, :func:`sweep_table`).
+* the committed lag sweep reported once, for notebooks 04 and 06: a table (:func:`sweep_table`,
+  :func:`sweep_cell`), sentences generated from its numbers (:func:`reliable_up_to`,
+  :func:`chance_from`, :func:`describe_config`, :func:`claim_verdict`) and its conditions
+  (:func:`conditions_table`).
 
 The lag sweep, accuracy against lag on the memory task, is the experiment behind notebooks 04 and 06
 and lives here too (:func:`lag_sweep`, :func:`load_sweep`):
@@ -77,6 +79,8 @@ __all__ = [
     "chance_from",
     "describe_config",
     "sweep_table",
+    "sweep_cell",
+    "sweep_accuracy",
     "conditions_table",
     "claim_verdict",
     "rerun_record",
@@ -158,15 +162,15 @@ def gradient_bound(Wh, T, activation="tanh", start=1.0):
     ----------
     Wh : array_like, shape (H, H)
     T : int
-        Sequence length (steps 0 .. T-1).
+        Sequence length (steps t = 1..T).
     activation : {"tanh", "sigmoid", "relu", "identity"}
     start : float
-        :math:`\lVert \partial L / \partial h_{T-1} \rVert`.
+        :math:`\lVert \partial L / \partial h_T \rVert`.
 
     Returns
     -------
     numpy.ndarray, shape (T,)
-        ``bound[t] = start * (max|f'| * sigma_max(Wh)) ** (T-1-t)``.
+        ``bound[t-1] = start * (max|f'| * sigma_max(Wh)) ** (T-t)`` for step t.
 
     Notes
     -----
@@ -176,15 +180,15 @@ def gradient_bound(Wh, T, activation="tanh", start=1.0):
 
     .. math::
         \Big\lVert \frac{\partial L}{\partial h_t} \Big\rVert \le
-        \Big\lVert \frac{\partial L}{\partial h_{T-1}} \Big\rVert
-        \big(\max|f'| \, \sigma_{\max}(W_h)\big)^{T-1-t}
+        \Big\lVert \frac{\partial L}{\partial h_T} \Big\rVert
+        \big(\max|f'| \, \sigma_{\max}(W_h)\big)^{T-t}
     """
     _check_activation(activation)
     Wh = as_array("Wh", Wh, ("H", "H"))
     T = check_dim("T", T)
     sigma_max = np.linalg.norm(Wh, 2)  # largest singular value
     factor = MAX_DERIVATIVE[activation] * sigma_max
-    return start * factor ** np.arange(T - 1, -1, -1, dtype=float)  # (T,)
+    return start * factor ** np.arange(T - 1, -1, -1, dtype=float)  # (T,)  [t-1]: factor ** (T-t)
 
 
 def recurrent_matrix(H, radius, kind="orthogonal", seed=0, n_blocks=1):
@@ -226,12 +230,13 @@ def recurrent_matrix(H, radius, kind="orthogonal", seed=0, n_blocks=1):
 class MicroscopeResult:
     """Per-step gradient norms of an RNN and an LSTM on the same input.
 
-    Every array has shape (T,) and is the mean over the batch of the per-sequence norm at step t.
+    Every array has shape (T,) and is the mean over the batch of the per-sequence norm at step t,
+    at index t-1.
     """
 
-    steps: np.ndarray  # (T,) 0 .. T-1
+    steps: np.ndarray  # (T,) the indices 0 .. T-1 of steps t = 1..T (the figures' time axis)
     rnn_dh: np.ndarray  # (T,) ||dL/dh_t|| of the RNN
-    bound: np.ndarray  # (T,) (max|f'| sigma_max(Wh))^(T-1-t)
+    bound: np.ndarray  # (T,) (max|f'| sigma_max(Wh))^(T-t)
     lstm_dh: np.ndarray  # (T,) ||dL/dh_t|| of the LSTM
     lstm_dc: np.ndarray  # (T,) ||dL/dc_t|| of the LSTM
     sigma_max: float  # largest singular value of the RNN's Wh
@@ -242,16 +247,19 @@ class MicroscopeResult:
 
     @property
     def rnn_ratio(self):
-        """||dL/dh_0|| / ||dL/dh_{T-1}|| of the RNN."""
+        """||dL/dh_1|| / ||dL/dh_T|| of the RNN: the first step against the last."""
         return float(self.rnn_dh[0] / self.rnn_dh[-1])
 
     @property
     def lstm_ratio(self):
-        """||dL/dc_0|| / ||dL/dc_{T-1}|| of the LSTM."""
+        """||dL/dc_1|| / ||dL/dc_T|| of the LSTM: the first step against the last."""
         return float(self.lstm_dc[0] / self.lstm_dc[-1])
 
     def table(self, every=5):
-        """The curves at every ``every``-th step (counted back from T-1) as a text table."""
+        """The curves at every ``every``-th step (counted back from the last) as a text table.
+
+        The column headers are the array indices t-1 of steps t (as the figures' time axis).
+        """
         every = check_dim("every", every)
         T = len(self.steps)
         rows = [("RNN measured ||dL/dh_t||", self.rnn_dh), ("RNN bound", self.bound),
@@ -272,7 +280,7 @@ def microscope(scale=0.9, T=40, activation="tanh", kind="orthogonal", forget_bia
         Spectral radius of the RNN's :math:`W_h` and of each gate block of the LSTM's
         (see :func:`recurrent_matrix`).
     T : int
-        Sequence length; the loss sits at step T-1.
+        Sequence length; the loss sits at the last step, t = T.
     activation : {"tanh", "sigmoid", "relu", "identity"}
         The RNN's activation (the LSTM keeps its sigmoid gates and tanh).
     kind : {"orthogonal", "random"}
@@ -289,8 +297,8 @@ def microscope(scale=0.9, T=40, activation="tanh", kind="orthogonal", forget_bia
 
     Notes
     -----
-    The upstream gradient :math:`\partial L / \partial h_{T-1}` is a random unit vector per
-    sequence (the same for both cells), so each curve starts at 1 at ``t = T-1`` and shows the
+    The upstream gradient :math:`\partial L / \partial h_T` is a random unit vector per
+    sequence (the same for both cells), so each curve starts at 1 at ``t = T`` and shows the
     factor by which the error signal has changed after travelling back to step t.
     """
     _check_activation(activation)
@@ -352,7 +360,7 @@ def input_gradient_norms(model, x, y):
 
     Notes
     -----
-    :math:`L_n = \log(1 + e^{z_n}) - y_n z_n` with :math:`z_n = h_{n,T-1} W_y + b_y`. The batch
+    :math:`L_n = \log(1 + e^{s_n}) - y_n s_n` with the score :math:`s_n = h_{n,T} W_y + b_y`. The batch
     loss of :func:`rnnlib.losses.binary_logistic_loss` is the mean of the :math:`L_n`, so its
     gradient is multiplied by N here.
     """
@@ -368,7 +376,7 @@ def input_gradient_norms(model, x, y):
 
 
 def gradient_ratio(model, x, y):
-    r"""How much of the error signal reaches the first input: ``||dL/dx_0|| / ||dL/dx_{T-1}||``.
+    r"""How much of the error signal reaches the first input: ``||dL/dx_1|| / ||dL/dx_T||``.
 
     Parameters
     ----------
@@ -380,17 +388,17 @@ def gradient_ratio(model, x, y):
     -------
     float
         The geometric mean over the batch of the per-sequence ratio
-        :math:`r_n = \lVert \partial L_n / \partial x_{n,0} \rVert \,/\,
-        \lVert \partial L_n / \partial x_{n,T-1} \rVert` (see :func:`input_gradient_norms`).
+        :math:`r_n = \lVert \partial L_n / \partial x_{n,1} \rVert \,/\,
+        \lVert \partial L_n / \partial x_{n,T} \rVert` (see :func:`input_gradient_norms`).
 
     Notes
     -----
-    Step 0 holds the signal of the memory task; step T-1 is the last step, next to the loss. The
+    Step 1 holds the signal of the memory task; step T is the last step, next to the loss. The
     geometric mean is the average of :math:`\log r_n`, the natural average of a quantity that
     varies over orders of magnitude.
     """
     norms = input_gradient_norms(model, x, y)  # (N, T)
-    ratios = norms[:, 0] / np.maximum(norms[:, -1], 1e-300)  # (N,)
+    ratios = norms[:, 0] / np.maximum(norms[:, -1], 1e-300)  # (N,)  step 1 over step T
     return float(np.exp(np.mean(np.log(np.maximum(ratios, 1e-300)))))
 
 
@@ -661,28 +669,72 @@ def sweep_table(summary, names=None, keys=None):
     lines = [head]
     for k in keys:
         per = dict(_config_rows(summary, k))
-        cells = [f"{per[lag]['mean']:.2f} ({per[lag]['solved']}/{per[lag]['runs']})" if lag in per else "-"
-                 for lag in lags]
+        cells = [sweep_cell(per[lag]) if lag in per else "-" for lag in lags]
         lines.append(f"{names.get(k, k):<{width}s}" + "".join(f"{c:>13s}" for c in cells))
     return "\n".join(lines)
 
 
+def sweep_cell(row):
+    """One cell of a sweep table: mean accuracy and (seeds solved / seeds), e.g. ``"0.68 (1/3)"``.
 
-def conditions_table(configs):
+    Parameters
+    ----------
+    row : dict
+        ``{"mean", "solved", "runs"}`` of one configuration and lag (from :func:`summarise`).
+
+    Returns
+    -------
+    str
+    """
+    return f"{row['mean']:.2f} ({row['solved']}/{row['runs']})"
+
+
+def sweep_accuracy(sweep, key, lag, seed):
+    """The test accuracy the sweep recorded for one run.
+
+    Parameters
+    ----------
+    sweep : dict
+        From :func:`load_sweep`.
+    key : str
+        A configuration of the sweep.
+    lag, seed : int
+
+    Returns
+    -------
+    float
+    """
+    if key not in sweep["configs"]:
+        raise ValueError(f"key must be one of the sweep's configurations {sorted(sweep['configs'])}; got {key!r}")
+    for r in sweep["records"]:
+        if r["config"] == key and int(r["lag"]) == lag and int(r["seed"]) == seed:
+            return float(r["accuracy"])
+    raise ValueError(f"lag and seed must name a run of the sweep; got lag={lag!r}, seed={seed!r} for {key!r}")
+
+
+
+def conditions_table(configs, keys=None):
     """The training conditions of a sweep's configurations, one line each.
 
     Parameters
     ----------
     configs : dict of str to (RunConfig or dict)
         ``load_sweep()["configs"]`` (dicts) or :data:`rnnlib.lessons.vanishing_gradient.CONFIGS`.
+    keys : sequence of str, optional
+        Rows to show, in order (default: all).
 
     Returns
     -------
     str
     """
+    keys = list(configs) if keys is None else list(keys)
+    for key in keys:
+        if key not in configs:
+            raise ValueError(f"keys must name configurations {sorted(configs)}; got {key!r}")
     lines = []
-    for key, c in configs.items():
-        c = c if isinstance(c, dict) else c.__dict__
+    for key in keys:
+        c = configs[key]
+        c = c if isinstance(c, dict) else asdict(c)
         opt = (f"SGD lr {c['lr']:g} momentum {c['momentum']:g}" if c["optimizer"] == "sgd"
                else f"{c['optimizer'].capitalize()} lr {c['lr']:g}")
         extra = f", forget bias {c['forget_bias']:g}" if c["cell"] == "lstm" else f", {c['init']} init"
@@ -707,13 +759,9 @@ def rerun_record(sweep, key, lag, seed):
     tuple of float
         The accuracy of the fresh run and the one in the sweep (equal when nothing changed).
     """
-    if key not in sweep["configs"]:
-        raise ValueError(f"key must be one of the sweep's configurations {sorted(sweep['configs'])}; got {key!r}")
-    stored = [r["accuracy"] for r in sweep["records"] if r["config"] == key and r["lag"] == lag and r["seed"] == seed]
-    if not stored:
-        raise ValueError(f"lag and seed must name a run of the sweep; got lag={lag!r}, seed={seed!r} for {key!r}")
+    stored = sweep_accuracy(sweep, key, lag, seed)
     live = run_memory_task(RunConfig(**sweep["configs"][key]), lag, seed)["accuracy"]
-    return float(live), float(stored[0])
+    return float(live), stored
 
 
 def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_orth"), names=None):
