@@ -17,14 +17,13 @@ Hints: ``hint("lstm_step_forward")`` and ``hint("lstm_step_backward")``; solutio
 
 from __future__ import annotations
 
-import inspect
 import itertools
 
 import numpy as np
 
 from ..activations import sigmoid
 from ..gradcheck import numerical_gradient, relative_error
-from ..lstm import GATE_NAMES, LSTMStepCache, lstm_step_forward
+from ..lstm import GATE_NAMES, lstm_step_forward
 from .base import CheckResult, call_learner, register_hints
 
 __all__ = [
@@ -32,8 +31,6 @@ __all__ = [
     "check_lstm_step_backward",
     "solution_lstm_step_forward",
     "solution_lstm_step_backward",
-    "lstm_step_forward_solution",
-    "lstm_step_backward_solution",
     "BACKWARD_MISTAKES",
     "backward_with_mistake",
 ]
@@ -45,26 +42,29 @@ _RTOL, _ATOL = 1e-6, 1e-9
 _GRAD_TOL = 1e-6  # relative error of a gradient still called right (finite differences give ~1e-10)
 
 
-# --------------------------------------------------------------------------- reference solutions
-def lstm_step_forward_solution(x, h_prev, c_prev, Wx, Wh, b):
-    """One LSTM step: returns (h, c). Gate blocks of a are in the order i, f, g, o."""
+# --------------------------------------------------------------------------- solutions
+# Written out for the learner; the checkers compare with the library (rnnlib.lstm_step_forward) and
+# with finite differences of it, and the tests check that these texts pass their checkers.
+_FORWARD_SOLUTION = """\
+def lstm_step_forward_mine(x, h_prev, c_prev, Wx, Wh, b):
     H = h_prev.shape[1]
-    a = x @ Wx + h_prev @ Wh + b  # (N, 4H)
+    a = x @ Wx + h_prev @ Wh + b  # (N, 4H)  a = x_t Wx + h_{t-1} Wh + b
     i = sigmoid(a[:, 0 * H:1 * H])  # (N, H) input gate
     f = sigmoid(a[:, 1 * H:2 * H])  # (N, H) forget gate
     g = np.tanh(a[:, 2 * H:3 * H])  # (N, H) candidate
     o = sigmoid(a[:, 3 * H:4 * H])  # (N, H) output gate
-    c = f * c_prev + i * g  # (N, H)
-    h = o * np.tanh(c)  # (N, H)
+    c = f * c_prev + i * g  # (N, H)  c_t
+    h = o * np.tanh(c)  # (N, H)  h_t
     return h, c
+"""
 
-
-def lstm_step_backward_solution(dh, dc, cache):
-    """Backward pass of one LSTM step: returns (dx, dh_prev, dc_prev, dWx, dWh, db)."""
-    x, h_prev, c_prev, Wx, Wh, i, f, g, o, c, tanh_c = cache
-    do = dh * tanh_c  # (N, H)        from h = o * tanh(c)
-    dc = dc + dh * o * (1 - tanh_c**2)  # (N, H)  incoming dc plus the path through h
-    df = dc * c_prev  # (N, H)        from c = f * c_prev + i * g
+_BACKWARD_SOLUTION = """\
+def lstm_step_backward_mine(dh, dc, cache):
+    x, h_prev, c_prev, Wh, Wx = cache.x, cache.h_prev, cache.c_prev, cache.Wh, cache.Wx
+    i, f, g, o, tanh_c = cache.i, cache.f, cache.g, cache.o, cache.tanh_c
+    do = dh * tanh_c  # (N, H)        from h_t = o * tanh(c_t)
+    dc = dc + dh * o * (1 - tanh_c**2)  # (N, H)  incoming dc plus the path through h_t
+    df = dc * c_prev  # (N, H)        from c_t = f * c_{t-1} + i * g
     dc_prev = dc * f  # (N, H)
     di = dc * g  # (N, H)
     dg = dc * i  # (N, H)
@@ -78,16 +78,17 @@ def lstm_step_backward_solution(dh, dc, cache):
     dWh = h_prev.T @ da  # (H, 4H)
     db = da.sum(axis=0)  # (4H,)
     return dx, dh_prev, dc_prev, dWx, dWh, db
+"""
 
 
 def solution_lstm_step_forward():
     """The source of a reference solution of the forward exercise (print it)."""
-    return inspect.getsource(lstm_step_forward_solution)
+    return _FORWARD_SOLUTION
 
 
 def solution_lstm_step_backward():
     """The source of a reference solution of the backward exercise (print it)."""
-    return inspect.getsource(lstm_step_backward_solution)
+    return _BACKWARD_SOLUTION
 
 
 register_hints(FORWARD, [
@@ -195,7 +196,7 @@ def _forward_variants():
 
 def _diagnose_forward(h, c, args):
     """The message for a wrong (h, c): which variant it matches, or where it differs."""
-    h_ref, c_ref = lstm_step_forward_solution(*args)
+    h_ref, c_ref, _ = lstm_step_forward(*args)
     if _close(h, c_ref) and _close(c, h_ref):
         return "h and c are swapped: return h first, then c (return h, c)."
     for description, kwargs in _forward_variants():
@@ -264,7 +265,7 @@ def check_lstm_step_forward(learner_fn):
             shape_msg = "; ".join(m for m in (msg_h, msg_c) if m)
             return CheckResult(False, f"{prefix}{shape_msg} (N={N} sequences, H={H} units; input of shape "
                                       f"({N}, {D})). Return h, c in this order.", FORWARD)
-        h_ref, c_ref = lstm_step_forward_solution(*args)
+        h_ref, c_ref, _ = lstm_step_forward(*args)
         if not (_close(h, h_ref) and _close(c, c_ref)):
             return CheckResult(False, prefix + _diagnose_forward(h, c, args), FORWARD)
     return CheckResult(True, "h and c match rnnlib.lstm_step_forward for two sizes (gate order i, f, g, o; "
@@ -276,7 +277,8 @@ def _backward_variant(dh, dc, cache, dh_path=True, incoming_dc=True, sigmoid_der
                       tanh_c_deriv="1-tanh^2", do_uses_c=False, dc_prev_times_f=True, df_uses_c=False,
                       order="ifgo"):
     """The backward step with one deliberate change, for recognising a learner's mistake."""
-    x, h_prev, c_prev, Wx, Wh, i, f, g, o, c, tanh_c = cache
+    x, h_prev, c_prev, Wx, Wh, c = cache.x, cache.h_prev, cache.c_prev, cache.Wx, cache.Wh, cache.c
+    i, f, g, o, tanh_c = cache.i, cache.f, cache.g, cache.o, cache.tanh_c
     do = dh * (c if do_uses_c else tanh_c)
     dtanh = 1 - tanh_c**2 if tanh_c_deriv == "1-tanh^2" else 1 - tanh_c
     dc_total = (dc if incoming_dc else 0.0) + (dh * o * dtanh if dh_path else 0.0)
@@ -385,7 +387,7 @@ def check_lstm_step_backward(learner_fn):
     rng = np.random.default_rng(21)
     dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
     _, _, cache = lstm_step_forward(**case)
-    cache_copy = LSTMStepCache(*(np.array(a, copy=True) for a in cache))
+    cache_copy = cache._replace(**{name: np.array(value, copy=True) for name, value in cache._asdict().items()})
     out, error = call_learner(learner_fn, (dh.copy(), dc.copy(), cache_copy))
     if error:
         return CheckResult(False, error, BACKWARD)
