@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "call_learner",
+    "with_mistake",
     "CheckResult",
     "hint",
     "register_hints",
@@ -117,6 +118,40 @@ def call_learner(fn, args):
         return None, "your function raises NotImplementedError: replace that line with your code."
     except Exception as exc:  # any failure of the learner's code is reported, never raised
         return None, f"your function raised {type(exc).__name__}: {exc}"
+
+
+def with_mistake(source, right, wrong, name, **namespace):
+    """A written solution with one line edited: the learner's typical mistake, as a function.
+
+    Parameters
+    ----------
+    source : str
+        The solution's source text, one function.
+    right : str
+        A piece of the solution that occurs exactly once.
+    wrong : str
+        What replaces it.
+    name : str
+        The ``__name__`` of the returned function.
+    **namespace
+        Names the source needs besides ``np`` (for example ``sigmoid``).
+
+    Returns
+    -------
+    callable
+        The edited function; its ``source`` attribute holds the edited text.
+    """
+    if source.count(right) != 1:
+        raise ValueError(f"right must occur exactly once in the solution; got {right!r} {source.count(right)} times")
+    import numpy as np  # the solutions are numpy code
+
+    edited = source.replace(right, wrong)
+    scope = {"np": np, **namespace}
+    exec(edited, scope)  # one line of the solution changed, nothing else
+    fn = scope[source.split("def ", 1)[1].split("(", 1)[0]]
+    fn.__name__ = name
+    fn.source = edited
+    return fn
 
 
 def register_hints(exercise, hints):

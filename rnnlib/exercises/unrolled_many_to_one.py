@@ -22,7 +22,7 @@ import numpy as np
 from ..gradcheck import gradient_check
 from ..lessons.unrolled_many_to_one import step_gradients
 from ..rnn import rnn_backward, rnn_forward
-from .base import CheckResult, register_hints
+from .base import CheckResult, register_hints, with_mistake
 
 __all__ = [
     "check_rnn_backward",
@@ -113,13 +113,7 @@ def mistaken_rnn_backward(mistake):
     if mistake not in MISTAKES:
         raise ValueError(f"mistake must be one of {sorted(MISTAKES)}; got {mistake!r}")
     right, wrong, _ = MISTAKES[mistake]
-    source = _SOLUTION.replace(right, wrong)
-    namespace = {"np": np}
-    exec(source, namespace)  # the solution's own loop, one line changed
-    fn = namespace["rnn_backward_mine"]
-    fn.__name__ = f"rnn_backward_with_{mistake}"
-    fn.source = source
-    return fn
+    return with_mistake(_SOLUTION, right, wrong, f"rnn_backward_with_{mistake}")
 
 
 def _case(seed=0, N=2, T=4, D=3, H=5):

@@ -29,7 +29,7 @@ from ..gradcheck import _ranges
 from ..lessons.unrolled_many_to_one import step_gradients
 from ..lessons.vanishing_gradient import gradient_bound
 from ..rnn import RNNCache
-from .base import CheckResult, call_learner, register_hints
+from .base import CheckResult, call_learner, register_hints, with_mistake
 
 __all__ = [
     "check_backprop_norms",
@@ -160,13 +160,7 @@ def backprop_norms_with_mistake(mistake):
     if mistake not in NORM_MISTAKES:
         raise ValueError(f"mistake must be one of {sorted(NORM_MISTAKES)}; got {mistake!r}")
     right, wrong, _ = NORM_MISTAKES[mistake]
-    source = _NORMS_SOLUTION.replace(right, wrong)
-    namespace = {"np": np}
-    exec(source, namespace)  # the solution's own loop, one line changed
-    fn = namespace["backprop_norms_mine"]
-    fn.__name__ = f"backprop_norms_with_{mistake}"
-    fn.source = source
-    return fn
+    return with_mistake(_NORMS_SOLUTION, right, wrong, f"backprop_norms_with_{mistake}")
 
 
 def _norms_reference(dh_last, hs, Wh):
