@@ -118,7 +118,6 @@ RNG = np.random.default_rng(0)
 EXAMPLES = {
     "lstm_vs_rnn.gradient_highway_figure": lambda m: m.gradient_highway_figure(
         {"LSTM c": RNG.uniform(0.5, 1.5, (4, 6)), "RNN h": RNG.uniform(0.01, 1.0, (4, 6))}),
-    "lstm_vs_rnn.accuracy_vs_lag_figure": lambda m: m.accuracy_vs_lag_figure(_records(), ["rnn_sgd", "lstm_sgd_fb3"]),
     "lstm_vs_rnn.twin_states_figure": _twin,
     "vanishing_gradient.plot_microscope": lambda m: m.plot_microscope(_microscope()),
     "vanishing_gradient.plot_clipping": lambda m: m.plot_clipping(

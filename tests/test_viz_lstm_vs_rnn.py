@@ -9,7 +9,7 @@ from PIL import Image
 
 from rnnlib.lessons.lstm_vs_rnn import word_internals
 from rnnlib.model import SequenceClassifier
-from rnnlib.viz.lstm_vs_rnn import TwinStatesPlot, accuracy_vs_lag_figure, gradient_highway_figure, twin_states_figure
+from rnnlib.viz.lstm_vs_rnn import TwinStatesPlot, gradient_highway_figure, twin_states_figure
 from rnnlib.viz.style import figure_to_png
 
 
@@ -38,29 +38,6 @@ def test_gradient_highway_figure_bad_input(rng):
         gradient_highway_figure({"a": np.ones((2, 3)), "b": np.ones((2, 4))})
     with pytest.raises(ValueError, match="positive"):
         gradient_highway_figure({"a": np.zeros((2, 3))})
-
-
-def _records():
-    out = []
-    for key, accs in (("rnn", {5: [1.0, 0.9], 10: [0.5, 0.6]}), ("lstm", {5: [1.0, 1.0], 10: [1.0, 0.8]})):
-        for lag, values in accs.items():
-            out += [{"config": key, "lag": lag, "seed": s, "accuracy": a} for s, a in enumerate(values)]
-    return out
-
-
-def test_accuracy_vs_lag_means_and_points():
-    fig = accuracy_vs_lag_figure(_records(), ["rnn", "lstm"], names={"rnn": "RNN"})
-    ax = fig.axes[0]
-    mean_lines = [line for line in ax.get_lines() if "mean of 2 seeds" in line.get_label()]
-    assert [line.get_label() for line in mean_lines] == ["RNN (mean of 2 seeds)", "lstm (mean of 2 seeds)"]
-    np.testing.assert_allclose(mean_lines[0].get_ydata(), [0.95, 0.55])
-    np.testing.assert_allclose(mean_lines[1].get_ydata(), [1.0, 0.9])
-    assert len(ax.collections) == 4  # one scatter per (configuration, seed)
-    assert sum(len(c.get_offsets()) for c in ax.collections) == 8
-    assert list(ax.get_xticks()) == [5, 10]
-    assert ax.get_ylabel() == "test accuracy" and "lag" in ax.get_xlabel()
-    with pytest.raises(ValueError, match="keys must name configurations in records"):
-        accuracy_vs_lag_figure(_records(), ["gru"])
 
 
 def _models(H=(5, 4)):

@@ -1,9 +1,11 @@
 """Figures of notebook 06: a trained RNN against a trained LSTM.
 
 * :func:`gradient_highway_figure`: per-step gradient norms of trained models on a log axis;
-* :func:`accuracy_vs_lag_figure`: the committed lag sweep, mean and per-seed points;
 * :class:`TwinStatesPlot` / :func:`twin_states_figure`: the hidden states and gates of an RNN and
   an LSTM reading one word, letter by letter, side by side (the explorer updates it in place).
+
+The committed lag sweep is drawn by notebook 04's
+:func:`rnnlib.viz.vanishing_gradient.plot_accuracy_vs_lag`, which notebook 06 imports.
 
 Matplotlib only, pyplot-free: every function returns a Figure.
 """
@@ -11,12 +13,11 @@ Matplotlib only, pyplot-free: every function returns a Figure.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.transforms import blended_transform_factory
 
 from ..lessons.lstm_vs_rnn import norm_profile
 from .style import CMAP, CMAP_DIVERGING, PALETTE, get_ax, new_figure
 
-__all__ = ["gradient_highway_figure", "accuracy_vs_lag_figure", "TwinStatesPlot", "twin_states_figure"]
+__all__ = ["gradient_highway_figure", "TwinStatesPlot", "twin_states_figure"]
 
 _CURVE_STYLES = (
     (PALETTE["blue"], "-"),
@@ -69,67 +70,6 @@ def gradient_highway_figure(curves, title=None, ax=None):
     ax.set_title(title or "How much error signal reaches each step (median, band: middle 50%)")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
-    return fig
-
-
-def accuracy_vs_lag_figure(records, keys, names=None, solved=0.9, ax=None):
-    """Test accuracy against lag: mean over seeds (line) and every seed (points).
-
-    Parameters
-    ----------
-    records : list of dict
-        ``config``, ``lag``, ``seed``, ``accuracy`` (the ``records`` of
-        :func:`rnnlib.lessons.vanishing_gradient.load_sweep`).
-    keys : sequence of str
-        Configurations to draw, in order.
-    names : dict of str to str, optional
-        Legend labels per key (default: the key).
-    solved : float
-        Level drawn as the "solved" line.
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    keys = list(keys)
-    if not keys or len(keys) > len(_CURVE_STYLES):
-        raise ValueError(f"keys must name 1 to {len(_CURVE_STYLES)} configurations; got {keys!r}")
-    names = names or {}
-    fig, ax = get_ax(ax, figsize=(7.0, 4.4))
-    colours = [PALETTE[c] for c in ("vermillion", "blue", "sky", "orange", "green", "purple")]
-    markers = ("o", "s", "^", "D", "v", "P")
-    all_lags = set()
-    for k, key in enumerate(keys):
-        rows = [r for r in records if r["config"] == key]
-        if not rows:
-            present = sorted({r["config"] for r in records})
-            raise ValueError(f"keys must name configurations in records {present}; got {key!r}")
-        lags = np.array(sorted({int(r["lag"]) for r in rows}))
-        all_lags.update(lags.tolist())
-        seeds = sorted({int(r["seed"]) for r in rows})
-        mean = np.array([np.mean([r["accuracy"] for r in rows if r["lag"] == lag]) for lag in lags])
-        offset = (k - (len(keys) - 1) / 2) * 0.5  # separate the configurations' points a little
-        for s, seed in enumerate(seeds):
-            pts = sorted((int(r["lag"]), r["accuracy"]) for r in rows if r["seed"] == seed)
-            jitter = offset + (s - (len(seeds) - 1) / 2) * 0.25
-            ax.scatter([p[0] + jitter for p in pts], [p[1] for p in pts], s=14, color=colours[k],
-                       alpha=0.55, marker=markers[k], linewidths=0)
-        ax.plot(lags + offset, mean, "-", marker=markers[k], color=colours[k], linewidth=2, markersize=5,
-                label=f"{names.get(key, key)} (mean of {len(seeds)} seeds)")
-    ax.axhline(0.5, color=PALETTE["grey"], linewidth=1, linestyle="--")
-    ax.axhline(solved, color=PALETTE["grey"], linewidth=1, linestyle=":")
-    margin = blended_transform_factory(ax.transAxes, ax.transData)  # x: axes fraction, y: accuracy
-    ax.text(1.01, 0.5, "chance", transform=margin, ha="left", va="center", fontsize=8, color=PALETTE["black"])
-    ax.text(1.01, solved, f"solved\n(≥ {solved:g})", transform=margin, ha="left", va="center", fontsize=8,
-            color=PALETTE["black"])
-    ax.set_xticks(sorted(all_lags))
-    ax.set_ylim(0.4, 1.04)
-    ax.set_xlabel("lag (distractor steps between the signal and the answer)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("Memory task: accuracy against lag (small points: single seeds)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
     return fig
 
 
