@@ -44,8 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED_CMAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "RdBu_r", "RdBu", "PuOr", "PuOr_r", "BrBG",
                  "BrBG_r", "Greys", "Greys_r", "gray", "gray_r", "binary", "binary_r", "Blues", "Blues_r"}
 # helpers of rnnlib.viz that do not draw a figure of their own
-NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "unrolled_many_to_one.unrolled_figsize",
-               "lstm_cell.freeze_layout"}
+NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "style.canvas_to_png",
+               "unrolled_many_to_one.unrolled_figsize", "lstm_cell.freeze_layout"}
 
 
 def _history(**kw):

@@ -74,11 +74,28 @@ def _pixels(png):
 def test_diagram_fast_render_equals_a_full_render():
     d = LSTMCellDiagram()
     d.to_png()  # caches the static background
-    for values in (cell_step_values(-1.3, 0.4, -2.0, b=(2.0, -1.0, 0.5, -3.0)), cell_step_values(2.9, -0.9, 2.9)):
+    gates_only = {"x": 1.0, "h_prev": 0.0, "c_prev": -0.5, "i": 0.5, "f": 0.5, "g": 0.5, "o": 0.5}  # no a_* labels
+    for values in (cell_step_values(-1.3, 0.4, -2.0, b=(2.0, -1.0, 0.5, -3.0)), cell_step_values(2.9, -0.9, 2.9),
+                   gates_only, cell_step_values(0.3, 0.1, 0.2)):
         d.set_values(values)
         fast = d.to_png()
         assert fast[:8] == b"\x89PNG\r\n\x1a\n"
         np.testing.assert_array_equal(_pixels(fast), _pixels(figure_to_png(d.fig)))
+
+
+def test_diagram_labels_stay_put_and_numbers_follow_them():
+    d = LSTMCellDiagram(cell_step_values(1.0, 0.2, 0.5))
+    renderer = d.fig.canvas.get_renderer()
+    labels = {key: d.texts[f"{key}_label"].get_window_extent(renderer).x1 for key in ("c", "h", "f", "c_prev")}
+    d.set_values(cell_step_values(-2.5, -0.9, -2.5, b=(0.0, 0.0, -3.0, 0.0)))
+    assert d.texts["c"].get_text().startswith(MINUS) and d.texts["h"].get_text().startswith(MINUS)
+    for key, x1 in labels.items():
+        label = d.texts[f"{key}_label"].get_window_extent(renderer)
+        assert label.x1 == pytest.approx(x1), key  # the label (drawn once, in the background) did not move
+        assert 0 < d.texts[key].get_window_extent(renderer).x0 - label.x1 < 6  # the number just after it
+    # a negative c_t or h_t ends where its arrow ends, a gate in [0, 1] where its wire is
+    x_end = d.ax.transData.transform((15.7, 0))[0]
+    assert d.texts["c"].get_window_extent(renderer).x1 == pytest.approx(x_end, abs=2)
 
 
 def test_diagram_computes_gates_from_pre_activations_and_text_contrast():
@@ -178,7 +195,7 @@ def test_latch_plot_updates_lines_and_caption():
     plot = LatchPlot(run1, run0, 8.0, 1.0)
     x, y = plot.line1.get_data()
     assert len(x) == 31 and y[0] == pytest.approx(run1["c"][0])
-    assert "100%" in plot.caption.get_text()
+    assert "100%" in plot.caption
     assert plot.ax_c.get_ylabel() == "cell state $c_t$"
     assert plot.ax_g.get_xlabel().startswith("time step")
     freeze_layout(plot.fig)
@@ -187,7 +204,7 @@ def test_latch_plot_updates_lines_and_caption():
     plot.update(low1, low0, 0.0, latch_accuracy(80, forget_bias=0.0))
     assert len(plot.line0.get_data()[0]) == 81
     assert plot.ax_g.get_xlim() == (0.0, 80.0)
-    assert "0.5000" in plot.caption.get_text()  # f = sigma(0)
+    assert "0.5000" in plot.caption  # f = sigma(0)
     env = plot.env_hi.get_data()[1]
     assert env[1] == pytest.approx(0.5 * env[0])
     assert _png(plot.fig) != before

@@ -84,52 +84,69 @@ def test_step_bars_bad_input(params):
                                               params["b"]))
 
 
+def _pixels(png):
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def _cell_colour(painter, png, s, j):
+    """The RGB colour of the heatmap cell of step s (1..T) and unit j (1..H) in ``png``."""
+    x, y = painter.ax_states.transData.transform((s - 1, j - 1))
+    return _pixels(png)[int(painter.fig.bbox.height - y), int(x)]
+
+
 def test_word_steps_figure_updates_in_place(params):
     steps = word_steps("good", params["Wx"], params["Wh"], params["b"])
     painter = WordStepsFigure(steps, 2, dpi=60)
     first = painter.to_png()
     heights = [bar.get_height() for bar in painter.bars.bars["h"]]
     np.testing.assert_allclose(heights, steps.h[1])
-    states = painter.image.get_array()
-    assert states.mask[:, 2:].all() and not states.mask[:, :2].any()  # steps 3, 4 not read yet
+    np.testing.assert_allclose(painter.image.get_array(), steps.h.T)  # every state; the unread ones covered
+    grey = [0xEE, 0xEE, 0xEE]
+    assert all(list(_cell_colour(painter, first, s, j)) == grey for s in (3, 4) for j in (1, 4))
+    assert all(list(_cell_colour(painter, first, s, j)) != grey for s in (1, 2) for j in (1, 4))
     assert "step t = 2 of 4" in painter.bar_title.get_text()
+    assert painter.states_title.get_text() == "h₁ … h₂"
     painter.update(steps, 4)
     second = painter.to_png()
     assert second != first
     np.testing.assert_allclose([bar.get_height() for bar in painter.bars.bars["a"]], steps.a[3])
-    assert not painter.image.get_array().mask.any()
-    assert "h₁ … h₄" in painter.states_title.get_text()
+    assert all(list(_cell_colour(painter, second, s, 2)) != grey for s in range(1, 5))  # all read
+    assert painter.states_title.get_text() == "h₁ … h₄"
     other = word_steps("hopeless", params["Wx"], params["Wh"], params["b"])
     painter.update(other, 8)
     assert [t.get_text() for t in painter.ax_states.get_xticklabels()][-1] == "8\ns"
     assert painter.ax_states.get_xlim() == (-0.5, 7.5)
+    assert painter.bars.limit >= 1.25 * other.largest_magnitude()  # room for the numbers above the bars
 
 
 def test_blitted_png_equals_full_draw(params):
-    steps = word_steps("hope", params["Wx"], params["Wh"], params["b"])
-    painter = WordStepsFigure(steps, 1, dpi=50)
-    painter.to_png()
     from io import BytesIO
-
-    from PIL import Image
-
-    def pixels(png):
-        return np.asarray(Image.open(BytesIO(png)).convert("RGB"), dtype=int)
 
     def saved(fig):  # a full draw (saving draws the animated artists too)
         buffer = BytesIO()
         fig.savefig(buffer, format="png")
-        return pixels(buffer.getvalue())
+        return _pixels(buffer.getvalue())
 
-    painter.update(steps, 3)  # only the animated artists are redrawn on the cached background
-    a, b = pixels(painter.to_png()), saved(painter.fig)
-    assert a.shape == b.shape
-    assert np.mean(np.abs(a - b) > 40) < 0.001  # identical up to anti-aliasing of a few pixels
-    longer = word_steps("wonderful", params["Wx"], params["Wh"], params["b"])  # new limits and columns
-    painter.update(longer, 5)
-    a, b = pixels(painter.to_png()), saved(painter.fig)
-    assert np.mean(np.abs(a - b) > 40) < 0.001
-    assert np.mean(np.abs(a - pixels(WordStepsFigure(steps, 3, dpi=50).to_png())) > 40) > 0.01  # it did change
+    def words(*names):
+        return {w: word_steps(w, params["Wx"], params["Wh"], params["b"]) for w in names}
+
+    steps = words("hope", "hopes", "wonderful", "bad")
+    painter = WordStepsFigure(steps["hope"], 1, dpi=50)
+    painter.to_png()
+    # a new step (layer 4 only), a new word (layers 3-4, maybe 2), a new range, back to a shorter word
+    for word, t in [("hope", 3), ("hopes", 5), ("hopes", 2), ("wonderful", 5), ("bad", 1), ("hope", 4)]:
+        painter.update(steps[word], t)
+        a, b = _pixels(painter.to_png()), saved(painter.fig)
+        assert a.shape == b.shape
+        assert np.mean(np.abs(a - b) > 40) < 0.001, (word, t)  # identical up to anti-aliasing of a few pixels
+    fresh = _pixels(WordStepsFigure(steps["hope"], 3, dpi=50).to_png())
+    assert np.mean(np.abs(a - fresh) > 40) > 0.01  # it did change
+    painter.update(steps["hope"], 3)
+    assert np.mean(np.abs(_pixels(painter.to_png()) - fresh) > 40) < 0.001  # and came back
 
 
 def test_plot_word_steps_and_bad_input(params):
@@ -173,3 +190,19 @@ def test_values_on_bars_only_while_they_fit():
     np.testing.assert_allclose([bar.get_height() for bar in painter.bars.bars["h"]], steps.h[1])
     assert all(not labels for labels in painter.bars.labels.values())
     assert painter.ax_states.get_xlabel() and painter.bars.ax.get_xlabel().endswith("1 … 8")
+
+
+def test_canvas_to_png_holds_exactly_the_canvas_pixels(params):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from rnnlib.viz.style import canvas_to_png
+
+    painter = WordStepsFigure(word_steps("hope", params["Wx"], params["Wh"], params["b"]), 2, dpi=50)
+    png = painter.to_png()
+    decoded = np.asarray(Image.open(BytesIO(png)))
+    np.testing.assert_array_equal(decoded, np.asarray(painter.fig.canvas.buffer_rgba()))  # lossless, RGBA
+    assert canvas_to_png(painter.fig.canvas) == png  # encodes what the canvas holds, without drawing
+    with pytest.raises(ValueError, match="Agg canvas"):
+        canvas_to_png(painter.fig)

@@ -71,14 +71,14 @@ def test_cell_explorer_shows_errors_instead_of_raising():
 
 
 def test_latch_explorer_controls(latch):
-    assert "100%" in latch.plot.caption.get_text()
+    assert "100%" in latch.plot.caption
     before = latch.live.image.value
     latch.controls["forget_bias"].value = 0.0
     assert latch.last_error is None
     assert latch.live.image.value != before
     expected = latch_accuracy(40, n=latch.n_sequences, forget_bias=0.0, input_closed=-8.0)
-    assert f"{100 * expected:.0f}%" in latch.plot.caption.get_text()
-    assert "0.5000" in latch.plot.caption.get_text()
+    assert f"{100 * expected:.0f}%" in latch.plot.caption
+    assert "0.5000" in latch.plot.caption
     latch.controls["lag"].value = 150
     assert len(latch.plot.line1.get_data()[0]) == 151
     latch.controls["forget_bias"].value = 8.0

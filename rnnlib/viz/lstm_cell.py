@@ -10,20 +10,20 @@ combine them, and :math:`c_t` and :math:`h_t` leave on the right.
 
 from __future__ import annotations
 
-import io
-
+import matplotlib as mpl
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
-from PIL import Image as PILImage
+from matplotlib.textpath import text_to_path
 
 from .._validate import as_array
 from ..activations import sigmoid
 from ..lessons.lstm_cell import cell_step_values
-from .style import CMAP, CMAP_DIVERGING, PALETTE, get_ax, new_figure
+from .style import CMAP, CMAP_DIVERGING, PALETTE, canvas_to_png, get_ax, new_figure
 
 __all__ = [
     "LSTMCellDiagram",
@@ -68,15 +68,6 @@ def _fmt(value):
 def _factor(value):
     """A number as a factor of a product: negative numbers in parentheses, ``0.50·(−2.70)``."""
     return f"({_fmt(value)})" if _fmt(value).startswith("\u2212") else _fmt(value)
-
-
-def _canvas_png(canvas):
-    """PNG bytes of what an Agg canvas holds now (no redraw), fast settings like figure_to_png."""
-    width, height = canvas.get_width_height(physical=True)
-    buffer = io.BytesIO()
-    PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-        buffer, format="png", compress_level=1)
-    return buffer.getvalue()
 
 
 def _value_norm(gate):
@@ -178,10 +169,13 @@ class LSTMCellDiagram:
         # The live artists (numbers, their labels, the gate blocks) are "animated": a plain draw
         # leaves them out, so to_png can cache everything else as a bitmap and draw only them.
         # Saving or displaying the figure draws everything as usual.
-        self._live_artists = sorted([*self.texts.values(), *self.boxes.values()], key=lambda a: a.get_zorder())
+        # The labels are not live, except the one placed after the live c_t equation.
+        live = [text for key, text in self.texts.items() if not key.endswith("_label") or key == "eq_h_label"]
+        self._live_artists = sorted([*live, *self.boxes.values()], key=lambda a: a.get_zorder())
         for artist in self._live_artists:
             artist.set_animated(True)
         self._background = None
+        self._shown_labels = None  # which pre-activation labels the background shows
         self.set_values(values, unit)
 
     # ----------------------------------------------------------------- static parts
@@ -199,22 +193,25 @@ class LSTMCellDiagram:
         self.ax.add_patch(Circle(xy, _NODE_R, facecolor="#fbe3ee", edgecolor="#333333", lw=1.4, zorder=3))
         self.ax.text(*xy, symbol, ha="center", va="center", fontsize=13, zorder=4)
 
-    def _label(self, key, xy, static, ha="left", size=9.5, color="black"):
-        """A label ``static`` (mathtext, parsed once) followed by a live number ``self.texts[key]``.
+    def _label(self, key, xy, static, ha="left", size=9.5, color="black", widest="\u22120.00"):
+        """A label ``static`` (mathtext) followed by a live number ``self.texts[key]``.
 
-        Only the number changes in :meth:`set_values`; it is plain text, so an update never
-        re-parses mathtext. The pair is anchored at ``xy`` on its left (``ha="left"``) or right end.
+        Only the number changes in :meth:`set_values`, so the label is drawn once, in the cached
+        background, and the number is plain text (an update never parses mathtext). The label
+        starts at ``xy`` (``ha="left"``), or it stands so that the label and the ``widest``
+        number end at ``xy`` (``ha="right"``): it never moves, whatever the number.
         """
         box = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.9}
-        kw = {"va": "center", "fontsize": size, "zorder": 5, "color": color, "bbox": box}
-        if ha == "left":
-            label = self.ax.text(*xy, static, ha="left", **kw)
-            live = self.ax.annotate("", xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points",
-                                    ha="left", annotation_clip=False, **kw)
-        else:
-            live = self.ax.text(*xy, "", ha="right", **kw)
-            label = self.ax.annotate(static, xy=(0.0, 0.5), xycoords=live, xytext=(-2, 0),
-                                     textcoords="offset points", ha="right", annotation_clip=False, **kw)
+        kw = {"va": "center", "fontsize": size, "zorder": 5, "color": color, "bbox": box, "xy": xy,
+              "textcoords": "offset points", "annotation_clip": False}
+        prop = FontProperties(size=size)
+        # Both placed once, in points from xy (measured without a renderer): a number placed after
+        # its label's drawn extent would measure the label again on every redraw.
+        label_width = text_to_path.get_text_width_height_descent(static, prop, ismath=True)[0]
+        start = 0.0 if ha == "left" else -(label_width + 2 + text_to_path.get_text_width_height_descent(
+            widest, prop, ismath=False)[0])
+        label = self.ax.annotate(static, xytext=(start, 0), ha="left", **kw)
+        live = self.ax.annotate("", xytext=(start + label_width + 2, 0), ha="left", **kw)
         self.texts[key] = live
         self.texts[f"{key}_label"] = label
         return live
@@ -282,8 +279,8 @@ class LSTMCellDiagram:
         self._label("h", (15.7, _Y_BUS + 0.45), "$h_t$ =", ha="right")
         self._label("x", (x_in + 0.2, 0.35), "$x_t$ =")
         self._label("fc", (x_f + 0.55, _Y_CELL + 0.45), "$f \\cdot c_{t-1}$ =", size=8.5)
-        self._label("f", (x_f - 0.15, (top + _Y_CELL) / 2 + 0.2), "$f$ =", ha="right")
-        self._label("i", (x_i - 0.15, (top + _Y_MUL) / 2), "$i$ =", ha="right")
+        self._label("f", (x_f - 0.15, (top + _Y_CELL) / 2 + 0.2), "$f$ =", ha="right", widest="0.00")  # in [0, 1]
+        self._label("i", (x_i - 0.15, (top + _Y_MUL) / 2), "$i$ =", ha="right", widest="0.00")
         self._label("g", (x_g + 0.15, (top + _Y_MUL) / 2 - 0.05), "$g$ =")
         self._label("ig", (x_g + 0.15, (_Y_MUL + _Y_CELL) / 2), "$i \\cdot g$ =", size=8.5)
         self._label("o", (x_o + 0.1, _Y_GATE + 0.75), "$o$ =")
@@ -294,8 +291,9 @@ class LSTMCellDiagram:
         # the two update equations with the numbers filled in, one line above the cell
         kw = {"va": "center", "fontsize": 9.5}
         eq_c = ax.text(0.3, 9.0, "$c_t = f \\cdot c_{t-1} + i \\cdot g$ =", ha="left", **kw)
-        self.texts["eq_c"] = ax.annotate("", xy=(1.0, 0.5), xycoords=eq_c, xytext=(3, 0),
-                                         textcoords="offset points", ha="left", **kw)
+        width = text_to_path.get_text_width_height_descent(eq_c.get_text(), FontProperties(size=9.5), ismath=True)[0]
+        self.texts["eq_c"] = ax.annotate("", xy=(0.3, 9.0), xytext=(width + 3, 0), textcoords="offset points",
+                                         ha="left", **kw)
         eq_h = ax.annotate("$h_t = o \\cdot \\tanh\\, c_t$ =", xy=(1.0, 0.5), xycoords=self.texts["eq_c"],
                            xytext=(18, 0), textcoords="offset points", ha="left", **kw)
         self._colour_keys()
@@ -337,7 +335,7 @@ class LSTMCellDiagram:
             canvas.restore_region(self._background)
         for artist in self._live_artists:
             self.fig.draw_artist(artist)
-        return _canvas_png(canvas)
+        return canvas_to_png(canvas)
 
     def set_values(self, values, unit=None):
         """Write new values on the diagram (text and colours only; nothing is redrawn from scratch).
@@ -359,6 +357,9 @@ class LSTMCellDiagram:
         t = self.texts
         for key in ("c_prev", "c", "h_prev", "h", "x", "fc", "ig", "tanh_c", "f", "i", "g", "o"):
             t[key].set_text(_fmt(v[key]))
+        shown = tuple(v[f"a_{gate}"] is not None for gate in ("f", "i", "g", "o"))
+        if shown != self._shown_labels:  # the labels are in the cached background: draw it again
+            self._shown_labels, self._background = shown, None
         for gate in ("f", "i", "g", "o"):
             a = v[f"a_{gate}"]
             t[f"a_{gate}"].set_text("" if a is None else _fmt(a))
@@ -562,7 +563,25 @@ class LatchPlot:
         (self.env_lo,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--")
         ax.set_ylabel("cell state $c_t$")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-        self.caption = ax.set_title(" \n ", loc="left", fontsize=8.5)
+        # The caption: two lines above the plot, each a fixed label (mathtext, drawn once into the
+        # cached background) followed by live plain-text numbers, the least text a redraw can draw.
+        ax.set_title(" \n ", loc="left", fontsize=8.5)  # keeps the room for them in the layout
+        prop = FontProperties(size=8.5)
+
+        def width(text):  # in points
+            return text_to_path.get_text_width_height_descent(text, prop, ismath="$" in text)[0]
+
+        def at(text, x, y):  # a baseline y points above the plot, x points from its left edge
+            return ax.annotate(text, xy=(0, 1), xycoords="axes fraction", xytext=(x, y), textcoords="offset points",
+                               va="baseline", fontproperties=prop, annotation_clip=False)
+
+        low = mpl.rcParams["axes.titlepad"]
+        high = low + 1.4 * prop.get_size_in_points()
+        labels = (r"$f = \sigma(b_f)$ =", "$c_N$ =", r"bit read back as $h_N > 0$: correct in")
+        c_at = width(labels[0]) + 3 + width("σ(\u221210.0) = 0.0000") + 14  # after the widest f number
+        self._caption_labels = [at(labels[0], 0, high), at(labels[1], c_at, high), at(labels[2], 0, low)]
+        self.caption_numbers = [at("", width(labels[0]) + 3, high), at("", c_at + width(labels[1]) + 3, high),
+                                at("", width(labels[2]) + 3, low)]
         gx = self.ax_g
         (self.line_f,) = gx.plot([], [], color=PALETTE["green"], lw=1.8, drawstyle="steps-post",
                                  label="forget gate $f_t$")
@@ -575,7 +594,7 @@ class LatchPlot:
         # Lines, caption and frames are "animated": to_png redraws only them while the axis
         # limits stay the same (saving or displaying the figure draws everything as usual).
         self._live_artists = [self.line1, self.line0, self.env_hi, self.env_lo, self.line_f, self.line_i,
-                              self.caption, *self.ax_c.spines.values(), *self.ax_g.spines.values()]
+                              *self.caption_numbers, *self.ax_c.spines.values(), *self.ax_g.spines.values()]
         self._live_artists.sort(key=lambda a: a.get_zorder())
         for artist in self._live_artists:
             artist.set_animated(True)
@@ -604,12 +623,21 @@ class LatchPlot:
         self.ax_g.set_xlim(0, max(T - 1, 1))
         lim = max(1.15, 1.08 * float(max(np.abs(c1).max(), np.abs(c0).max())))
         self.ax_c.set_ylim(-lim, lim)
-        text = (f"$f = \\sigma(b_f)$ = $\\sigma$({forget_bias:.1f}) = {f:.4f};   after N = {T - 1} steps: "
-                f"$c_N$ = {c1[-1]:+.3f} (bit 1), {c0[-1]:+.3f} (bit 0)")
-        if accuracy is not None:
-            text += f"\nbit read back as $h_N > 0$: correct in {100 * accuracy:.0f}% of sequences"
-        self.caption.set_text(text)
+        numbers = self.caption_numbers
+        numbers[0].set_text(f"σ({forget_bias:.1f}) = {f:.4f}")
+        numbers[1].set_text(f"{c1[-1]:+.3f} (bit 1), {c0[-1]:+.3f} (bit 0) after N = {T - 1} steps".replace("-", "−"))
+        numbers[2].set_text("" if accuracy is None else f"{100 * accuracy:.0f}% of sequences")
+        self._caption_labels[2].set_visible(accuracy is not None)
         return self.fig
+
+    @property
+    def caption(self):
+        """The caption above the plot as one string (fixed labels and live numbers, line by line)."""
+        labels, numbers = self._caption_labels, self.caption_numbers
+        lines = [f"{labels[0].get_text()} {numbers[0].get_text()};   {labels[1].get_text()} {numbers[1].get_text()}"]
+        if labels[2].get_visible():
+            lines.append(f"{labels[2].get_text()} {numbers[2].get_text()}")
+        return "\n".join(lines)
 
     def to_png(self):
         """The figure as PNG bytes, fast: while the axis limits are unchanged, the axes, ticks and
@@ -623,7 +651,8 @@ class LatchPlot:
         """
         freeze_layout(self.fig)
         canvas = self.fig.canvas
-        key = (self.ax_c.get_xlim(), self.ax_c.get_ylim(), canvas.get_width_height(physical=True))
+        key = (self.ax_c.get_xlim(), self.ax_c.get_ylim(), canvas.get_width_height(physical=True),
+               self._caption_labels[2].get_visible())
         if key != self._background_key:
             canvas.draw()  # everything except the animated artists
             self._background, self._background_key = canvas.copy_from_bbox(self.fig.bbox), key
@@ -631,7 +660,7 @@ class LatchPlot:
             canvas.restore_region(self._background)
         for artist in self._live_artists:
             self.fig.draw_artist(artist)
-        return _canvas_png(canvas)
+        return canvas_to_png(canvas)
 
 
 def plot_latch(run1, run0, forget_bias, accuracy=None):

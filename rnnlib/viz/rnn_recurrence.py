@@ -13,20 +13,17 @@ input term blue, recurrent term orange, bias grey, sum green, tanh / hidden stat
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.path import Path
-from PIL import Image as PILImage
 
 from .._validate import as_array
 from ..data import ALPHABET
 from ..lessons.rnn_recurrence import StepIntermediates, WordSteps
-from .style import CMAP_DIVERGING, PALETTE, new_figure
+from .style import CMAP_DIVERGING, PALETTE, canvas_to_png, new_figure
 
 __all__ = [
     "TERM_COLOURS",
@@ -357,10 +354,11 @@ class _StepBars:
         _update_bars(self.bars, self.labels, values, self.limit)
 
 
-def _update_bars(bars, labels, values, limit):
-    """Set the bars' heights to ``values`` and write the numbers (if any) just beyond their ends."""
+def _update_bars(bars, labels, values, limit, names=TERMS):
+    """Set the bars' heights of the terms ``names`` to ``values`` and write the numbers (if any) just
+    beyond their ends."""
     pad = 0.03 * limit
-    for name in TERMS:
+    for name in names:
         for bar, v in zip(bars[name], values[name], strict=True):
             bar.set_height(v)
         for label, v in zip(labels[name], values[name][:len(labels[name])], strict=True):  # none if H is large
@@ -451,7 +449,12 @@ class _EquationBars:
             self.operators.append(ax.text(x, 0.0, op, ha="center", va="center", fontsize=14 if len(op) == 1 else 10,
                                           fontweight="bold", color=PALETTE["black"],
                                           bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none")))
-        self.zero_line = ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
+        line = dict(color=PALETTE["black"], linewidth=0.6)
+        self.zero_line = ax.axhline(0.0, **line)
+        # the same 0 line again, only under each group of bars: WordStepsFigure draws it over the bars
+        # it redraws, without crossing the operators between the groups
+        under = [[start - 0.5, start + H - 0.5, np.nan] for start in starts]
+        self.zero_under_bars = ax.plot(np.ravel(under), np.zeros(3 * len(starts)), **line)[0]
         self.tanh_bounds = [ax.plot([self.centres[-1] - H / 2, self.centres[-1] + H / 2], [level, level],
                                     color=PALETTE["grey"], linewidth=0.8, linestyle=":")[0] for level in (-1.0, 1.0)]
         labels = [r"$x_t W_x$", r"$h_{t-1} W_h$", r"$b$", r"$a_t$", r"$h_t = \tanh(a_t)$"]
@@ -469,22 +472,37 @@ class _EquationBars:
         self.limit = limit
         self.ax.set_ylim(-limit, limit)
 
-    def update(self, values):
-        _update_bars(self.bars, self.labels, values, self.limit)
+    def update(self, values, names=TERMS):
+        _update_bars(self.bars, self.labels, values, self.limit, names)
 
 
 WORD_STEPS_FIGSIZE = (10.0, 5.6)  # of the word-steps figure and its explorer: room for 10 pt labels, 8 pt values
+_UNREAD = "#eeeeee"  # the heatmap's columns of letters not read yet
+
+
+def _bar_limit(largest):
+    """The bars' y range: a quarter above the largest value (room for the numbers), at least 1, rounded up
+    to a multiple of 0.25 so that it (and the y axis) changes less often while a word is typed."""
+    return max(1.0, float(np.ceil(5.0 * largest)) / 4)
 
 
 class WordStepsFigure:
     """The intermediates of step t of one word as bars, and a heatmap of :math:`h_1 \\dots h_t`.
 
     Built once; :meth:`update` changes the artists in place and :meth:`to_png` renders fast
-    enough for a slider: the layout is computed once and frozen, and while only the step
-    changes the static parts (frames, labels, ticks, colour bar) are restored from a cached
-    bitmap and only the changing artists (bars, their labels, the heatmap, the titles) are drawn
-    again ("blitting"); a new word redraws just the axes that follow it. Saving or displaying
-    ``fig`` draws everything as usual.
+    enough for a slider and for typing. The layout is computed once and frozen, and the drawing
+    is cached in layers, each a bitmap of the whole figure that the next one starts from
+    ("blitting"):
+
+    1. the base, drawn once: frames, fixed titles and labels, operators, colour bar;
+    2. what follows the y range of the bars: their y axis, the bias bars (b does not change
+       with the step), the tanh bounds;
+    3. what follows the word: the heatmap of all its states and the letters under it;
+    4. what follows the step, drawn on every call: the bars and numbers of the step, the grey
+       cover over the letters not read yet, the outline of the current step, the step titles.
+
+    A new step redraws layer 4 only; a new word layers 3 and 4 (and 2 when the range changed).
+    Saving or displaying ``fig`` draws everything as usual.
 
     Parameters
     ----------
@@ -497,6 +515,8 @@ class WordStepsFigure:
     Attributes
     ----------
     fig : matplotlib.figure.Figure
+    bar_title, states_title : matplotlib.text.Text
+        The titles that follow the step (the word and step t; the states :math:`h_1 \\dots h_t`).
 
     Notes
     -----
@@ -513,40 +533,52 @@ class WordStepsFigure:
                                                          height_ratios=(1.3, 1.0))
         FigureCanvasAgg(self.fig)  # one canvas for the figure's life: its renderer caches text layouts
         self.bars = _EquationBars(ax_bars, self.H)
-        self.bar_title = ax_bars.set_title(" ", fontsize=11)
-        cmap = colormaps[CMAP_DIVERGING].with_extremes(bad="#eeeeee")
-        self.image = self.ax_states.imshow(np.zeros((self.H, 1)), cmap=cmap, norm=Normalize(-1.0, 1.0),
-                                           aspect="auto", interpolation="nearest")
+        # Each title has a fixed half (drawn once) and a half that follows the step, on the other side:
+        # text is the slowest thing to draw, so a step draws as little of it as it can.
+        self.bar_title = ax_bars.set_title(" ", loc="left", fontsize=11)
+        ax_bars.set_title(r"the terms of $h_t$, one bar per hidden unit", loc="right", fontsize=11)
+        ax = self.ax_states
+        ax.set_title("hidden states so far (grey: letters not read yet)", loc="left", fontsize=11)
+        self.states_title = ax.set_title(" ", loc="right", fontsize=11)
+        self.image = ax.imshow(np.zeros((self.H, 1)), cmap=colormaps[CMAP_DIVERGING], norm=Normalize(-1.0, 1.0),
+                               aspect="auto", interpolation="nearest")
         every = -(-self.H // 12)  # at most 12 unit labels: 10 pt labels need the room
-        self.ax_states.set_yticks(range(0, self.H, every), [str(j + 1) for j in range(0, self.H, every)])
-        self.ax_states.set_ylabel("hidden unit $j$", fontsize=10)
-        self.ax_states.set_xlabel("step $s$ and the letter it reads", fontsize=10)
-        self.ax_states.tick_params(labelsize=10, length=2)
+        ax.set_yticks(range(0, self.H, every), [str(j + 1) for j in range(0, self.H, every)])
+        ax.set_ylabel("hidden unit $j$", fontsize=10)
+        ax.set_xlabel("step $s$ and the letter it reads", fontsize=10)
+        ax.tick_params(labelsize=10, length=2)
+        self.unread = Rectangle((0.5, -0.5), 1.0, self.H, facecolor=_UNREAD, edgecolor="none")
         self.current = Rectangle((-0.5, -0.5), 1.0, self.H, fill=False, edgecolor=PALETTE["black"], linewidth=2.0)
-        self.ax_states.add_patch(self.current)
-        self.states_title = self.ax_states.set_title(" ", fontsize=11)
-        cbar = self.fig.colorbar(self.image, ax=self.ax_states, fraction=0.04, pad=0.01)
+        ax.add_patch(self.unread)
+        ax.add_patch(self.current)
+        cbar = self.fig.colorbar(self.image, ax=ax, fraction=0.04, pad=0.01)
         cbar.set_label("$h_s$", fontsize=10)
         cbar.ax.tick_params(labelsize=10)
-        # Three layers, each cached as a bitmap: the base (drawn once: frames, fixed labels, operators,
-        # colour bar), the word layer (what moves with the word: the bars' y axis and tanh bounds follow
-        # the y limit, the heatmap's x axis the letters) and the step layer, drawn on every call in the
-        # order a full draw would use (the frame over the heatmap, the 0 line over the bars).
-        self._word_artists = [ax_bars.yaxis, *self.bars.tanh_bounds, self.ax_states.xaxis]
-        self._step_artists = [self.image, *self.ax_states.spines.values(), self.current]
-        for name in TERMS:
-            self._step_artists += self.bars.bars[name]
-        self._step_artists += [self.bars.zero_line, self.bar_title, self.states_title]
-        for name in TERMS:
-            self._step_artists += self.bars.labels[name]
-        for artist in self._word_artists + self._step_artists:
-            artist.set_animated(True)  # left out of the base layer (still drawn when saving)
+        bars = self.bars
+        self._layers = [  # the artists of layers 2, 3, 4 (see the class docstring), each in drawing order
+            [ax_bars.yaxis, *bars.bars["b"], *bars.labels["b"], *bars.tanh_bounds],
+            [self.image, ax.xaxis],
+            [self.unread, *ax.spines.values(), self.current,
+             *(bar for name in TERMS if name != "b" for bar in bars.bars[name]), bars.zero_under_bars,
+             self.bar_title, self.states_title,
+             *(label for name in TERMS if name != "b" for label in bars.labels[name])],
+        ]
+        for layer in self._layers:
+            for artist in layer:
+                artist.set_animated(True)  # left out of the base (still drawn when saving)
+        self._bitmaps = [None] * len(self._layers)  # the cache: base, base + layer 2, ... + layer 3
         self._word = None
-        self._base = None
-        self._word_layer = None
+        self._range = None  # the y range and the bias that layer 2 shows
         self.update(steps, t)
         self.fig.draw_without_rendering()  # constrained layout once...
         self.fig.set_layout_engine("none")  # ...then frozen: redraws skip it
+        # the states' x label sits below the letters, which a new word redraws: once the layout is
+        # frozen it never moves, so it joins the base instead of being redrawn with every word
+        label = ax.xaxis.label
+        where = ax.transAxes.inverted().transform(label.get_transform().transform(label.get_position()))
+        ax.text(*where, label.get_text(), transform=ax.transAxes, fontproperties=label.get_fontproperties(),
+                ha=label.get_ha(), va=label.get_va())
+        label.set_visible(False)
 
     def update(self, steps, t):
         """Show step ``t`` of ``steps`` (a new word or a new step); returns the figure."""
@@ -555,51 +587,49 @@ class WordStepsFigure:
         if steps.H != self.H:
             raise ValueError(f"steps must have hidden size H={self.H} (the figure's); got H={steps.H}")
         step = steps.step(t)
-        if steps.word != self._word:  # a new word: new limits and columns
+        values = _term_values(step)
+        T = steps.T
+        if steps.word != self._word:  # a new word: its states, its letters, maybe a new range
             self._word = steps.word
-            self._word_layer = None
-            self.bars.set_limit(max(1.0, 1.25 * steps.largest_magnitude()))  # room for the numbers
-            T = steps.T
+            self._bitmaps[2:] = [None]
+            limit = _bar_limit(steps.largest_magnitude())
+            if (limit, values["b"].tobytes()) != self._range:  # a new y range (or other weights): layer 2 too
+                self._range = (limit, values["b"].tobytes())
+                self._bitmaps[1:] = [None, None]
+                self.bars.set_limit(limit)
+                self.bars.update(values, names=("b",))
+            self.image.set_data(steps.h.T)  # (H, T)
             self.image.set_extent((-0.5, T - 0.5, self.H - 0.5, -0.5))
             self.ax_states.set_xlim(-0.5, T - 0.5)
             self.ax_states.set_xticks(range(T), [f"{s + 1}\n{ch}" for s, ch in enumerate(steps.word)])
-        self.bars.update(_term_values(step))
-        states = steps.h.T.copy()  # (H, T)
-        states[:, t:] = np.nan  # steps not read yet
-        self.image.set_data(np.ma.masked_invalid(states))
+        self.bars.update(values, names=[name for name in TERMS if name != "b"])
+        self.unread.set_x(t - 0.5)
+        self.unread.set_width(T - t)
         self.current.set_x(t - 1.5)
         # Plain text with Unicode subscripts: a new mathtext string per step would be re-parsed.
-        self.bar_title.set_text(f"'{steps.word}', step t = {t} of {steps.T}, reading the letter "
-                                f"'{steps.word[t - 1]}': the terms of h{_subscript(t)}, one bar per hidden unit")
-        self.states_title.set_text(f"hidden states h₁ … h{_subscript(t)} so far (grey: letters not read yet)")
+        self.bar_title.set_text(f"'{steps.word}', step t = {t} of {T}, reading the letter '{steps.word[t - 1]}'")
+        self.states_title.set_text(f"h₁ … h{_subscript(t)}")
         return self.fig
 
     def to_png(self):
-        """The figure as PNG bytes, redrawing only what changed since the last call.
+        """The figure as PNG bytes, redrawing only the layers that changed since the last call.
 
         Returns
         -------
         bytes
         """
         canvas = self.fig.canvas
-        if self._word_layer is None:
-            if self._base is None:
-                canvas.draw()  # everything but the animated artists
-                self._base = canvas.copy_from_bbox(self.fig.bbox)
-            else:
-                canvas.restore_region(self._base)
-            for artist in self._word_artists:
+        if self._bitmaps[0] is None:
+            canvas.draw()  # everything but the animated artists
+            self._bitmaps[0] = canvas.copy_from_bbox(self.fig.bbox)
+        below = max(k for k, bitmap in enumerate(self._bitmaps) if bitmap is not None)  # the top cached layer
+        canvas.restore_region(self._bitmaps[below])
+        for k in range(below, len(self._layers)):
+            for artist in self._layers[k]:
                 self.fig.draw_artist(artist)
-            self._word_layer = canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            canvas.restore_region(self._word_layer)
-        for artist in self._step_artists:
-            self.fig.draw_artist(artist)
-        width, height = canvas.get_width_height(physical=True)
-        buffer = io.BytesIO()
-        PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+            if k + 1 < len(self._bitmaps):
+                self._bitmaps[k + 1] = canvas.copy_from_bbox(self.fig.bbox)
+        return canvas_to_png(canvas)
 
 
 def plot_word_steps(steps, t, figsize=WORD_STEPS_FIGSIZE, dpi=100):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 __all__ = ["PALETTE", "CMAP", "CMAP_DIVERGING", "FONT_MIN_PT", "FONT_MIN_ANNOTATION_PT", "new_figure",
-           "figure_to_png", "get_ax"]
+           "figure_to_png", "canvas_to_png", "get_ax"]
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = {
@@ -76,3 +79,34 @@ def figure_to_png(fig, dpi=None):
     fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None},
                 pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+def _png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def canvas_to_png(canvas):
+    """PNG bytes of what an Agg canvas holds now, without drawing it again.
+
+    For explorers that redraw only the artists that change on a cached background ("blitting").
+    The rows are stored unfiltered and deflated by the standard library's zlib at level 1: about
+    three times faster than Pillow's encoder (which tries five row filters on every row) and about
+    as small, because a figure is mostly flat colour.
+
+    Parameters
+    ----------
+    canvas : matplotlib.backends.backend_agg.FigureCanvasAgg
+
+    Returns
+    -------
+    bytes
+    """
+    if not isinstance(canvas, FigureCanvasAgg):
+        raise ValueError(f"canvas must be an Agg canvas (FigureCanvasAgg); got {type(canvas).__name__}")
+    rgba = np.asarray(canvas.buffer_rgba())  # (height, width, 4) uint8
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # each row: filter type 0 (none), then its pixels
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits per channel, RGBA, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))

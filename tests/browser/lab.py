@@ -57,9 +57,11 @@ INSTALL_HINT = (
 )
 KERNEL_DISPLAY_NAME = "Python 3 (ipykernel)"
 
-# Targets of the issue: the learner moves a control and sees the new figure.
-TARGET_MEDIAN_MS = 150.0
-TARGET_WORST_MS = 400.0
+# From the input event to the new figure painted. The goal is a benchmark figure, reported in the
+# latency table and never a pass/fail gate (a loaded CI machine must not fail work on timing); only
+# a change slower than BROKEN_MS means something is broken, and the browser test fails on that.
+GOAL_MEDIAN_MS = 100.0
+BROKEN_MS = 2000.0
 
 # Settings written to the server's fresh user-settings folder.
 LAB_SETTINGS = {
@@ -1026,20 +1028,25 @@ def _ms(value):
 
 
 def latency_markdown(rows):
+    try:
+        load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    except OSError:
+        load = f"{os.cpu_count()} CPUs"
     lines = [
-        f"Latency from the input event to the new figure painted (targets: median < {TARGET_MEDIAN_MS:.0f} ms, "
-        f"worst < {TARGET_WORST_MS:.0f} ms). Kernel: from the first message the input sent to the kernel "
-        "reporting the last one handled (Python + messaging); the rest is the browser.",
+        f"Latency from the input event to the new figure painted (goal: median < {GOAL_MEDIAN_MS:.0f} ms; a "
+        f"benchmark, not a test: only a change slower than {BROKEN_MS:.0f} ms fails the browser test; {load}). "
+        "Kernel: from the first message the input sent to the kernel reporting the last one handled "
+        "(Python + messaging); the rest is the browser.",
         "",
-        "| explorer | control | n | median (ms) | worst (ms) | kernel median (ms) | ok |",
+        "| explorer | control | n | median (ms) | worst (ms) | kernel median (ms) | goal met |",
         "|---|---|---:|---:|---:|---:|:---:|",
     ]
     for row in rows:
         med, worst = row["median_ms"], row["worst_ms"]
-        ok = med is not None and med < TARGET_MEDIAN_MS and worst < TARGET_WORST_MS
+        met = "-" if med is None else ("yes" if med < GOAL_MEDIAN_MS else "no")
         shown = row["explorer"] + (" (text, no figure)" if row["measures"] == "text" else "")
         lines.append(f"| {shown} | {row['control'] or '-'} | {len(row['samples_ms'])} | {_ms(med)} | "
-                     f"{_ms(worst)} | {_ms(row['kernel_median_ms'])} | {'yes' if ok else 'NO'} |")
+                     f"{_ms(worst)} | {_ms(row['kernel_median_ms'])} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -1053,7 +1060,8 @@ def write_latency(reports, out_dir):
     except OSError:
         load = None
     data = {
-        "targets_ms": {"median": TARGET_MEDIAN_MS, "worst": TARGET_WORST_MS},
+        "goal_median_ms": GOAL_MEDIAN_MS,
+        "broken_ms": BROKEN_MS,
         "machine": {"cpus": os.cpu_count(), "loadavg": load},
         "notebooks": [{"notebook": r.notebook, "run_all_s": r.run_all_s, "total_s": r.total_s,
                        "problems": r.problems, "notes": r.notes, "console_errors": r.console_errors[:20]}
