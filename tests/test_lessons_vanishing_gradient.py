@@ -157,11 +157,14 @@ def test_input_gradient_norms_rejects_a_softmax_model():
 
 
 # ---------------------------------------------------------------- clipping
-def test_clipping_rescues_the_exploding_run():
-    """The notebook's claim: with W_h at spectral radius 3 and lr 0.1, the unclipped run stays at chance."""
-    runs = clipping_runs()
+@pytest.mark.parametrize("seed", [0, 1])
+def test_clipping_rescues_the_exploding_run(seed):
+    """The notebook's claim: with W_h at spectral radius 3 and lr 0.1, the unclipped run stays at chance
+    and the clipped one learns within 300 steps (seeds 0-4 all do; at 150 steps it depended on the seed and
+    on floating-point rounding, so the demo runs 300)."""
+    runs = clipping_runs(seed=seed)
     free, clipped = runs[None], runs[1.0]
-    assert free.steps == clipped.steps == 150
+    assert free.steps == clipped.steps == 300
     assert free.step_grad_norm[0] == pytest.approx(clipped.step_grad_norm[0])  # same start
     assert free.step_grad_norm[0] > 50  # exploding at initialisation
     assert np.mean(free.step_loss[-20:]) > 0.6  # about log 2: chance

@@ -455,7 +455,7 @@ def ratio_vs_lag(lags=(5, 10, 15, 20, 30, 40, 50), configs=None, n=128, hidden_s
 # --------------------------------------------------------------------------------------------
 
 
-def clipping_runs(clips=(None, 1.0), lag=20, wh_scale=3.0, lr=0.1, steps=150, hidden_size=32, batch_size=64,
+def clipping_runs(clips=(None, 1.0), lag=20, wh_scale=3.0, lr=0.1, steps=300, hidden_size=32, batch_size=64,
                   n_features=8, seed=0, progress=False):
     r"""Train the same RNN on the memory task with and without gradient clipping.
 
