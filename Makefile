@@ -67,11 +67,12 @@ test: $(STAMP)
 	$(BIN)/ruff check $(LINT)
 	$(BIN)/python -m pytest
 
-# The inner loop: ruff, the unit, property and widget tests; no notebooks (nbval collects only what is
-# under tests/, which has none), no browser.
+# The inner loop: ruff, the unit, property and widget tests. No notebooks: nbval collects only what is
+# under tests/ (no notebook there), and tests marked `notebooks` (that run or render every notebook:
+# student edition, grader, site) are left out; no browser.
 test-fast: $(STAMP)
 	$(BIN)/ruff check $(LINT)
-	$(BIN)/python -m pytest tests -m "not browser" -q
+	$(BIN)/python -m pytest tests -m "not browser and not notebooks" -q
 
 # Drift check: the same suite on the newest versions pyproject.toml allows (needs the package index;
 # re-resolves on every run). Lists what differs from the lock first (< locked, > newest).

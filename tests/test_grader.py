@@ -91,6 +91,7 @@ def graded(tmp_path_factory):
             "results": json.loads((out / "results.json").read_text())}
 
 
+@pytest.mark.notebooks
 def test_every_submission_gets_one_row_and_the_run_succeeds(graded):
     assert graded["code"] == 0
     assert sorted(graded["rows"]) == ["ann", "ben", "cleo", "dan", "eve", "finn", "gus", "hal"]
@@ -107,11 +108,13 @@ def test_every_submission_gets_one_row_and_the_run_succeeds(graded):
     ("gus", "missing", "0"),
     ("hal", "timeout", "0"),
 ])
+@pytest.mark.notebooks
 def test_status_and_score_per_submission(graded, student, status, score):
     row = graded["rows"][student]
     assert (row["rnn_step"], row["score"], row["out_of"]) == (status, score, "1")
 
 
+@pytest.mark.notebooks
 def test_problems_name_what_happened(graded):
     rows = graded["rows"]
     assert rows["ann"]["problems"] == "" and rows["ben"]["problems"] == "" and rows["cleo"]["problems"] == ""
@@ -122,6 +125,7 @@ def test_problems_name_what_happened(graded):
     assert "not a valid notebook" in rows["finn"]["problems"]
 
 
+@pytest.mark.notebooks
 def test_feedback_is_the_checkers_specific_message(graded):
     students = {s["student"]: s for s in graded["results"]["students"]}
     assert "the recurrent term h_{t-1} Wh is missing" in students["ben"]["exercises"]["rnn_step"]["message"]
@@ -136,6 +140,7 @@ def test_feedback_is_the_checkers_specific_message(graded):
     assert "| ben | 0/1 | incorrect |" in summary
 
 
+@pytest.mark.notebooks
 def test_student_check_cells_do_not_decide_the_grade(graded):
     # ben's own checker cell ran and said "Not yet"; the demo cell after it checks a wrong lambda:
     # the grade comes from the grader's own call on ben's function, and ann's demo cell (a wrong
@@ -146,6 +151,7 @@ def test_student_check_cells_do_not_decide_the_grade(graded):
     assert graded["rows"]["ann"]["rnn_step"] == "correct"
 
 
+@pytest.mark.notebooks
 def test_executed_copies_are_saved_without_the_grading_cell(graded):
     executed = nbformat.read(graded["out"] / "executed" / "ann" / "ann.ipynb", as_version=4)
     original = nbformat.read(graded["submissions"] / "ann.ipynb", as_version=4)
@@ -154,11 +160,13 @@ def test_executed_copies_are_saved_without_the_grading_cell(graded):
     assert not (graded["out"] / "executed" / "finn").exists()
 
 
+@pytest.mark.notebooks
 def test_submissions_folder_is_not_modified(graded):
     after = _snapshot(graded["submissions"])
     assert after == graded["before"]
 
 
+@pytest.mark.notebooks
 def test_checkpoint_copies_and_other_files_are_ignored(graded):
     gus = next(s for s in graded["results"]["students"] if s["student"] == "gus")
     assert [r["notebook"] for r in gus["notebooks"]] == ["02_rnn_recurrence.ipynb"]

@@ -45,6 +45,7 @@ def site(tmp_path_factory):
     return out, pages
 
 
+@pytest.mark.notebooks
 def test_every_notebook_has_a_page_and_the_contents_lists_them_in_order(site):
     out, pages = site
     assert [p.notebook for p in pages] == NOTEBOOKS
@@ -55,6 +56,7 @@ def test_every_notebook_has_a_page_and_the_contents_lists_them_in_order(site):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.notebooks
 def test_page_shows_every_figure_embedded(site, notebook):
     out, _ = site
     nb = nbformat.read(notebook, as_version=4)
@@ -66,6 +68,7 @@ def test_page_shows_every_figure_embedded(site, notebook):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.notebooks
 def test_page_has_no_error_and_no_raw_widget(site, notebook):
     out, _ = site
     text = (out / notebook.with_suffix(".html").name).read_text(encoding="utf-8")
@@ -79,6 +82,7 @@ def test_page_has_no_error_and_no_raw_widget(site, notebook):
     assert text.count(f'class="{build_site.NOTE_CLASS}"') == n_widgets  # each explorer -> the note
 
 
+@pytest.mark.notebooks
 def test_prev_next_and_all_local_links_resolve(site):
     out, pages = site
     names = [p.html_name for p in pages]
@@ -123,6 +127,7 @@ def test_the_checks_would_see_an_error_output():
     assert STDERR.search(text)
 
 
+@pytest.mark.notebooks
 def test_equations_are_typeset_by_a_local_mathjax(site):
     out, pages = site
     assert (out / "mathjax" / "MathJax.js").exists()

@@ -209,6 +209,7 @@ def test_relative_files_are_copied_and_stale_notebooks_removed(tmp_path):
     assert (foreign / "keep.ipynb").exists()
 
 
+@pytest.mark.notebooks
 def test_command_line_tool_writes_the_edition(tmp_path):
     result = subprocess.run([sys.executable, str(TOOL), "--out", str(tmp_path / "st"), "--nbgrader-source",
                              str(tmp_path / "nbg")], capture_output=True, text=True, cwd=tmp_path)
@@ -274,6 +275,7 @@ def executed(edition, tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
+@pytest.mark.notebooks
 def test_student_notebook_runs_top_to_bottom(executed, name):
     result, nb = executed[name]
     assert result["problems"] == [], result["problems"]
@@ -295,6 +297,7 @@ def test_student_notebook_runs_top_to_bottom(executed, name):
             assert "Not yet" in text and "NotImplementedError" in text, (name, index, text[:300])
 
 
+@pytest.mark.notebooks
 def test_grader_calls_every_blank_exercise_not_attempted(executed):
     statuses = {ex: v["status"] for r, _ in executed.values() for ex, v in r["exercises"].items()}
     expected = {e["exercise"] for p in NOTEBOOKS for e in exercise_cells(nbformat.read(p, as_version=4))}
