@@ -556,7 +556,7 @@ class LatchPlot:
                                                       height_ratios=(2.2, 1.0))
         self.fig.suptitle("The latch: one LSTM unit holding a bit", fontsize=11)
         ax = self.ax_c
-        ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
+        self.zero_line = ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
         (self.line1,) = ax.plot([], [], color=PALETTE["blue"], lw=2, label="$c_t$, bit 1 stored")
         (self.line0,) = ax.plot([], [], color=PALETTE["orange"], lw=2, label="$c_t$, bit 0 stored")
         (self.env_hi,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--", label=r"$\pm c_0 f^{\,t}$")
@@ -596,9 +596,13 @@ class LatchPlot:
         self._live_artists = [self.line1, self.line0, self.env_hi, self.env_lo, self.line_f, self.line_i,
                               *self.caption_numbers, *self.ax_c.spines.values(), *self.ax_g.spines.values()]
         self._live_artists.sort(key=lambda a: a.get_zorder())
-        for artist in self._live_artists:
+        # What follows the axis limits (ticks, tick labels, the 0 line) is a second cached layer,
+        # so that new limits do not draw the legends, labels and titles again.
+        self._limit_artists = [self.zero_line, self.ax_c.xaxis, self.ax_c.yaxis, self.ax_g.xaxis]
+        for artist in self._live_artists + self._limit_artists:
             artist.set_animated(True)
-        self._background, self._background_key = None, None
+        self._base, self._base_key = None, None
+        self._limits, self._limits_key = None, None
         self.update(run1, run0, forget_bias, accuracy)
 
     def update(self, run1, run0, forget_bias, accuracy=None):
@@ -640,8 +644,9 @@ class LatchPlot:
         return "\n".join(lines)
 
     def to_png(self):
-        """The figure as PNG bytes, fast: while the axis limits are unchanged, the axes, ticks and
-        legends come from a cached bitmap and only the lines and the caption are drawn again.
+        """The figure as PNG bytes, fast: the axes, legends and labels come from a cached bitmap,
+        the ticks from a second one while the axis limits are unchanged, and only the lines and
+        the caption's numbers are drawn again.
 
         The first call freezes the layout (see :func:`freeze_layout`).
 
@@ -651,13 +656,19 @@ class LatchPlot:
         """
         freeze_layout(self.fig)
         canvas = self.fig.canvas
-        key = (self.ax_c.get_xlim(), self.ax_c.get_ylim(), canvas.get_width_height(physical=True),
-               self._caption_labels[2].get_visible())
-        if key != self._background_key:
+        base_key = (canvas.get_width_height(physical=True), self._caption_labels[2].get_visible())
+        if base_key != self._base_key:
             canvas.draw()  # everything except the animated artists
-            self._background, self._background_key = canvas.copy_from_bbox(self.fig.bbox), key
+            self._base, self._base_key = canvas.copy_from_bbox(self.fig.bbox), base_key
+            self._limits_key = None
+        limits_key = (self.ax_c.get_xlim(), self.ax_c.get_ylim())
+        if limits_key != self._limits_key:
+            canvas.restore_region(self._base)
+            for artist in self._limit_artists:
+                self.fig.draw_artist(artist)
+            self._limits, self._limits_key = canvas.copy_from_bbox(self.fig.bbox), limits_key
         else:
-            canvas.restore_region(self._background)
+            canvas.restore_region(self._limits)
         for artist in self._live_artists:
             self.fig.draw_artist(artist)
         return canvas_to_png(canvas)
