@@ -14,3 +14,29 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def rng():
     """A fresh seeded generator per test."""
     return np.random.default_rng(1234)
+
+
+# An explorer update that takes longer than this is broken, not slow: the latency goal (a median
+# below 100 ms) is measured by `make bench` and the browser test's report, never asserted here.
+BROKEN_UPDATE_SECONDS = 2.0
+
+
+@pytest.fixture
+def check_benchmark_cases():
+    """Drive every benchmark case of a widgets module once: valid, no error, not broken-slow.
+
+    Returns a function ``check(cases, at_least)``; ``cases`` is a module's ``benchmark_cases()``.
+    """
+    import time
+
+    def check(cases, at_least=1):
+        assert len(cases) >= at_least
+        for name, explorer, control, value in cases:
+            assert control in explorer.controls, name
+            start = time.process_time()
+            explorer.controls[control].value = value  # the observer calls explorer.update()
+            cpu = time.process_time() - start
+            assert explorer.last_error is None, f"{name}: {explorer.last_error!r}"
+            assert cpu < BROKEN_UPDATE_SECONDS, f"{name}: {cpu:.2f} s of CPU for one update"
+
+    return check

@@ -1,6 +1,5 @@
 """Headless tests of the twin explorer (rnnlib.widgets.lstm_vs_rnn)."""
 
-import time
 
 import pytest
 
@@ -58,13 +57,5 @@ def test_bad_models_rejected(models):
         twin_explorer({"rnn": models["rnn"], "lstm": models["rnn"]})
 
 
-def test_benchmark_cases_update_fast():
-    cases = benchmark_cases()
-    assert len(cases) >= 1
-    for name, explorer, control, value in cases:
-        explorer.controls[control].value = value + "x"  # warm up
-        start = time.perf_counter()
-        explorer.controls[control].value = value
-        seconds = time.perf_counter() - start
-        assert explorer.last_error is None, name
-        assert seconds < 1.0  # generous: the machine is shared; the budget (100 ms) is measured by the lead
+def test_benchmark_cases_are_valid(check_benchmark_cases):
+    check_benchmark_cases(benchmark_cases(), at_least=1)

@@ -1,6 +1,5 @@
 """rnnlib.widgets.sequences_and_shapes: the volume explorer driven headless."""
 
-import time
 
 import ipywidgets as widgets
 import pytest
@@ -89,13 +88,5 @@ def test_table_bolds_the_larger_cost():
     assert "<b>5,120</b>" in html  # and keeps more activations
 
 
-def test_benchmark_cases_update_fast_enough():
-    cases = benchmark_cases()
-    assert len(cases) >= 4
-    for name, explorer, control, value in cases:
-        assert control in explorer.controls, name
-        start = time.perf_counter()
-        explorer.controls[control].value = value
-        seconds = time.perf_counter() - start
-        assert explorer.last_error is None, name
-        assert seconds < 1.0, name  # the target is < 0.1 s; generous here because the test machine is shared
+def test_benchmark_cases_are_valid(check_benchmark_cases):
+    check_benchmark_cases(benchmark_cases(), at_least=4)

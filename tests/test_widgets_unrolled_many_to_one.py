@@ -1,6 +1,5 @@
 """Headless tests of the unrolled-network explorer (rnnlib.widgets.unrolled_many_to_one)."""
 
-import time
 
 import numpy as np
 import pytest
@@ -79,14 +78,5 @@ def test_builder_rejects_wrong_model():
         unrolled_explorer(SequenceClassifier(5, 4))
 
 
-def test_benchmark_cases_are_fast_enough():
-    for name, ex, control, value in benchmark_cases():
-        original = ex.controls[control].value
-        ex.controls[control].value = value  # warm-up (the first draw parses the math labels)
-        assert ex.last_error is None, name
-        start = time.process_time()
-        for k in range(4):
-            ex.controls[control].value = original if k % 2 == 0 else value
-        per_update = (time.process_time() - start) / 4
-        assert ex.last_error is None, name
-        assert per_update < 0.5, f"{name}: {per_update * 1000:.0f} ms CPU per update"  # generous: shared CI
+def test_benchmark_cases_are_valid(check_benchmark_cases):
+    check_benchmark_cases(benchmark_cases(), at_least=1)

@@ -1,6 +1,5 @@
 """The gradient microscope, driven headless."""
 
-import time
 
 import numpy as np
 import pytest
@@ -54,13 +53,5 @@ def test_an_error_is_shown_not_raised(explorer):
     assert explorer.error.value == "" and explorer.error.layout.display == "none"
 
 
-def test_benchmark_cases_are_valid_and_updates_are_quick():
-    cases = benchmark_cases()
-    assert len(cases) >= 4
-    for _name, ex, control, value in cases:
-        assert control in ex.controls
-        start = time.process_time()
-        ex.controls[control].value = value
-        cpu = time.process_time() - start
-        assert ex.last_error is None
-        assert cpu < 0.5  # the target is 0.1 s; generous here because the test machine is shared
+def test_benchmark_cases_are_valid(check_benchmark_cases):
+    check_benchmark_cases(benchmark_cases(), at_least=4)
