@@ -4,8 +4,11 @@ The eight functions of the public math API are importable from here::
 
     from rnnlib import rnn_forward, lstm_backward
 
-Core modules use numpy only; :mod:`rnnlib.viz` (matplotlib) and :mod:`rnnlib.widgets`
-(ipywidgets) are imported on demand, never by ``import rnnlib``.
+The library at this level (rnn, lstm, activations, losses, gradcheck, optim, model, train, data)
+uses numpy only. The notebooks' support is arranged by chapter, one name per notebook in every
+layer: :mod:`rnnlib.lessons` (numpy), :mod:`rnnlib.viz` (matplotlib), :mod:`rnnlib.widgets`
+(ipywidgets), :mod:`rnnlib.exercises`; :mod:`rnnlib.classroom` holds the student edition and the
+grader. None of them is imported by ``import rnnlib``.
 """
 
 from .activations import relu, sigmoid, softmax, tanh
