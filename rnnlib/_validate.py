@@ -7,8 +7,8 @@ deep inside numpy with a broadcasting error.
 
 from __future__ import annotations
 
+import functools
 import re
-from fractions import Fraction
 
 import numpy as np
 
@@ -84,6 +84,7 @@ def as_array(name, value, spec, dims=None, dtype=None, finite=True, bind=True):
     return arr
 
 
+@functools.cache
 def _dimension(want):
     """``"4H"`` -> (4, "H"); ``"N"`` -> (1, "N"): a named size, possibly a multiple of one."""
     m = re.fullmatch(r"(\d*)([A-Za-z]\w*)", want)
@@ -118,38 +119,39 @@ def as_arrays(*args, dtype=None):
     not ``Wx``'s); when there is no majority, it names every argument and the size each implies.
     """
     arrays = [as_array(name, value, spec, dtype=dtype, bind=False) for name, value, spec in args]
-    votes = {}  # dimension -> {argument name: set of sizes it implies}
+    # what each argument says about each named size: {dim: {name: {size}}}; a size that is not a
+    # whole multiple (19 columns for 4H) is kept as the text "19/4", which never wins
+    votes = {}
     for (name, _, spec), arr in zip(args, arrays):
         for want, got in zip(spec, arr.shape):
             if isinstance(want, str):
                 k, dim = _dimension(want)
-                votes.setdefault(dim, {}).setdefault(name, set()).add(Fraction(got, k))
+                size = got // k if got % k == 0 else f"{got}/{k}"
+                votes.setdefault(dim, {}).setdefault(name, set()).add(size)
     sizes = {}
     for dim, by_name in votes.items():
-        implied = sorted({v for vals in by_name.values() for v in vals})
-        if len(implied) == 1:
-            sizes[dim] = implied[0]
+        implied = {v for vals in by_name.values() for v in vals}
+        if len(implied) == 1 and isinstance(next(iter(implied)), int):
+            sizes[dim] = implied.pop()
             continue
-        support = {v: {n for n, vals in by_name.items() if v in vals} for v in implied}
-        ranked = sorted(implied, key=lambda v: (v.denominator != 1, -len(support[v])))
-        best = ranked[0]
-        if best.denominator == 1 and len(support[best]) > max(len(support[v]) for v in ranked[1:]):
-            sizes[dim] = best
+        support = sorted(((len({n for n, vals in by_name.items() if v in vals}), v) for v in implied
+                          if isinstance(v, int)), reverse=True)
+        if support and (len(support) == 1 or support[0][0] > support[1][0]):
+            sizes[dim] = support[0][1]
             continue
-        claims = "; ".join(f"{n} has shape {arrays[[a[0] for a in args].index(n)].shape} ({dim}="
-                           f"{', '.join(str(v) for v in sorted(vals))})" for n, vals in sorted(by_name.items()))
+        shapes = {a[0]: arr.shape for a, arr in zip(args, arrays)}
+        claims = "; ".join(f"{n} has shape {shapes[n]} ({dim}={', '.join(str(v) for v in sorted(vals, key=str))})"
+                           for n, vals in sorted(by_name.items()))
         raise ValueError(f"the arguments disagree about {dim}: {claims}. Each must have the same {dim}.")
     for (name, _, spec), arr in zip(args, arrays):
         for want, got in zip(spec, arr.shape):
             if not isinstance(want, str):
                 continue
             k, dim = _dimension(want)
-            size = sizes[dim]
-            if Fraction(got, k) != size:
-                others = _names(n for n, vals in votes[dim].items() if vals == {size})
-                expected = tuple(int(sizes[_dimension(s)[1]] * _dimension(s)[0]) if isinstance(s, str) else s
-                                 for s in spec)
-                bound = f"{want}={int(size * k)}, {dim}={size}" if k != 1 else f"{dim}={size}"
+            if got != k * sizes[dim]:
+                others = _names(n for n, vals in votes[dim].items() if vals == {sizes[dim]})
+                expected = tuple(_dimension(s)[0] * sizes[_dimension(s)[1]] if isinstance(s, str) else s for s in spec)
+                bound = f"{want}={k * sizes[dim]}, {dim}={sizes[dim]}" if k != 1 else f"{dim}={sizes[dim]}"
                 raise ValueError(f"{name} must have shape {format_shape(spec)} = {expected} with {bound} "
                                  f"(as {others} say); got shape {arr.shape}")
     return arrays
