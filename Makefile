@@ -33,7 +33,7 @@ NEEDS_UV = echo "this needs uv: install it (python3 -m pip install --user uv, or
 help:
 	@echo "make lab   - open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test  - run the whole test suite (unit, widgets, notebooks, browser): what CI runs"
-	@echo "make test-fast - ruff, unit and widget tests only (no notebooks, no browser): under a minute"
+	@echo "make test-fast - ruff, unit and widget tests only (no notebooks, no browser, not the slow ones): about a minute"
 	@echo "make test-latest - the same suite on the newest allowed versions (.venv-latest/), to catch drift"
 	@echo "make lock  - re-resolve requirements-lock.txt from pyproject.toml with uv, and the self-check's pins"
 	@echo "make site  - render the course to static HTML in build/site/ (no kernel needed to read it)"
@@ -72,7 +72,7 @@ test: $(STAMP)
 # student edition, grader, site) are left out; no browser.
 test-fast: $(STAMP)
 	$(BIN)/ruff check $(LINT)
-	$(BIN)/python -m pytest tests -m "not browser and not notebooks" -q
+	$(BIN)/python -m pytest tests -m "not browser and not notebooks and not slow" -q
 
 # Drift check: the same suite on the newest versions pyproject.toml allows (needs the package index;
 # re-resolves on every run). Lists what differs from the lock first (< locked, > newest).

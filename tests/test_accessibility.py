@@ -113,6 +113,9 @@ def _cell_values():
     return cell_step_values()
 
 
+# every public figure is drawn: thorough, and a tenth of the fast suite's time, so `make test` runs it
+pytestmark = pytest.mark.slow
+
 RNG = np.random.default_rng(0)
 # "module.function" -> a call with small valid arguments (m is the module)
 EXAMPLES = {

@@ -157,6 +157,7 @@ def test_input_gradient_norms_rejects_a_softmax_model():
 
 
 # ---------------------------------------------------------------- clipping
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_clipping_rescues_the_exploding_run(seed):
     """The notebook's claim: with W_h at spectral radius 3 and lr 0.1, the unclipped run stays at chance

@@ -251,5 +251,5 @@ def test_make_test_fails_when_pytest_collects_nothing(scratch, target):
     assert out.returncode != 0
     calls = log.read_text().splitlines()
     assert calls[0].startswith("ruff check rnnlib tests")
-    fast = "python -m pytest tests -m not browser and not notebooks -q"
+    fast = "python -m pytest tests -m not browser and not notebooks and not slow -q"
     assert calls[1] == (fast if target == "test-fast" else "python -m pytest")

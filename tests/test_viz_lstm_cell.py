@@ -71,6 +71,7 @@ def _pixels(png):
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
+@pytest.mark.slow
 def test_diagram_fast_render_equals_a_full_render():
     d = LSTMCellDiagram()
     d.to_png()  # caches the static background
@@ -213,6 +214,7 @@ def test_latch_plot_updates_lines_and_caption():
     assert plot.ax_c.get_ylim()[1] >= np.abs(wild1["c"]).max()  # the axis grows with the data
 
 
+@pytest.mark.slow
 def test_latch_plot_fast_render_equals_a_full_render():
     plot = LatchPlot(latch_run(60, 1), latch_run(60, 0), 8.0, 1.0)
     plot.to_png()

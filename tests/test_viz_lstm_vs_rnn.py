@@ -50,6 +50,7 @@ def _states(word, rnn, lstm):
     return rs, ls, pr, pl
 
 
+@pytest.mark.slow
 def test_twin_plot_fast_png_equals_full_redraw():
     rnn, lstm = _models()
     plot = TwinStatesPlot((5, 4), c_limit=1.5)

@@ -123,6 +123,7 @@ def test_word_steps_figure_updates_in_place(params):
     assert painter.bars.limit >= 1.25 * other.largest_magnitude()  # room for the numbers above the bars
 
 
+@pytest.mark.slow
 def test_blitted_png_equals_full_draw(params):
     from io import BytesIO
 

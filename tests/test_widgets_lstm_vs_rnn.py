@@ -57,5 +57,6 @@ def test_bad_models_rejected(models):
         twin_explorer({"rnn": models["rnn"], "lstm": models["rnn"]})
 
 
+@pytest.mark.slow
 def test_benchmark_cases_are_valid(check_benchmark_cases):
     check_benchmark_cases(benchmark_cases(), at_least=1)

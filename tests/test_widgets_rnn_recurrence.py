@@ -93,6 +93,7 @@ def test_custom_params_and_bad_params():
         recurrence_explorer(word="Joy")
 
 
+@pytest.mark.slow
 def test_benchmark_cases_run():
     cases = benchmark_cases()
     assert len(cases) >= 2

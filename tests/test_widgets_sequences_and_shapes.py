@@ -88,5 +88,6 @@ def test_table_bolds_the_larger_cost():
     assert "<b>5,120</b>" in html  # and keeps more activations
 
 
+@pytest.mark.slow
 def test_benchmark_cases_are_valid(check_benchmark_cases):
     check_benchmark_cases(benchmark_cases(), at_least=4)

@@ -78,5 +78,6 @@ def test_builder_rejects_wrong_model():
         unrolled_explorer(SequenceClassifier(5, 4))
 
 
+@pytest.mark.slow
 def test_benchmark_cases_are_valid(check_benchmark_cases):
     check_benchmark_cases(benchmark_cases(), at_least=1)

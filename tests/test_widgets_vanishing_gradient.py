@@ -53,5 +53,6 @@ def test_an_error_is_shown_not_raised(explorer):
     assert explorer.error.value == "" and explorer.error.layout.display == "none"
 
 
+@pytest.mark.slow
 def test_benchmark_cases_are_valid(check_benchmark_cases):
     check_benchmark_cases(benchmark_cases(), at_least=4)
