@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..lessons.lstm_vs_rnn import norm_profile
-from .style import CMAP, CMAP_DIVERGING, PALETTE, get_ax, new_figure
+from .style import CMAP, CMAP_DIVERGING, PALETTE, canvas_to_png, get_ax, new_figure
 
 __all__ = ["gradient_highway_figure", "TwinStatesPlot", "twin_states_figure"]
 
@@ -265,10 +265,8 @@ class TwinStatesPlot:
         -------
         bytes
         """
-        import io
 
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from PIL import Image
 
         if self._background is None or self.fig.canvas is not self._canvas:
             self._canvas = FigureCanvasAgg(self.fig)
@@ -285,10 +283,7 @@ class TwinStatesPlot:
         renderer = canvas.get_renderer()
         for artist in self._dynamic_artists():
             artist.draw(renderer)
-        rgba = np.asarray(canvas.buffer_rgba())
-        buf = io.BytesIO()
-        Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+        return canvas_to_png(canvas)
 
 
 def twin_states_figure(word, rnn_states, lstm_states, p_rnn, p_lstm, c_limit=2.0):

@@ -7,8 +7,6 @@ flowing back through time, :math:`\\lVert \\partial L / \\partial h_t \\rVert`.
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
@@ -17,7 +15,7 @@ from matplotlib.figure import Figure
 from ..data import check_word
 from ..lessons.unrolled_many_to_one import unrolled_trace
 from ..model import SequenceClassifier
-from ..viz.style import CMAP_DIVERGING, figure_to_png, new_figure
+from ..viz.style import CMAP_DIVERGING, canvas_to_png, figure_to_png, new_figure
 from ..viz.unrolled_many_to_one import HIDDEN_NORM, UnrolledDiagram
 from .base import Explorer, LiveFigure
 
@@ -61,9 +59,8 @@ class UnrolledExplorer(Explorer):
         self.update()
 
     def _png(self):
-        buf = io.BytesIO()
-        self.canvas.print_png(buf, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-        return buf.getvalue()
+        self.canvas.draw()
+        return canvas_to_png(self.canvas)
 
     def render(self):
         word = check_word(self.controls["word"].value.strip().lower(), MAX_LETTERS)  # typed: forgive case
