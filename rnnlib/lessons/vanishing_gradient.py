@@ -51,13 +51,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import as_array, check_dim
+from .._validate import as_array, as_arrays, check_dim
 from ..activations import ACTIVATIONS
 from ..data import memory_task
 from ..lstm import lstm_forward
 from ..model import SequenceClassifier, init_recurrent
 from ..rnn import RNNCache, rnn_forward
-from ..train import train
+from ..train import progress_bar, train
 from .unrolled_many_to_one import classifier_step_gradients, step_gradients
 
 __all__ = [
@@ -132,12 +132,8 @@ def activation_rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
     _check_activation(activation)
     if activation == "tanh":
         return (*rnn_forward(x, h0, Wx, Wh, b), None)
-    dims = {}
-    x = as_array("x", x, ("N", "T", "D"), dims)
-    h0 = as_array("h0", h0, ("N", "H"), dims)
-    Wx = as_array("Wx", Wx, ("D", "H"), dims)
-    Wh = as_array("Wh", Wh, ("H", "H"), dims)
-    b = as_array("b", b, ("H",), dims)
+    x, h0, Wx, Wh, b = as_arrays(("x", x, ("N", "T", "D")), ("h0", h0, ("N", "H")), ("Wx", Wx, ("D", "H")),
+                                 ("Wh", Wh, ("H", "H")), ("b", b, ("H",)))  # as rnn_forward checks them
     f, derivative = ACTIVATIONS[activation]  # derivative(h_t, a_t) = f'(a_t)
     N, T, _ = x.shape
     xWx = x @ Wx + b  # (N, T, H)  the input projection of every step, before the loop
@@ -921,8 +917,6 @@ def lag_sweep(configs, lags, seeds, progress=None, **kwargs):
         One record per run: ``config``, ``lag``, ``seed`` and the result of
         :func:`run_memory_task`.
     """
-    from ..train import progress_bar
-
     records = []
     bar = progress_bar(progress, len(configs) * len(lags) * len(seeds), "lag sweep")  # runs
     for key, config in configs.items():
