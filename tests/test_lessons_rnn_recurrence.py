@@ -71,3 +71,48 @@ def test_demo_parameters_shapes_and_seed():
     assert not np.array_equal(p["b"], demo_parameters(4, seed=8)["b"])
     with pytest.raises(ValueError, match="hidden_size"):
         demo_parameters(hidden_size=0)
+
+
+def test_three_notations_known_values():
+    from rnnlib.lessons.rnn_recurrence import NOTATIONS, step_in_three_notations
+
+    x = np.array([[1.0, 0.0, 2.0]])  # (1, D=3)
+    h_prev = np.array([[0.5, -1.0]])  # (1, H=2)
+    Wx = np.array([[0.1, 0.2], [5.0, 5.0], [-0.3, 0.4]])  # (3, 2)
+    Wh = np.array([[1.0, 2.0], [0.0, 1.0]])  # not symmetric
+    b = np.array([0.1, -0.2])
+    expected = np.tanh([[0.1 - 0.6 + 0.5 + 0.1, 0.2 + 0.8 + 0.0 - 0.2]])  # x Wx + h Wh + b by hand
+    forms = step_in_three_notations(x, h_prev, Wx, Wh, b)
+    assert list(forms) == list(NOTATIONS)
+    for name, h in forms.items():
+        np.testing.assert_allclose(h, expected, rtol=0, atol=1e-15, err_msg=name)
+
+
+def test_three_notations_agree_with_rnn_step_forward_on_a_batch(rng):
+    from rnnlib.lessons.rnn_recurrence import step_in_three_notations
+
+    x, h_prev = rng.standard_normal((3, 5)), rng.standard_normal((3, 4))
+    Wx, Wh, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 4)), rng.standard_normal(4)
+    h, _ = rnn_step_forward(x, h_prev, Wx, Wh, b)
+    for h_form in step_in_three_notations(x, h_prev, Wx, Wh, b).values():
+        assert h_form.shape == (3, 4)
+        np.testing.assert_allclose(h_form, h, rtol=0, atol=1e-14)
+    with pytest.raises(ValueError, match="Wh"):
+        step_in_three_notations(x, h_prev, Wx, Wh[:, :3], b)
+
+
+def test_pytorch_layout_shapes_and_the_pytorch_formula(rng):
+    from rnnlib.lessons.rnn_recurrence import pytorch_layout
+
+    Wx, Wh, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)
+    p = pytorch_layout(Wx, Wh, b)
+    assert {k: v.shape for k, v in p.items()} == {"weight_ih_l0": (3, 5), "weight_hh_l0": (3, 3),
+                                                 "bias_ih_l0": (3,), "bias_hh_l0": (3,)}
+    x, h_prev = rng.standard_normal((2, 5)), rng.standard_normal((2, 3))
+    # PyTorch's nn.RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+    h_torch = np.tanh(x @ p["weight_ih_l0"].T + p["bias_ih_l0"] + h_prev @ p["weight_hh_l0"].T + p["bias_hh_l0"])
+    np.testing.assert_allclose(h_torch, rnn_step_forward(x, h_prev, Wx, Wh, b)[0], rtol=0, atol=1e-14)
+    p["weight_ih_l0"][0, 0] += 1.0  # a copy: the course's weights are not changed
+    assert p["weight_ih_l0"][0, 0] != Wx[0, 0]
+    with pytest.raises(ValueError, match="b"):
+        pytorch_layout(Wx, Wh, np.ones(4))

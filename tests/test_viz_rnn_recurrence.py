@@ -67,7 +67,7 @@ def test_step_bars_heights_are_the_intermediates(params):
     s = steps.step(2)
     for ax, values in zip(fig.axes, (s.x_Wx, s.h_Wh, s.b, s.a, s.h), strict=True):
         np.testing.assert_allclose([bar.get_height() for bar in ax.patches], values)
-        assert ax.get_xlabel() == "hidden unit $j$"
+        assert ax.get_xlabel() == "hidden unit $j$ = 1 … 4"  # numbered from 1, and the label says so
     assert fig.axes[0].get_ylabel() == "value"
     lo, hi = fig.axes[0].get_ylim()
     assert lo == -hi and hi >= 1.0
@@ -168,9 +168,9 @@ def test_plot_word_steps_and_bad_input(params):
 def test_diagram_labels_every_matrix_axis_and_keeps_the_letter_label_off_the_arrow(params):
     fig = plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], params["Wy"], params["by"], letter="c")
     by_title = {ax.get_title().split("\n")[0].split()[0]: ax for ax in fig.axes if ax.get_title()}
-    assert by_title["$W_x$"].get_ylabel() == "input letter" and by_title["$W_x$"].get_xlabel() == "hidden unit"
-    assert by_title["$b$"].get_xlabel() == "hidden unit"
-    assert by_title["$W_y$"].get_ylabel() == "hidden unit" and by_title["$W_y$"].get_xlabel() == "output"
+    assert by_title["$W_x$"].get_ylabel() == "input letter" and by_title["$W_x$"].get_xlabel() == "hidden unit 1…4"
+    assert by_title["$b$"].get_xlabel() == "hidden unit 1…4"
+    assert by_title["$W_y$"].get_ylabel() == "hidden unit 1…4" and by_title["$W_y$"].get_xlabel() == "output"
     assert by_title["$W_x$"].yaxis.label.get_position()[1] < 0.5  # row 'c' is near the top: label below
     fig = plot_recurrence_diagram(params["Wx"], params["Wh"], params["b"], letter="w")
     wx = next(ax for ax in fig.axes if "W_x" in ax.get_title())

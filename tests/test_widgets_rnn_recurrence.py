@@ -35,7 +35,7 @@ def test_step_slider_updates_figure_and_numbers(explorer):
     assert explorer.last_error is None
     assert explorer.live.image.value != before
     assert explorer.live.redraws == redraws + 1  # one redraw per change
-    assert "Last step: y = h<sub>T</sub>" in explorer.numbers.value  # the readout at t = T
+    assert "Last step: s = h<sub>T</sub>" in explorer.numbers.value  # the read-out score at t = T
     assert "P(positive)" in explorer.numbers.value
     assert "step t = 4 of 4" in explorer.painter.bar_title.get_text()
 

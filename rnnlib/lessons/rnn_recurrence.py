@@ -13,8 +13,13 @@ on its own, so a notebook can print and draw them without recomputing anything b
     h    = tanh(a)               # (N, H)   new hidden state h_t
 
 Steps of a word are counted from 1: the initial state is :math:`h_0` (zeros by default) and the
-last step of a word of length T gives :math:`h_T`, the state the readout
-:math:`y = h_T W_y + b_y` sees. Python index ``t - 1`` holds step ``t``.
+last step of a word of length T gives :math:`h_T`, the state the read-out score
+:math:`s = h_T W_y + b_y` sees. Python index ``t - 1`` holds step ``t``.
+
+:func:`step_in_three_notations` computes one step in the course's row form and in the two other
+forms a reader meets (the column form of Karpathy's slides and the essay's Figure 1, colah's
+concatenated form); :func:`pytorch_layout` gives the course's weights in the layout of PyTorch's
+``nn.RNN``.
 
 Numpy only (no matplotlib, no ipywidgets).
 """
@@ -36,6 +41,9 @@ __all__ = [
     "rnn_step_intermediates",
     "word_steps",
     "demo_parameters",
+    "NOTATIONS",
+    "step_in_three_notations",
+    "pytorch_layout",
 ]
 
 class StepIntermediates(NamedTuple):
@@ -191,3 +199,93 @@ def demo_parameters(hidden_size=4, seed=0):
     params["b"] = rng.uniform(-bound, bound, size=H)  # (H,)
     params["by"] = rng.uniform(-bound, bound, size=1)  # (1,)
     return params
+
+
+NOTATIONS = (
+    "course (rows):  tanh(x_t W_x + h_{t-1} W_h + b)",
+    "Karpathy, Figure 1 (columns):  tanh(W_hh h_{t-1} + W_xh x_t + b)",
+    "colah (concatenated):  tanh(W [h_{t-1}, x_t] + b)",
+)
+"""The names of the three forms, in the order :func:`step_in_three_notations` returns them."""
+
+
+def step_in_three_notations(x, h_prev, Wx, Wh, b):
+    r"""One RNN step written in three notations; all three give the same :math:`h_t`.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+        Input :math:`x_t`, one row per sequence.
+    h_prev : array_like, shape (N, H)
+        Previous hidden state :math:`h_{t-1}`.
+    Wx : array_like, shape (D, H)
+    Wh : array_like, shape (H, H)
+    b : array_like, shape (H,)
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Keys :data:`NOTATIONS` in order, each value :math:`h_t` of shape (N, H) (the column form's
+        result transposed back to rows).
+
+    Notes
+    -----
+    The course (row vectors, weights multiply from the right):
+
+    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b)
+
+    Karpathy's slides and the essay's Figure 1 (column vectors, weights multiply from the left;
+    the slides leave the bias out):
+
+    .. math:: h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b), \qquad W_{hh} = W_h^\top,\; W_{xh} = W_x^\top
+
+    colah's blog (one matrix on the concatenation, as in its LSTM gates
+    :math:`\sigma(W_f [h_{t-1}, x_t] + b_f)`):
+
+    .. math:: h_t = \tanh(W [h_{t-1}, x_t] + b), \qquad W = \begin{bmatrix} W_h \\ W_x \end{bmatrix}^\top
+        \in \mathbb{R}^{H \times (H + D)}
+    """
+    dims = {}
+    x = as_array("x", x, ("N", "D"), dims)
+    h_prev = as_array("h_prev", h_prev, ("N", "H"), dims)
+    Wx = as_array("Wx", Wx, ("D", "H"), dims)
+    Wh = as_array("Wh", Wh, ("H", "H"), dims)
+    b = as_array("b", b, ("H",), dims)
+    row = np.tanh(x @ Wx + h_prev @ Wh + b)  # (N, H)
+    W_hh, W_xh = Wh.T, Wx.T  # (H, H), (H, D)
+    column = np.tanh(W_hh @ h_prev.T + W_xh @ x.T + b[:, None])  # (H, N): one column per sequence
+    W = np.vstack([Wh, Wx]).T  # (H, H + D): W_h stacked over W_x, transposed
+    concatenated = np.tanh(W @ np.hstack([h_prev, x]).T + b[:, None])  # (H, N)
+    return dict(zip(NOTATIONS, (row, column.T, concatenated.T), strict=True))
+
+
+def pytorch_layout(Wx, Wh, b):
+    r"""The course's RNN weights in the layout of PyTorch's ``nn.RNN`` (one layer).
+
+    Parameters
+    ----------
+    Wx : array_like, shape (D, H)
+    Wh : array_like, shape (H, H)
+    b : array_like, shape (H,)
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``weight_ih_l0`` (H, D) = :math:`W_x^\top`, ``weight_hh_l0`` (H, H) = :math:`W_h^\top`,
+        ``bias_ih_l0`` (H,) = :math:`b` and ``bias_hh_l0`` (H,) = 0 (PyTorch has two biases; only
+        their sum :math:`b` matters).
+
+    Notes
+    -----
+    PyTorch's ``nn.RNN`` computes
+
+    .. math:: h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}),
+
+    so :math:`W_x = W_{ih}^\top`, :math:`W_h = W_{hh}^\top` and :math:`b = b_{ih} + b_{hh}`.
+    """
+    dims = {}
+    Wx = as_array("Wx", Wx, ("D", "H"), dims)
+    Wh = as_array("Wh", Wh, ("H", "H"), dims)
+    b = as_array("b", b, ("H",), dims)
+    return {"weight_ih_l0": Wx.T.copy(), "weight_hh_l0": Wh.T.copy(),  # (H, D), (H, H)
+            "bias_ih_l0": b.copy(), "bias_hh_l0": np.zeros_like(b)}  # (H,), (H,)

@@ -146,7 +146,7 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=DI
     Notes
     -----
     .. math::
-        h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad y = h_T W_y + b_y
+        h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad s = h_T W_y + b_y
 
     All heatmaps share one colour scale, symmetric around 0 (blue negative, red positive). With
     H <= 6 the cells of :math:`W_h`, :math:`b` and :math:`W_y` show their values.
@@ -200,7 +200,7 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=DI
     ax_wx = fig.add_axes(rect(column - wx_width / 2, 3.62, wx_width, 3.9))  # 26 rows of 10 pt letters
     im = _heatmap(ax_wx, Wx, norm, rf"$W_x$  ({D} $\times$ {H})" + "\ninput → hidden", annotate=False,
                   row_labels=list(ALPHABET) if D == len(ALPHABET) else None, max_xticks=H if H <= 9 else 6)
-    ax_wx.set_xlabel("hidden unit", fontsize=10, labelpad=1)
+    ax_wx.set_xlabel(f"hidden unit 1…{H}", fontsize=10, labelpad=1)
     ax_wx.set_ylabel("input letter" if D == len(ALPHABET) else "input feature", fontsize=10, labelpad=2)
     if letter_row is not None:
         ax_wx.add_patch(Rectangle((-0.5, letter_row - 0.5), H, 1.0, fill=False, edgecolor=PALETTE["black"],
@@ -212,13 +212,13 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=DI
     side = cell * H
     ax_wh = fig.add_axes(rect(column - side / 2, 1.72 - side / 2, side, side))
     _heatmap(ax_wh, Wh, norm, rf"$W_h$  ({H} $\times$ {H})" + "\nhidden → hidden", annotate=annotate)
-    ax_wh.set_xlabel("to hidden unit", fontsize=10, labelpad=1)
-    ax_wh.set_ylabel("from hidden unit", fontsize=10, labelpad=2)
+    ax_wh.set_xlabel(f"to hidden unit 1…{H}", fontsize=10, labelpad=1)
+    ax_wh.set_ylabel(f"from hidden unit 1…{H}", fontsize=10, labelpad=2)
     sum_x = 6.75  # inches
     ax_b = fig.add_axes(rect(sum_x - side / 2, 6.88, side, min(cell, 0.4)))
     _heatmap(ax_b, b[None, :], norm, rf"$b$  ({H},)  bias", annotate=annotate)
     ax_b.set_yticks([])
-    ax_b.set_xlabel("hidden unit", fontsize=10, labelpad=1)
+    ax_b.set_xlabel(f"hidden unit 1…{H}", fontsize=10, labelpad=1)
 
     # Nodes (text boxes) of the data flow.
     def node(x, y, s, colour=PALETTE["black"], **kw):
@@ -284,12 +284,12 @@ def plot_recurrence_diagram(Wx, Wh, b, Wy=None, by=None, letter=None, figsize=DI
         _heatmap(ax_wy, Wy, norm, rf"$W_y$  ({H} $\times$ {C})" + "\nhidden → output", annotate=annotate)
         ax_wy.yaxis.tick_right()
         ax_wy.yaxis.set_label_position("right")
-        ax_wy.set_ylabel("hidden unit", fontsize=10, labelpad=2)
+        ax_wy.set_ylabel(f"hidden unit 1…{H}", fontsize=10, labelpad=2)
         ax_wy.set_xlabel("output", fontsize=10, labelpad=1)
         awy, wy_below = _axes_box(fig, ax_wy), _axis_box(fig, ax_wy.xaxis)
         n_y = node((awy[0] + awy[2]) / 2, fy(1.72),
-                   "$y = h_T W_y + b_y$\n" + f"(1 × {C}),  " + r"$b_y$ = " + ", ".join(f"{v:.2f}" for v in by)
-                   + ("\nP(positive) = σ(y)" if C == 1 else ""),
+                   "$s = h_T W_y + b_y$\n" + f"(1 × {C}),  " + r"$b_y$ = " + ", ".join(f"{v:.2f}" for v in by)
+                   + ("\nP(positive) = σ(s)" if C == 1 else ""),
                    PALETTE["black"])
         b_y = _box(fig, n_y)
         _arrow(fig, (bh[2], y_mid), (awy[0], y_mid), c_h)
@@ -338,7 +338,7 @@ class _StepBars:
             ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
             ax.set_title(TERM_TITLES[name], fontsize=11, color=_TITLE_COLOURS.get(name, TERM_COLOURS[name]))
             ax.set_xticks(units)
-            ax.set_xlabel("hidden unit $j$", fontsize=10)
+            ax.set_xlabel(f"hidden unit $j$ = 1 … {H}", fontsize=10)
             ax.tick_params(labelsize=10)
         for level in (-1.0, 1.0):
             axes[-1].axhline(level, color=PALETTE["grey"], linewidth=0.8, linestyle=":")
@@ -544,15 +544,15 @@ class WordStepsFigure:
                                aspect="auto", interpolation="nearest")
         every = -(-self.H // 12)  # at most 12 unit labels: 10 pt labels need the room
         ax.set_yticks(range(0, self.H, every), [str(j + 1) for j in range(0, self.H, every)])
-        ax.set_ylabel("hidden unit $j$", fontsize=10)
-        ax.set_xlabel("step $s$ and the letter it reads", fontsize=10)
+        ax.set_ylabel(f"hidden unit $j$ = 1 … {self.H}", fontsize=10)
+        ax.set_xlabel("step $t$ and the letter it reads", fontsize=10)
         ax.tick_params(labelsize=10, length=2)
         self.unread = Rectangle((0.5, -0.5), 1.0, self.H, facecolor=_UNREAD, edgecolor="none")
         self.current = Rectangle((-0.5, -0.5), 1.0, self.H, fill=False, edgecolor=PALETTE["black"], linewidth=2.0)
         ax.add_patch(self.unread)
         ax.add_patch(self.current)
         cbar = self.fig.colorbar(self.image, ax=ax, fraction=0.04, pad=0.01)
-        cbar.set_label("$h_s$", fontsize=10)
+        cbar.set_label("hidden state value", fontsize=10)
         cbar.ax.tick_params(labelsize=10)
         bars = self.bars
         self._layers = [  # the artists of layers 2, 3, 4 (see the class docstring), each in drawing order

@@ -9,7 +9,7 @@ Controls: ``word`` (a text box with example words; any lower-case a-z word works
 (the step, 1..T, its maximum follows the word's length; a play button steps through the word).
 Shown: the bars of :math:`x_t W_x`, :math:`h_{t-1} W_h`, :math:`b`, :math:`a_t` and
 :math:`h_t = \tanh(a_t)`, a heatmap of :math:`h_1 \dots h_t`, and the same numbers as a table
-(with the readout :math:`y = h_T W_y + b_y` at the last step). An invalid word (upper case,
+(with the read-out score :math:`s = h_T W_y + b_y` at the last step). An invalid word (upper case,
 digits, empty) shows a message in the widget instead of raising.
 """
 
@@ -55,7 +55,7 @@ class RecurrenceExplorer(Explorer):
     live : LiveFigure
         The figure (bars of step t, heatmap of the states so far).
     numbers : ipywidgets.HTML
-        The same values as a table (4 decimals) and the readout at the last step.
+        The same values as a table (4 decimals) and the read-out score at the last step.
     steps : rnnlib.lessons.rnn_recurrence.WordSteps
         The intermediates of the word shown.
     """
@@ -125,9 +125,9 @@ class RecurrenceExplorer(Explorer):
                  f"'{letter}' of W<sub>x</sub>); h<sub>t-1</sub> is "
                  + ("h<sub>0</sub> = 0, so the recurrent term is 0." if t == 1 else f"h<sub>{t - 1}</sub>.")]
         if t == self.steps.T:
-            y, _ = affine_forward(self.steps.h[-1:], self.params["Wy"], self.params["by"])  # (1, 1)
-            lines.append(f"Last step: y = h<sub>T</sub> W<sub>y</sub> + b<sub>y</sub> = {y[0, 0]:.4f}, "
-                         f"P(positive) = &sigma;(y) = {sigmoid(y[0, 0]):.4f} (untrained weights: no real "
+            s, _ = affine_forward(self.steps.h[-1:], self.params["Wy"], self.params["by"])  # (1, 1)
+            lines.append(f"Last step: s = h<sub>T</sub> W<sub>y</sub> + b<sub>y</sub> = {s[0, 0]:.4f}, "
+                         f"P(positive) = &sigma;(s) = {sigmoid(s[0, 0]):.4f} (untrained weights: no real "
                          "opinion yet).")
         valence = self._lexicon.get(self.steps.word)
         if valence is None:
