@@ -69,8 +69,8 @@ def _batch_noise():
 
 
 def _records():
-    return [{"config": k, "lag": lag, "seed": s, "accuracy": a} for k in ("rnn_sgd", "lstm_sgd_fb3")
-            for lag, a in ((5, 1.0), (20, 0.6)) for s in range(2)]
+    return [{"config": k, "lag": lag, "seed": s, "accuracy": a, "steps_to_solve": st} for k in ("rnn_sgd", "lstm_sgd")
+            for lag, a, st in ((5, 1.0, 30), (20, 0.6, None)) for s in range(2)]
 
 
 def _twin(m):
@@ -128,7 +128,9 @@ EXAMPLES = {
          1.0: _history(step_grad_norm=[100, 0.5, 0.1], step_loss=[0.7, 0.3, 0.1])}),
     "vanishing_gradient.plot_ratio_vs_lag": lambda m: m.plot_ratio_vs_lag([5, 10], {"a": [0.1, 0.01], "b": [1.0, 2.0]}),
     "vanishing_gradient.plot_accuracy_vs_lag": lambda m: m.plot_accuracy_vs_lag(
-        _records(), ["rnn_sgd", "lstm_sgd_fb3"]),
+        _records(), ["rnn_sgd", "lstm_sgd"]),
+    "vanishing_gradient.plot_steps_to_solve": lambda m: m.plot_steps_to_solve(
+        _records(), ["rnn_sgd", "lstm_sgd"], budget=300),
     "lstm_cell.draw_lstm_cell": lambda m: m.draw_lstm_cell(_cell_values()),
     "lstm_cell.plot_gate_heatmap": lambda m: m.plot_gate_heatmap(RNG.uniform(size=(4, 3)), "hope", "f"),
     "lstm_cell.plot_gates_over_word": lambda m: m.plot_gates_over_word(

@@ -144,6 +144,21 @@ def test_ratio_vs_lag_orders_the_models():
     assert np.all(r["LSTM, forget bias 3"] > r["LSTM, forget bias 1"])
 
 
+def test_lstm_decay_per_step_is_the_forget_gate_only_without_wh():
+    from rnnlib.lessons.vanishing_gradient import lstm_decay_per_step
+
+    d = lstm_decay_per_step(lags=(10, 20), n=32, hidden_size=16, seeds=(0,))
+    sigma1 = 1 / (1 + np.exp(-1.0))
+    assert d["mean_f"] == pytest.approx(sigma1, abs=0.03)  # fresh network: f is about sigma(1)
+    assert d["unit_f"][0] <= d["mean_f"] <= d["unit_f"][1]
+    assert d["decay_cell_path"] == pytest.approx(d["mean_f"], abs=0.05)  # W_h = 0: only the cell path, f per step
+    assert d["decay"] > d["decay_cell_path"] + 0.05  # the path through h_{t-1} and W_h slows the decay
+    r = ratio_vs_lag((10, 20), configs={"lstm": {"cell": "lstm"}}, n=32, hidden_size=16, seeds=(0,))["lstm"]
+    assert d["decay"] == pytest.approx((r[1] / r[0]) ** (1 / 10), rel=1e-9)
+    with pytest.raises(ValueError, match="lags"):
+        lstm_decay_per_step(lags=(20, 10))
+
+
 def test_ratio_vs_lag_rejects_bad_input():
     with pytest.raises(ValueError, match="lag"):
         ratio_vs_lag((0, 5))
@@ -243,10 +258,12 @@ def test_conditions_table_states_the_conditions():
     from rnnlib.lessons.vanishing_gradient import CONFIGS
 
     lines = conditions_table(CONFIGS).splitlines()
-    assert lines[0] == ("rnn_sgd       RNN  H=32, uniform init; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
+    assert list(CONFIGS)[:3] == ["rnn_sgd", "rnn_sgd_rec", "rnn_adam"]
+    assert lines[0] == ("rnn_sgd       RNN  H=32, uniform W_h; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
                         "clip 1")
-    assert "Adam lr 0.01" in lines[3] and "forget bias 3" in lines[1]
-    assert conditions_table(load_sweep()["configs"], ["rnn_adam", "rnn_sgd"]).splitlines() == [lines[3], lines[0]]
+    assert "orthogonal W_h" in lines[1] and "Adam lr 0.01" in lines[2]
+    assert "LSTM H=32, forget bias 1; SGD" in lines[4] and "chrono biases (up to 200 steps)" in lines[5]
+    assert conditions_table(load_sweep()["configs"], ["rnn_adam", "rnn_sgd"]).splitlines() == [lines[2], lines[0]]
     with pytest.raises(ValueError, match="keys must name configurations"):
         conditions_table(CONFIGS, ["gru"])
 
@@ -305,9 +322,139 @@ def test_rerun_record_reproduces_a_stored_run():
 
 def test_microscope_table_lists_the_curves_back_from_the_last_step():
     r = microscope(scale=0.9, T=12)
+    np.testing.assert_array_equal(r.steps, np.arange(1, 13))  # steps t = 1..T
     lines = r.table(every=5).splitlines()
-    assert lines[0].split() == ["t", "1", "6", "11"]
-    assert lines[2].split()[-1] == "1.00e+00"  # the bound is 1 at t = T-1
+    assert lines[0].split() == ["step", "t", "2", "7", "12"]  # back from t = T = 12
+    assert lines[2].split()[-1] == "1.00e+00"  # the bound is 1 at t = T
     assert lines[2].split()[-2] == f"{0.9**5:.2e}"
+    assert lines[1].split()[-3] == f"{r.rnn_dh[1]:.2e}"  # the column of step 2 is index 1
     with pytest.raises(ValueError, match="every"):
         r.table(every=0)
+
+
+# ---------------------------------------------------------------- the clipped run, step by step
+@pytest.fixture(scope="module")
+def trace():
+    from rnnlib.lessons.vanishing_gradient import trace_training
+
+    return trace_training()  # the notebook's run, 300 steps
+
+
+@pytest.mark.slow
+def test_trace_training_is_the_clipped_run_of_clipping_runs(trace):
+    run = clipping_runs(clips=(1.0,))[1.0]
+    np.testing.assert_allclose(trace.loss, run.step_loss, rtol=1e-12)
+    np.testing.assert_allclose(trace.grad_norm, run.step_grad_norm, rtol=1e-12)
+    total = np.sqrt(sum(g**2 for g in trace.param_grad_norm.values()))
+    np.testing.assert_allclose(total, trace.grad_norm, rtol=1e-9)  # the parts make the global norm
+
+
+@pytest.mark.slow
+def test_momentum_lets_a_clipped_step_exceed_lr_times_clip_but_not_ten_times(trace):
+    # v <- 0.9 v - lr g with ||g|| <= 1: ||v|| <= lr (1 + 0.9 + 0.81 + ...) = 10 lr
+    assert trace.step_norm[0] == pytest.approx(trace.lr * 1.0)  # first step: no velocity yet, clipped gradient
+    assert 1.5 < trace.largest_step <= 10.0
+    np.testing.assert_allclose(np.sqrt(sum(v**2 for v in trace.param_step_norm.values())), trace.step_norm)
+
+
+@pytest.mark.slow
+def test_the_loss_spikes_after_learning_are_steep_wh_gradients_not_hard_batches(trace):
+    spikes = trace.spikes()
+    assert spikes and spikes[0] == 76  # the highest, as the notebook says
+    s = spikes[0]
+    assert trace.loss[s] > 0.1 and trace.loss[s - 1] < 0.05
+    assert trace.held_out_loss[s - 1] > 10 * trace.held_out_loss[s - 4]  # the weights moved, not the batch
+    assert trace.grad_norm[s] > 10 and trace.param_grad_norm["Wh"][s] > 0.9 * trace.grad_norm[s]
+    text = trace.describe(s)
+    assert f"step {s}: mini-batch loss {trace.loss[s]:.3f}" in text and "of it Wh" in text
+    assert "after clipping 1.00" in text and f"again at step {s + 1}" in text
+    with pytest.raises(ValueError, match="s must be a training step"):
+        trace.describe(0)
+
+
+# ---------------------------------------------------------------- running the sweep: steps to solve, chrono, workers
+def test_steps_to_solve_is_the_first_step_whose_window_reaches_the_level():
+    from rnnlib.lessons.vanishing_gradient import steps_to_solve
+
+    acc = [0.5] * 5 + [1.0] * 10  # steps 1-5 at chance, 6-15 perfect
+    assert steps_to_solve(acc) == 13  # steps 4..13: 2 x 0.5 + 8 x 1.0 = 0.9 on average
+    assert steps_to_solve(acc, level=0.95) == 14
+    assert steps_to_solve(acc, window=1) == 6
+    assert steps_to_solve([0.5] * 30) is None
+    assert steps_to_solve([1.0] * 9) is None  # fewer batches than the window
+    with pytest.raises(ValueError, match="one-dimensional"):
+        steps_to_solve(np.ones((2, 10)))
+
+
+def test_chrono_biases_spread_the_forget_gates_and_close_the_input_gates():
+    from rnnlib.activations import sigmoid
+    from rnnlib.lessons.vanishing_gradient import chrono_biases
+
+    H = 50
+    b = chrono_biases(np.full(4 * H, 7.0), H, chrono=200, seed=3)
+    b_i, b_f, rest = b[:H], b[H:2 * H], b[2 * H:]
+    assert np.all((b_f >= 0) & (b_f <= np.log(199)))
+    np.testing.assert_array_equal(b_i, -b_f)
+    np.testing.assert_array_equal(rest, 7.0)  # g and o untouched
+    u = np.exp(b_f)
+    np.testing.assert_allclose(1 / (1 - sigmoid(b_f)), 1 + u)  # the time scale of unit j is 1 + u_j steps
+    assert u.max() > 100 and u.min() < 20  # spread over the range
+    np.testing.assert_array_equal(chrono_biases(np.zeros(4 * H), H, 200, seed=3)[H:2 * H], b_f)  # seeded
+    with pytest.raises(ValueError, match="chrono"):
+        chrono_biases(np.zeros(8), 2, chrono=2, seed=0)
+    with pytest.raises(ValueError, match="b"):
+        chrono_biases(np.zeros(7), 2, chrono=10, seed=0)
+
+
+def test_chrono_is_for_the_lstm_only():
+    from rnnlib.lessons.vanishing_gradient import RunConfig, chrono_biases, train_memory_run
+
+    with pytest.raises(ValueError, match="chrono is for the LSTM"):
+        train_memory_run(RunConfig("x", chrono=10, steps=1), 3, 0)
+    model, *_ = train_memory_run(RunConfig("x", cell="lstm", chrono=10, hidden_size=4, steps=1, lr=1e-9), 3, 0)
+    want = chrono_biases(np.zeros(16), 4, 10, seed=30_000)  # the run's own stream: 30_000 + seed
+    np.testing.assert_allclose(model.params["b"][:8], want[:8], atol=1e-6)
+
+
+def test_lag_sweep_records_do_not_depend_on_the_number_of_workers():
+    from rnnlib.lessons.vanishing_gradient import RunConfig, lag_sweep
+
+    tiny = {"r": RunConfig("tiny RNN", hidden_size=4, batch_size=8, steps=12, optimizer="adam", lr=0.05),
+            "l": RunConfig("tiny LSTM", cell="lstm", chrono=8, hidden_size=3, batch_size=8, steps=12)}
+    one = lag_sweep(tiny, lags=(2, 4), seeds=(0, 1), n_test=32)
+    two = lag_sweep(tiny, lags=(2, 4), seeds=(0, 1), n_test=32, workers=2)
+    assert [(r["config"], r["lag"], r["seed"]) for r in one] == [
+        (k, lag, s) for k in ("r", "l") for lag in (2, 4) for s in (0, 1)]
+    assert one == two
+    assert all(set(r) == {"config", "lag", "seed", "accuracy", "final_loss", "diverged", "steps_to_solve"}
+               for r in one)
+    with pytest.raises(ValueError, match="workers"):
+        lag_sweep(tiny, lags=(2,), seeds=(0,), workers=0)
+
+
+def test_summarise_takes_the_median_steps_of_the_seeds_that_solved_it():
+    from rnnlib.lessons.vanishing_gradient import steps_cell
+
+    recs = [{"config": "a", "lag": 5, "seed": s, "accuracy": acc, "steps_to_solve": st}
+            for s, (acc, st) in enumerate([(1.0, 40), (0.95, 100), (0.6, 250), (1.0, 10)])]
+    row = summarise(recs)["a"][5]
+    assert row["steps"] == 40 and row["solved"] == 3 and row["runs"] == 4  # median of 10, 40, 100
+    assert steps_cell(row) == "40"
+    assert summarise(_records())["a"][5]["steps"] is None  # records without steps
+    assert steps_cell({"steps": None}) == "-"
+    text = sweep_table(summarise(recs), steps=True)
+    assert text.splitlines()[1].split() == ["a", "40"]
+
+
+def test_cell_comparison_says_which_cell_reached_further_per_setting():
+    from rnnlib.lessons.vanishing_gradient import cell_comparison
+
+    acc = {"rnn_sgd": [1.0, 0.5, 0.5], "lstm_sgd": [1.0, 1.0, 0.5], "rnn_adam": [1.0, 1.0, 1.0],
+           "lstm_adam": [1.0, 1.0, 1.0]}
+    recs = [{"config": k, "lag": lag, "seed": 0, "accuracy": a}
+            for k, accs in acc.items() for lag, a in zip((5, 10, 20), accs)]
+    lines = cell_comparison(summarise(recs), {"rnn_sgd": "RNN"}, settings=("sgd", "adam")).splitlines()
+    assert lines[0] == "sgd       RNN: up to lag 5; lstm_sgd: up to lag 10  -> LSTM further"
+    assert lines[1].endswith("rnn_adam: up to lag 20; lstm_adam: up to lag 20  -> the same reach")
+    with pytest.raises(ValueError, match="key must be one of"):
+        cell_comparison(summarise(recs), settings=("rec",))

@@ -36,6 +36,7 @@ def test_plot_microscope_draws_the_result():
     assert ax_rnn.get_yscale() == "log"
     assert "tanh" in ax_rnn.get_title() and "forget bias 1" in ax_lstm.get_title()
     assert "0.80" in ax_rnn.texts[0].get_text()  # sigma_max of an orthogonal W_h scaled by 0.8
+    assert f"||dL/dh_1|| / ||dL/dh_30|| = {r.rnn_ratio:.1e}" in ax_rnn.texts[0].get_text()
 
 
 def test_microscope_plot_update_changes_lines_limits_and_pixels():
@@ -43,7 +44,9 @@ def test_microscope_plot_update_changes_lines_limits_and_pixels():
     before = figure_to_png(plot.fig)
     r = microscope(scale=1.5, T=60, activation="identity")
     plot.update(r)
-    np.testing.assert_allclose(plot.rnn_line.get_xdata(), np.arange(60))
+    np.testing.assert_allclose(plot.rnn_line.get_xdata(), np.arange(1, 61))  # steps t = 1..T
+    assert plot.ax_rnn.get_xlim() == (1, 60)
+    assert "t = T = 60" in plot.ax_rnn.get_title()
     np.testing.assert_allclose(plot.rnn_line.get_ydata(), r.rnn_dh)
     assert plot.ax_rnn.get_ylim()[1] >= r.bound.max()
     assert "identity" in plot.ax_rnn.get_title()
@@ -110,5 +113,25 @@ def test_plot_accuracy_vs_lag_draws_means_and_seeds():
     assert "chance" in lines
     assert len(ax.collections) == 2  # one scatter of seeds per configuration
     assert len(ax.collections[0].get_offsets()) == 4
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == ["5", "30"]
     with pytest.raises(ValueError, match="keys"):
         plot_accuracy_vs_lag(_records(), ["lstm_sgd_fb3"])
+
+
+def test_plot_steps_to_solve_draws_the_median_of_the_seeds_that_solved_it():
+    from rnnlib.viz.vanishing_gradient import plot_steps_to_solve
+
+    recs = [{"config": "lstm_adam", "lag": lag, "seed": s, "accuracy": acc, "steps_to_solve": st}
+            for lag, runs in {5: [(1.0, 20), (1.0, 40)], 30: [(1.0, 90), (0.5, None)], 100: [(0.5, None)] * 2}.items()
+            for s, (acc, st) in enumerate(runs)]
+    fig = plot_steps_to_solve(recs, ["lstm_adam"], {"lstm_adam": "LSTM, Adam"}, budget=300)
+    _labelled(fig)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["LSTM, Adam"].get_xdata(), [5, 30])  # lag 100: nobody solved it
+    np.testing.assert_allclose(lines["LSTM, Adam"].get_ydata(), [30, 90])
+    assert lines["LSTM, Adam"].get_linestyle() == "--"  # LSTMs dashed, RNNs solid
+    np.testing.assert_allclose(lines["budget (300 steps)"].get_ydata(), [300, 300])
+    assert len(ax.collections[0].get_offsets()) == 3
+    with pytest.raises(ValueError, match="keys"):
+        plot_steps_to_solve(recs, ["rnn_sgd"])

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ from ..data import memory_task
 from ..lstm import lstm_forward
 from ..model import SequenceClassifier, init_recurrent
 from ..rnn import RNNCache, rnn_forward
-from ..train import progress_bar, train
+from ..train import Callback, progress_bar, train
 from .unrolled_many_to_one import classifier_step_gradients, step_gradients
 
 __all__ = [
@@ -72,8 +73,11 @@ __all__ = [
     "gradient_ratio",
     "INIT_CONFIGS",
     "ratio_vs_lag",
+    "lstm_decay_per_step",
     "clipping_runs",
     "clipping_summary",
+    "TrainingTrace",
+    "trace_training",
     "ratio_table",
     "reliable_up_to",
     "chance_from",
@@ -230,7 +234,7 @@ class MicroscopeResult:
     at index t-1.
     """
 
-    steps: np.ndarray  # (T,) the indices 0 .. T-1 of steps t = 1..T (the figures' time axis)
+    steps: np.ndarray  # (T,) the steps t = 1..T (the figures' time axis); array index t-1
     rnn_dh: np.ndarray  # (T,) ||dL/dh_t|| of the RNN
     bound: np.ndarray  # (T,) (max|f'| sigma_max(Wh))^(T-t)
     lstm_dh: np.ndarray  # (T,) ||dL/dh_t|| of the LSTM
@@ -252,17 +256,17 @@ class MicroscopeResult:
         return float(self.lstm_dc[0] / self.lstm_dc[-1])
 
     def table(self, every=5):
-        """The curves at every ``every``-th step (counted back from the last) as a text table.
+        """The curves at every ``every``-th step (counted back from the last, t = T) as a text table.
 
-        The column headers are the array indices t-1 of steps t (as the figures' time axis).
+        The column headers are the steps t = 1..T (as the figures' time axis).
         """
         every = check_dim("every", every)
         T = len(self.steps)
         rows = [("RNN measured ||dL/dh_t||", self.rnn_dh), ("RNN bound", self.bound),
                 ("LSTM ||dL/dh_t||", self.lstm_dh), ("LSTM ||dL/dc_t||", self.lstm_dc)]
-        ts = np.arange(T - 1, -1, -every)[::-1]
-        lines = [f"{'t':>24s}" + "".join(f"{t:>10d}" for t in ts)]
-        lines += [f"{name:>24s}" + "".join(f"{v[t]:>10.2e}" for t in ts) for name, v in rows]
+        ts = np.arange(T, 0, -every)[::-1]  # steps t, ending at t = T
+        lines = [f"{'step t':>24s}" + "".join(f"{t:>10d}" for t in ts)]
+        lines += [f"{name:>24s}" + "".join(f"{v[t - 1]:>10.2e}" for t in ts) for name, v in rows]
         return "\n".join(lines)
 
 
@@ -330,7 +334,7 @@ def microscope(scale=0.9, T=40, activation="tanh", kind="orthogonal", forget_bia
     lstm_dc = np.linalg.norm(flow.dc, axis=2).mean(axis=0)  # (T,)
     factor = MAX_DERIVATIVE[activation] * sigma_max
     bound = factor ** np.arange(T - 1, -1, -1, dtype=float)  # (T,) start 1: unit dh_last
-    return MicroscopeResult(np.arange(T), rnn_dh, bound, lstm_dh, lstm_dc, sigma_max, radius, factor,
+    return MicroscopeResult(np.arange(1, T + 1), rnn_dh, bound, lstm_dh, lstm_dc, sigma_max, radius, factor,
                             activation, float(forget_bias))
 
 
@@ -446,6 +450,56 @@ def ratio_vs_lag(lags=(5, 10, 15, 20, 30, 40, 50), configs=None, n=128, hidden_s
     return out
 
 
+def lstm_decay_per_step(lags=(20, 30), forget_bias=1.0, n=128, hidden_size=32, n_features=8, seeds=(0, 1, 2)):
+    r"""Why a fresh LSTM's error signal decays more slowly per step than its forget gate.
+
+    Parameters
+    ----------
+    lags : (int, int)
+        Two lags ``k1 < k2``; the decay per step is :math:`(r(k_2) / r(k_1))^{1/(k_2 - k_1)}` with
+        ``r`` the ratio of :func:`ratio_vs_lag`.
+    forget_bias : float
+    n, hidden_size, n_features : int
+    seeds : sequence of int
+
+    Returns
+    -------
+    dict
+        ``mean_f``: the forget gate :math:`f_t` averaged over sequences, steps, units and seeds at
+        lag ``k2``; ``unit_f``: (smallest, largest) per-unit average; ``decay``: the measured decay
+        per step; ``decay_cell_path``: the same with :math:`W_h = 0`, when the error can only go
+        back along the cell state, :math:`\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t`.
+
+    Notes
+    -----
+    With :math:`W_h \ne 0` the error also goes back through :math:`h_{t-1}` into step t's gates and
+    candidate, a second path that adds to :math:`f_t`; with :math:`W_h = 0` the decay is the forget
+    gate's.
+    """
+    k1, k2 = (check_dim("lag", int(lag), lo=1) for lag in lags)
+    if k2 <= k1:
+        raise ValueError(f"lags must be two increasing lags (k1, k2); got {tuple(lags)!r}")
+    if not len(seeds):
+        raise ValueError("seeds must hold at least one seed; got an empty sequence")
+    logs = {True: np.zeros(2), False: np.zeros(2)}  # W_h kept?
+    gates = []
+    for j, lag in enumerate((k1, k2)):
+        x, y = memory_task(n, lag, n_features, seed=lag)  # as ratio_vs_lag
+        for seed in seeds:
+            model = SequenceClassifier(n_features, hidden_size, cell="lstm", forget_bias=forget_bias, seed=seed)
+            logs[True][j] += np.log(gradient_ratio(model, x, y))
+            if j == 1:
+                p = model.params
+                gates.append(lstm_forward(x, np.zeros((n, hidden_size)), p["Wx"], p["Wh"], p["b"])[1].f)  # (n, T, H)
+            model.params["Wh"][:] = 0.0
+            logs[False][j] += np.log(gradient_ratio(model, x, y))
+    f = np.stack(gates)  # (seeds, n, T, H)
+    per_unit = f.mean(axis=(0, 1, 2))  # (H,)
+    decay = {kept: float(np.exp((v[1] - v[0]) / len(seeds) / (k2 - k1))) for kept, v in logs.items()}
+    return {"mean_f": float(f.mean()), "unit_f": (float(per_unit.min()), float(per_unit.max())),
+            "decay": decay[True], "decay_cell_path": decay[False]}
+
+
 # --------------------------------------------------------------------------------------------
 # Exploding gradients and clipping
 # --------------------------------------------------------------------------------------------
@@ -511,6 +565,146 @@ def clipping_summary(runs, last=20):
                      f"mean loss of the last {last} steps {np.mean(hist.step_loss[-last:]):.3f}; "
                      f"diverged: {hist.diverged}")
     return "\n".join(lines)
+
+
+@dataclass
+class TrainingTrace:
+    """Per-step record of one run of :func:`trace_training` (the set-up of :func:`clipping_runs`).
+
+    Every array has shape (S,), one entry per training step s = 0..S-1 (as ``History``).
+    """
+
+    loss: np.ndarray  # (S,) mini-batch loss, before the step's update
+    grad_norm: np.ndarray  # (S,) global gradient norm before clipping
+    param_grad_norm: dict  # name -> (S,) norm of each parameter's gradient before clipping
+    step_norm: np.ndarray  # (S,) ||theta after the step - theta before||, all parameters as one vector
+    param_step_norm: dict  # name -> (S,) the same per parameter
+    held_out_loss: np.ndarray  # (S,) loss on held-out sequences after the step's update
+    lr: float
+    clip: float | None
+    momentum: float
+
+    @property
+    def largest_step(self):
+        """The longest parameter step of the run, in units of ``lr * clip`` (SGD's step without momentum)."""
+        return float(self.step_norm.max() / (self.lr * self.clip)) if self.clip else float("nan")
+
+    def spikes(self, learnt=0.05, top=3):
+        """Training steps where the mini-batch loss jumps up after the run has learnt the task.
+
+        Parameters
+        ----------
+        learnt : float
+            The run counts as having learnt from its first step with a loss below this.
+        top : int
+            How many spikes to return.
+
+        Returns
+        -------
+        list of int
+            Steps s whose loss is a local maximum (above both neighbours) and above ``learnt``,
+            after the first step with a loss below ``learnt``; the highest first.
+        """
+        below = np.flatnonzero(self.loss < learnt)
+        if below.size == 0:
+            return []
+        L = self.loss
+        peaks = [s for s in range(int(below[0]) + 1, len(L) - 1)
+                 if L[s] > learnt and L[s] >= L[s - 1] and L[s] >= L[s + 1]]
+        return sorted(peaks, key=lambda s: -L[s])[:top]
+
+    def describe(self, s, before=3, learnt=0.05):
+        """What happened around training step ``s``, in measured numbers.
+
+        Parameters
+        ----------
+        s : int
+            A training step (1..S-1), for example one of :meth:`spikes`.
+        before : int
+            How many steps before ``s`` to show (the steps that moved the weights there).
+        learnt : float
+            The loss level that counts as learnt again (the recovery is the next step below it).
+
+        Returns
+        -------
+        str
+        """
+        S = len(self.loss)
+        if not isinstance(s, (int, np.integer)) or not 1 <= s < S:
+            raise ValueError(f"s must be a training step from 1 to {S - 1}; got {s!r}")
+        s, lo = int(s), max(int(s) - before, 1)
+        top = max(self.param_grad_norm, key=lambda k: self.param_grad_norm[k][s])
+        tau = self.clip if self.clip else np.inf
+        pushed = self.lr * np.minimum(self.grad_norm[lo:s], tau)  # what lr x (clipped) gradient alone moves
+        back = next((r for r in range(s + 1, S) if self.loss[r] < learnt), None)
+        return (f"step {s}: mini-batch loss {self.loss[s]:.3f}, up from {self.loss[s - 1]:.3f} at step {s - 1}; "
+                f"held-out loss {self.held_out_loss[lo - 1]:.4f} after step {lo - 1}, {self.held_out_loss[s - 1]:.4f} "
+                f"after step {s - 1}. Steps {lo}..{s - 1} moved the weights by {self.step_norm[lo:s].min():.3f} "
+                f"to {self.step_norm[lo:s].max():.3f} each (lr x clipped gradient: at most {pushed.max():.3f}). "
+                f"Gradient norm at step {s} before clipping {self.grad_norm[s]:.2f}, of it {top} "
+                f"{self.param_grad_norm[top][s]:.2f}; after clipping {min(self.grad_norm[s], tau):.2f}. "
+                + (f"Loss below {learnt:g} again at step {back}." if back is not None else
+                   f"The loss does not fall below {learnt:g} again."))
+
+
+class _StepRecorder(Callback):
+    """Records each step's parameter change and the held-out loss after it."""
+
+    def __init__(self, model, x, y):
+        self.model, self.x, self.y = model, x, y
+        self.previous = {k: p.copy() for k, p in model.params.items()}
+        self.rows = []
+
+    def on_step_end(self, info):
+        change = {k: float(np.linalg.norm(p - self.previous[k])) for k, p in self.model.params.items()}
+        self.previous = {k: p.copy() for k, p in self.model.params.items()}
+        held_out = float(self.model.loss(self.x, self.y)[0])
+        self.rows.append((info["grad_norms"], change, held_out))
+
+
+def trace_training(clip=1.0, lag=20, wh_scale=3.0, lr=0.1, steps=300, hidden_size=32, batch_size=64, n_features=8,
+                   seed=0, n_held_out=256):
+    r"""One run of :func:`clipping_runs`, recorded step by step: what the optimiser did, and why.
+
+    Parameters
+    ----------
+    clip : float or None
+        Global-norm threshold.
+    lag, wh_scale, lr, steps, hidden_size, batch_size, n_features, seed
+        As in :func:`clipping_runs` (the same data, weights and batches).
+    n_held_out : int
+        Fresh memory-task sequences on which the loss is measured after every step.
+
+    Returns
+    -------
+    TrainingTrace
+
+    Notes
+    -----
+    SGD with momentum :math:`\mu` updates :math:`v \leftarrow \mu v - \eta g`,
+    :math:`\theta \leftarrow \theta + v`. Clipping bounds each gradient, :math:`\lVert g \rVert \le
+    \tau`, not the step: the velocity sums past gradients, so
+    :math:`\lVert v \rVert \le \eta \tau (1 + \mu + \mu^2 + \dots) = \eta\tau / (1 - \mu)`, ten times
+    :math:`\eta\tau` for :math:`\mu = 0.9`.
+    """
+    lag = check_dim("lag", lag)
+    steps = check_dim("steps", steps)
+    n_held_out = check_dim("n_held_out", n_held_out)
+    x, y = memory_task(batch_size * steps, lag, n_features, seed=seed)  # as clipping_runs
+    xv, yv = memory_task(n_held_out, lag, n_features, seed=seed + 1000)  # never trained on
+    model = SequenceClassifier(n_features, hidden_size, seed=seed, init="orthogonal")
+    model.params["Wh"] *= wh_scale
+    recorder = _StepRecorder(model, xv, yv)
+    hist = train(model, x, y, epochs=1, batch_size=batch_size, optimizer="sgd", lr=lr, momentum=0.9, clip=clip,
+                 seed=seed, on_divergence="stop", callbacks=[recorder], progress=False)
+    names = list(model.params)
+    grads, changes, held = zip(*recorder.rows)
+    param_step = {k: np.array([c[k] for c in changes]) for k in names}
+    return TrainingTrace(
+        loss=np.asarray(hist.step_loss), grad_norm=np.asarray(hist.step_grad_norm),
+        param_grad_norm={k: np.array([g[k] for g in grads]) for k in names},
+        step_norm=np.sqrt(sum(v**2 for v in param_step.values())), param_step_norm=param_step,
+        held_out_loss=np.asarray(held), lr=float(lr), clip=None if clip is None else float(clip), momentum=0.9)
 
 
 def ratio_table(lags, ratios):
@@ -641,7 +835,7 @@ def describe_config(summary, key, name=None):
     return text
 
 
-def sweep_table(summary, names=None, keys=None):
+def sweep_table(summary, names=None, keys=None, steps=False):
     """The sweep as a fixed-width text table: mean accuracy (seeds solved / seeds) per lag.
 
     Parameters
@@ -652,6 +846,8 @@ def sweep_table(summary, names=None, keys=None):
         Row labels per configuration key.
     keys : sequence of str, optional
         Rows to show, in order (default: all).
+    steps : bool
+        Show the median steps to solve (of the seeds that solved it; "-" if none) instead.
 
     Returns
     -------
@@ -659,13 +855,14 @@ def sweep_table(summary, names=None, keys=None):
     """
     keys = list(summary) if keys is None else list(keys)
     names = names or {}
+    cell = steps_cell if steps else sweep_cell
     lags = sorted({int(lag) for k in keys for lag, _ in _config_rows(summary, k)})
     width = max(len(names.get(k, k)) for k in keys)
     head = " " * width + "".join(f"{'lag ' + str(lag):>13s}" for lag in lags)
     lines = [head]
     for k in keys:
         per = dict(_config_rows(summary, k))
-        cells = [sweep_cell(per[lag]) if lag in per else "-" for lag in lags]
+        cells = [cell(per[lag]) if lag in per else "-" for lag in lags]
         lines.append(f"{names.get(k, k):<{width}s}" + "".join(f"{c:>13s}" for c in cells))
     return "\n".join(lines)
 
@@ -683,6 +880,54 @@ def sweep_cell(row):
     str
     """
     return f"{row['mean']:.2f} ({row['solved']}/{row['runs']})"
+
+
+def steps_cell(row):
+    """One cell of a steps table: the median steps to solve, e.g. ``"41"``, or ``"-"`` if no seed solved it.
+
+    Parameters
+    ----------
+    row : dict
+        ``{"steps", ...}`` of one configuration and lag (from :func:`summarise`).
+
+    Returns
+    -------
+    str
+    """
+    return "-" if row.get("steps") is None else f"{row['steps']:.0f}"
+
+
+def cell_comparison(summary, names=None, cells=("rnn", "lstm"), settings=("sgd", "sgd_rec", "adam", "adam_rec")):
+    """Which cell reached longer lags, setting by setting (same optimiser, initialisation, budget).
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`summarise`.
+    names : dict of str to str, optional
+        How to call each configuration.
+    cells : pair of str
+        Configuration keys are ``f"{cell}_{setting}"``.
+    settings : sequence of str
+
+    Returns
+    -------
+    str
+        One line per setting: each cell's reliable range (all seeds >= 0.9) and the verdict.
+    """
+    names = names or {}
+    lines = []
+    for setting in settings:
+        keys = [f"{cell}_{setting}" for cell in cells]
+        reach = {key: reliable_up_to(summary, key) for key in keys}
+        parts = [f"{names.get(k, k)}: " + ("no lag" if r is None else f"up to lag {r}") for k, r in reach.items()]
+        order = sorted(keys, key=lambda k: -1 if reach[k] is None else reach[k], reverse=True)
+        if reach[order[0]] == reach[order[1]]:
+            verdict = "the same reach"
+        else:
+            verdict = f"{order[0].split('_')[0].upper()} further"
+        lines.append(f"{setting:9s} " + "; ".join(parts) + f"  -> {verdict}")
+    return "\n".join(lines)
 
 
 def sweep_accuracy(sweep, key, lag, seed):
@@ -733,7 +978,12 @@ def conditions_table(configs, keys=None):
         c = c if isinstance(c, dict) else asdict(c)
         opt = (f"SGD lr {c['lr']:g} momentum {c['momentum']:g}" if c["optimizer"] == "sgd"
                else f"{c['optimizer'].capitalize()} lr {c['lr']:g}")
-        extra = f", forget bias {c['forget_bias']:g}" if c["cell"] == "lstm" else f", {c['init']} init"
+        if c["cell"] != "lstm":
+            extra = f", {c['init']} W_h"
+        elif c.get("chrono"):
+            extra = f", chrono biases (up to {c['chrono']} steps)"
+        else:
+            extra = f", forget bias {c['forget_bias']:g}"
         lines.append(f"{key:13s} {c['cell'].upper():4s} H={c['hidden_size']}{extra}; {opt}; batch {c['batch_size']}, "
                      f"{c['steps']} steps, clip {c['clip']:g}")
     return "\n".join(lines)
@@ -760,7 +1010,7 @@ def rerun_record(sweep, key, lag, seed):
     return float(live), stored
 
 
-def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_orth"), names=None):
+def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_sgd_rec"), names=None):
     """A paragraph on "a plain RNN fails at about 10 or more steps", generated from a sweep.
 
     Parameters
@@ -822,7 +1072,11 @@ class RunConfig:
     init : {"uniform", "orthogonal"}
         Recurrent initialisation (uniform: PyTorch's default, spectral radius about 0.6).
     forget_bias : float
-        Initial forget-gate bias (LSTM only).
+        Initial forget-gate bias (LSTM only; the library's default is 1).
+    chrono : int
+        LSTM only: if > 0, the chrono initialisation of Tallec & Ollivier (2018) for dependencies
+        of up to ``chrono`` steps replaces ``forget_bias``: b_f = log(u), u ~ U(1, chrono - 1),
+        one draw per hidden unit, and b_i = -b_f.
     hidden_size, batch_size, steps : int
     clip : float
         Global-norm gradient clipping.
@@ -835,23 +1089,101 @@ class RunConfig:
     momentum: float = 0.9
     init: str = "uniform"
     forget_bias: float = 1.0
+    chrono: int = 0
     hidden_size: int = 32
     batch_size: int = 64
     steps: int = 300
     clip: float = 1.0
 
 
-# The conditions of the essay's claim, then the twists that break it.
+# Every cell with each optimiser, under the library's default initialisation and the one
+# recommended for long memory (orthogonal W_h for the RNN, chrono biases for the LSTM).
+# "rnn_sgd" is the essay's setting: a plainly trained, default-initialised RNN.
 CONFIGS = {
-    "rnn_sgd": RunConfig("RNN, SGD+momentum, uniform init"),
-    "lstm_sgd_fb3": RunConfig("LSTM, SGD+momentum, forget bias 3", cell="lstm", forget_bias=3.0),
-    "lstm_sgd_fb1": RunConfig("LSTM, SGD+momentum, forget bias 1", cell="lstm", forget_bias=1.0),
-    "rnn_adam": RunConfig("RNN, Adam, uniform init", optimizer="adam", lr=1e-2),
-    "rnn_orth": RunConfig("RNN, SGD+momentum, orthogonal init", init="orthogonal"),
+    "rnn_sgd": RunConfig("RNN, SGD+momentum, default init"),
+    "rnn_sgd_rec": RunConfig("RNN, SGD+momentum, orthogonal init", init="orthogonal"),
+    "rnn_adam": RunConfig("RNN, Adam, default init", optimizer="adam", lr=1e-2),
+    "rnn_adam_rec": RunConfig("RNN, Adam, orthogonal init", optimizer="adam", lr=1e-2, init="orthogonal"),
+    "lstm_sgd": RunConfig("LSTM, SGD+momentum, default init", cell="lstm"),
+    "lstm_sgd_rec": RunConfig("LSTM, SGD+momentum, chrono init", cell="lstm", chrono=200),
+    "lstm_adam": RunConfig("LSTM, Adam, default init", cell="lstm", optimizer="adam", lr=1e-2),
+    "lstm_adam_rec": RunConfig("LSTM, Adam, chrono init", cell="lstm", optimizer="adam", lr=1e-2, chrono=200),
 }
 
+SOLVED = 0.9  # accuracy at which a run counts as solved (chance is 0.5)
+WINDOW = 10  # training batches averaged for steps_to_solve
 
-def train_memory_run(config, lag, seed, n_test=1000, n_features=8):
+
+def chrono_biases(b, H, chrono, seed):
+    """Set an LSTM's gate biases to the chrono initialisation (Tallec & Ollivier, 2018), in place.
+
+    Parameters
+    ----------
+    b : numpy.ndarray, shape (4H,)
+        Gate biases in the order i, f, g, o.
+    H : int
+    chrono : int
+        Longest dependency the network should hold, in steps (> 2).
+    seed : int
+
+    Notes
+    -----
+    .. math:: b_f = \\log u,\\; u \\sim U(1, k_{max} - 1), \\qquad b_i = -b_f
+
+    so unit j's forget gate starts at sigmoid(b_f) = u / (1 + u) and its cell state keeps
+    a fraction f^k after k steps: a time scale 1 / (1 - f) = 1 + u, spread over the units from 2
+    to ``chrono`` steps.
+
+    Returns
+    -------
+    numpy.ndarray, shape (4H,)
+        ``b`` with its i and f blocks set.
+    """
+    chrono = check_dim("chrono", chrono, lo=3)
+    b = as_array("b", b, (4 * H,))
+    u = np.random.default_rng(seed).uniform(1.0, chrono - 1.0, size=H)
+    b[H:2 * H] = np.log(u)  # forget gate
+    b[:H] = -b[H:2 * H]  # input gate
+    return b
+
+
+class _BatchAccuracy(Callback):
+    """Records the accuracy of every training batch (scored before its update, on fresh data)."""
+
+    def __init__(self):
+        self.accuracy = []
+
+    def on_step_end(self, info):
+        self.accuracy.append(info["accuracy"])
+
+
+def steps_to_solve(batch_accuracy, level=SOLVED, window=WINDOW):
+    """The first step at which the mean accuracy of the last ``window`` batches reaches ``level``.
+
+    Parameters
+    ----------
+    batch_accuracy : sequence of float
+        Accuracy of each training batch, in order (steps 1, 2, ...).
+    level : float
+    window : int
+
+    Returns
+    -------
+    int or None
+        A step count (from 1), or None if the level was never reached.
+    """
+    acc = np.asarray(batch_accuracy, dtype=float)
+    window = check_dim("window", window)
+    if acc.ndim != 1:
+        raise ValueError(f"batch_accuracy must be one-dimensional; got shape {acc.shape}")
+    if acc.size < window:
+        return None
+    running = np.convolve(acc, np.ones(window) / window, mode="valid")  # running[j] ends at step j + window
+    hit = np.flatnonzero(running >= level - 1e-12)
+    return int(hit[0] + window) if hit.size else None
+
+
+def train_memory_run(config, lag, seed, n_test=1000, n_features=8, callbacks=()):
     """Train one model on the memory task; return it with its history and the test data.
 
     Parameters
@@ -862,6 +1194,7 @@ def train_memory_run(config, lag, seed, n_test=1000, n_features=8):
     seed : int
         Seeds the weights, the training data and the test data (all different streams).
     n_test, n_features : int
+    callbacks : sequence of rnnlib.train.Callback
 
     Returns
     -------
@@ -875,14 +1208,18 @@ def train_memory_run(config, lag, seed, n_test=1000, n_features=8):
     x_test, y_test = memory_task(n_test, lag, n_features, seed=20_000 + seed)
     model = SequenceClassifier(n_features, config.hidden_size, cell=config.cell, seed=seed,
                                init=config.init, forget_bias=config.forget_bias)
+    if config.chrono:
+        if config.cell != "lstm":
+            raise ValueError(f"config.chrono is for the LSTM; got cell={config.cell!r}")
+        model.params["b"] = chrono_biases(model.params["b"], config.hidden_size, config.chrono, seed=30_000 + seed)
     history = train(model, x, y, epochs=1, batch_size=config.batch_size, optimizer=config.optimizer,
                     lr=config.lr, momentum=config.momentum, clip=config.clip, seed=seed,
-                    on_divergence="stop")
+                    on_divergence="stop", callbacks=callbacks)
     return model, history, x_test, y_test
 
 
 def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
-    """Train one model on the memory task and return its test accuracy.
+    """Train one model on the memory task and return its test accuracy and its steps to solve.
 
     Parameters are those of :func:`train_memory_run`.
 
@@ -890,16 +1227,23 @@ def run_memory_task(config, lag, seed, n_test=1000, n_features=8):
     -------
     dict
         ``accuracy`` (test; 0.5, chance, if training diverged), ``final_loss`` (mean of the last
-        20 steps), ``diverged`` (bool).
+        20 steps), ``diverged`` (bool), ``steps_to_solve`` (:func:`steps_to_solve` of the
+        training batches' accuracy: each batch is fresh data, scored before its update).
     """
-    model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features)
+    recorder = _BatchAccuracy()
+    model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features, callbacks=[recorder])
     if history.diverged:
-        return {"accuracy": 0.5, "final_loss": float("nan"), "diverged": True}
+        return {"accuracy": 0.5, "final_loss": float("nan"), "diverged": True, "steps_to_solve": None}
     return {"accuracy": model.accuracy(x_test, y_test), "final_loss": float(np.mean(history.step_loss[-20:])),
-            "diverged": False}
+            "diverged": False, "steps_to_solve": steps_to_solve(recorder.accuracy)}
 
 
-def lag_sweep(configs, lags, seeds, progress=None, **kwargs):
+def _sweep_job(job):
+    key, config, lag, seed, kwargs = job
+    return {"config": key, "lag": int(lag), "seed": int(seed), **run_memory_task(config, lag, seed, **kwargs)}
+
+
+def lag_sweep(configs, lags, seeds, progress=None, workers=1, **kwargs):
     """Run every configuration at every lag for every seed.
 
     Parameters
@@ -910,49 +1254,75 @@ def lag_sweep(configs, lags, seeds, progress=None, **kwargs):
     progress : bool or file-like, optional
         A progress bar over the runs, showing the last run's accuracy (see
         :func:`rnnlib.train.progress_bar`: True for ``tqdm.auto``, or a file to write a text bar to).
+    workers : int
+        Processes to run in parallel (``concurrent.futures``); 1 runs everything here. Every run
+        is seeded on its own, so the records do not depend on ``workers``.
 
     Returns
     -------
     list of dict
-        One record per run: ``config``, ``lag``, ``seed`` and the result of
-        :func:`run_memory_task`.
+        One record per run, in the order configs x lags x seeds: ``config``, ``lag``, ``seed``
+        and the result of :func:`run_memory_task`.
     """
-    records = []
-    bar = progress_bar(progress, len(configs) * len(lags) * len(seeds), "lag sweep")  # runs
-    for key, config in configs.items():
-        for lag in lags:
-            for seed in seeds:
-                result = run_memory_task(config, lag, seed, **kwargs)
-                records.append({"config": key, "lag": int(lag), "seed": int(seed), **result})
-                if bar is not None:
-                    bar.set_postfix_str(f"{key} lag {lag} seed {seed}: accuracy {result['accuracy']:.3f}",
-                                        refresh=False)
-                    bar.update()
-    if bar is not None:
-        bar.close()
-    return records
+    workers = check_dim("workers", workers)
+    jobs = [(key, config, lag, seed, kwargs) for key, config in configs.items() for lag in lags for seed in seeds]
+    bar = progress_bar(progress, len(jobs), "lag sweep")  # runs
+
+    def done(record):
+        if bar is not None:
+            bar.set_postfix_str(f"{record['config']} lag {record['lag']} seed {record['seed']}: "
+                                f"accuracy {record['accuracy']:.3f}", refresh=False)
+            bar.update()
+        return record
+
+    try:
+        if workers == 1:
+            return [done(_sweep_job(job)) for job in jobs]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            # Longest runs first (LSTM, long lags), so no worker is left with one long run at the end.
+            cost = {id(job): (job[1].cell == "lstm", job[2]) for job in jobs}
+            futures = {pool.submit(_sweep_job, job): i
+                       for i, job in sorted(enumerate(jobs), key=lambda ij: cost[id(ij[1])], reverse=True)}
+            records = [None] * len(jobs)
+            for future in as_completed(futures):
+                records[futures[future]] = done(future.result())
+            return records
+    finally:
+        if bar is not None:
+            bar.close()
 
 
-def summarise(records, solved=0.9):
-    """Mean accuracy and number of seeds that solved the task, per configuration and lag.
+def summarise(records, solved=SOLVED):
+    """Mean accuracy, seeds that solved the task and steps to solve, per configuration and lag.
+
+    Parameters
+    ----------
+    records : list of dict
+        From :func:`lag_sweep`.
+    solved : float
+        Test accuracy at which a run counts as solved.
 
     Returns
     -------
     dict
-        ``{config: {lag: {"mean": float, "min": float, "solved": int, "runs": int}}}``; a run counts
-        as solved when its accuracy is at least ``solved``.
+        ``{config: {lag: {"mean", "min", "solved", "runs", "steps"}}}``: mean and smallest test
+        accuracy, seeds with accuracy >= ``solved``, seeds run, and the median ``steps_to_solve``
+        of the seeds that solved it (None if none did or the records have no steps).
     """
     table = {}
     for r in records:
-        table.setdefault(r["config"], {}).setdefault(r["lag"], []).append(r["accuracy"])
-    return {
-        key: {
-            lag: {"mean": float(np.mean(a)), "min": float(np.min(a)), "solved": int(np.sum(np.array(a) >= solved)),
-                  "runs": len(a)}
-            for lag, a in sorted(lags.items())
-        }
-        for key, lags in table.items()
-    }
+        table.setdefault(r["config"], {}).setdefault(r["lag"], []).append(r)
+    summary = {}
+    for key, lags in table.items():
+        summary[key] = {}
+        for lag, runs in sorted(lags.items()):
+            acc = np.array([r["accuracy"] for r in runs])
+            steps = [r["steps_to_solve"] for r in runs
+                     if r["accuracy"] >= solved and r.get("steps_to_solve") is not None]
+            summary[key][lag] = {"mean": float(np.mean(acc)), "min": float(np.min(acc)),
+                                 "solved": int(np.sum(acc >= solved)), "runs": len(runs),
+                                 "steps": float(np.median(steps)) if steps else None}
+    return summary
 
 
 def save_sweep(path, records, configs, meta=None):

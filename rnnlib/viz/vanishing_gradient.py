@@ -5,7 +5,8 @@
 * :func:`plot_clipping`: global gradient norm and loss per training step, with and without
   clipping;
 * :func:`plot_ratio_vs_lag`: the error signal reaching the first input at initialisation;
-* :func:`plot_accuracy_vs_lag`: the lag sweep, mean accuracy and every seed.
+* :func:`plot_accuracy_vs_lag`, :func:`plot_steps_to_solve`: the lag sweep, mean accuracy and
+  steps to solve, every seed.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 from ..lessons.vanishing_gradient import summarise
 from .style import PALETTE, get_ax, new_figure
 
-__all__ = ["MicroscopePlot", "plot_microscope", "plot_clipping", "plot_ratio_vs_lag", "plot_accuracy_vs_lag"]
+__all__ = ["MicroscopePlot", "plot_microscope", "plot_clipping", "plot_ratio_vs_lag", "plot_accuracy_vs_lag",
+           "plot_steps_to_solve"]
 
 FLOOR = 1e-300  # log axes show nothing smaller (float64 underflows not far below)
 # one colour per configuration of rnnlib.lessons.vanishing_gradient.CONFIGS, the same in every plot
-SWEEP_COLOURS = {"rnn_sgd": "vermillion", "lstm_sgd_fb3": "green", "lstm_sgd_fb1": "orange", "rnn_adam": "blue",
-                 "rnn_orth": "purple"}
+SWEEP_COLOURS = {"rnn_sgd": "vermillion", "rnn_sgd_rec": "purple", "rnn_adam": "orange", "rnn_adam_rec": "black",
+                 "lstm_sgd": "green", "lstm_sgd_rec": "sky", "lstm_adam": "blue", "lstm_adam_rec": "grey"}
 
 
 def _positive(v):
@@ -84,10 +86,10 @@ class MicroscopePlot:
         ax = self.ax_rnn
         (self.rnn_line,) = ax.plot([], [], color=PALETTE["blue"], lw=2, label="measured \u2016\u2202L/\u2202h_t\u2016")
         (self.bound_line,) = ax.plot([], [], color=PALETTE["vermillion"], lw=1.5, ls="--",
-                                     label="bound (max|f\u2032| \u00b7 \u03c3_max)^(T\u22121\u2212t)")
+                                     label="bound (max|f\u2032| \u00b7 \u03c3_max)^(T\u2212t)")
         _fast_log_axis(ax)
         ax.set_xlabel("step t")
-        ax.set_ylabel("gradient norm, 1 at t = T\u22121 (log)")
+        ax.set_ylabel("gradient norm, 1 at t = T (log)")
         ax.legend(loc="best", fontsize=8)
         self.rnn_text = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=8)
         ax = self.ax_lstm
@@ -113,9 +115,9 @@ class MicroscopePlot:
         self.lstm_c_line.set_data(t, _positive(result.lstm_dc))
         lo, hi = _log_limits(result.rnn_dh, result.bound, result.lstm_dh, result.lstm_dc)
         for a in (self.ax_rnn, self.ax_lstm):
-            a.set_xlim(0, max(T - 1, 1))
+            a.set_xlim(1, max(T, 2))
             a.set_ylim(lo, hi)
-        self.ax_rnn.set_title(f"RNN, {result.activation}: gradient from the loss at t = {T - 1}", fontsize=10)
+        self.ax_rnn.set_title(f"RNN, {result.activation}: gradient from the loss at t = T = {T}", fontsize=10)
         self.ax_lstm.set_title(f"LSTM, forget bias {result.forget_bias:g}, same input", fontsize=10)
         if not self.show_numbers:
             return self.fig
@@ -123,8 +125,8 @@ class MicroscopePlot:
         self.rnn_text.set_text(
             f"\u03c3_max(W_h) = {result.sigma_max:.2f}, spectral radius {result.radius:.2f}\n"
             f"bound's factor per step: max|f'| \u00b7 \u03c3_max = {result.factor:.2f}\n"
-            f"||dL/dh_0|| / ||dL/dh_{T - 1}|| = {result.rnn_ratio:.1e}")
-        self.lstm_text.set_text(f"||dL/dc_0|| / ||dL/dc_{T - 1}|| = {result.lstm_ratio:.1e}")
+            f"||dL/dh_1|| / ||dL/dh_{T}|| = {result.rnn_ratio:.1e}")
+        self.lstm_text.set_text(f"||dL/dc_1|| / ||dL/dc_{T}|| = {result.lstm_ratio:.1e}")
         return self.fig
 
 
@@ -183,7 +185,7 @@ def plot_clipping(runs, figsize=(8.0, 3.2), dpi=90):
 
 
 def plot_ratio_vs_lag(lags, ratios, ax=None, figsize=(6.0, 3.4)):
-    r"""The error-signal ratio ``||dL/dx_0|| / ||dL/dx_{T-1}||`` at initialisation against the lag.
+    r"""The error-signal ratio ``||dL/dx_1|| / ||dL/dx_T||`` at initialisation against the lag.
 
     Parameters
     ----------
@@ -207,12 +209,39 @@ def plot_ratio_vs_lag(lags, ratios, ax=None, figsize=(6.0, 3.4)):
         ax.plot(lags, _positive(r), marker=markers[k % 6], color=colours[k % 6], label=name)
     ax.axhline(1.0, color=PALETTE["grey"], ls=":", lw=1)
     ax.set_yscale("log")
-    ax.set_xlabel("lag (steps between the signal and the loss)")
-    ax.set_ylabel(r"$\|\partial L/\partial x_0\| \,/\, \|\partial L/\partial x_{T-1}\|$")
+    ax.set_xlabel("lag k (T = k + 1: the signal at t = 1, the loss after t = T)")
+    ax.set_ylabel(r"$\|\partial L/\partial x_1\| \,/\, \|\partial L/\partial x_T\|$")
     ax.set_title("error signal reaching the first input, at initialisation", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
     return fig
+
+
+def _sweep_style(keys, summary):
+    """Colour, marker and line style per configuration: RNNs solid, LSTMs dashed."""
+    colours = [PALETTE[c] for c in ("vermillion", "green", "orange", "blue", "purple", "sky", "black", "grey")]
+    style = {}
+    for k, key in enumerate(keys):
+        if key not in summary:
+            raise ValueError(f"keys must name configurations of the sweep {sorted(summary)}; got {key!r}")
+        colour = PALETTE[SWEEP_COLOURS[key]] if key in SWEEP_COLOURS else colours[k % len(colours)]
+        style[key] = {"color": colour, "marker": "osD^vxP*"[k % 8], "ls": "--" if key.startswith("lstm") else "-"}
+    return style
+
+
+def _lag_axis(ax, lags):
+    """A log axis with a tick at every lag tested (the lags span 5 to 200)."""
+    ax.set_xscale("log")
+    ax.set_xticks(lags)
+    ax.set_xticklabels([str(lag) for lag in lags])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("lag k (distractor steps after the signal; log scale)")
+    ax.grid(True, alpha=0.3)
+
+
+def _spread(lag, k, n):
+    """Dots of different configurations side by side at one lag (a few percent apart on the log axis)."""
+    return lag * 1.04 ** (k - (n - 1) / 2)
 
 
 def plot_accuracy_vs_lag(records, keys, names=None, ax=None, figsize=(6.5, 4.2), title=None):
@@ -235,26 +264,62 @@ def plot_accuracy_vs_lag(records, keys, names=None, ax=None, figsize=(6.5, 4.2),
     """
     summary = summarise(records)
     names = names or {}
+    style = _sweep_style(keys, summary)
     fig, ax = get_ax(ax, figsize=figsize)
-    colours = [PALETTE[c] for c in ("vermillion", "green", "orange", "blue", "purple", "sky")]
-    markers = "osD^vx"
     for k, key in enumerate(keys):
-        if key not in summary:
-            raise ValueError(f"keys must name configurations of the sweep {sorted(summary)}; got {key!r}")
-        colour = PALETTE[SWEEP_COLOURS[key]] if key in SWEEP_COLOURS else colours[k % 6]
         lags = sorted(summary[key])
-        ax.plot(lags, [summary[key][lag]["mean"] for lag in lags], color=colour, marker=markers[k % 6],
-                label=names.get(key, key))
+        ax.plot(lags, [summary[key][lag]["mean"] for lag in lags], label=names.get(key, key), **style[key])
         runs = [r for r in records if r["config"] == key]
-        offset = (k - (len(keys) - 1) / 2) * 0.5  # spread the dots of different configurations
-        ax.scatter([r["lag"] + offset for r in runs], [r["accuracy"] for r in runs], color=colour, s=12,
-                   alpha=0.5, zorder=3)
+        ax.scatter([_spread(r["lag"], k, len(keys)) for r in runs], [r["accuracy"] for r in runs],
+                   color=style[key]["color"], s=12, alpha=0.5, zorder=3)
     ax.axhline(0.5, color=PALETTE["grey"], ls="--", lw=1, label="chance")
     ax.axhline(0.9, color=PALETTE["grey"], ls=":", lw=1, label="solved (0.9)")
     ax.set_ylim(0.4, 1.04)
-    ax.set_xlabel("lag (distractor steps between the signal and the answer)")
+    _lag_axis(ax, sorted({lag for key in keys for lag in summary[key]}))
     ax.set_ylabel("test accuracy")
     ax.set_title(title or "memory task: accuracy against lag (line: mean, dots: seeds)", fontsize=10)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_steps_to_solve(records, keys, names=None, ax=None, figsize=(6.5, 4.2), title=None, budget=None):
+    """Training steps until a run solved the task, against lag: median over the seeds that did (line), every
+    such seed (dots).
+
+    Parameters
+    ----------
+    records : list of dict
+        ``config``, ``lag``, ``seed``, ``accuracy``, ``steps_to_solve`` per run.
+    keys : sequence of str
+        Configurations to draw.
+    names : dict of str to str, optional
+        Legend label per key.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    budget : int, optional
+        The runs' step budget, drawn as a line (a run that did not solve the task stops there).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    summary = summarise(records)
+    names = names or {}
+    style = _sweep_style(keys, summary)
+    fig, ax = get_ax(ax, figsize=figsize)
+    for k, key in enumerate(keys):
+        lags = [lag for lag in sorted(summary[key]) if summary[key][lag]["steps"] is not None]
+        ax.plot(lags, [summary[key][lag]["steps"] for lag in lags], label=names.get(key, key), **style[key])
+        runs = [r for r in records if r["config"] == key and r.get("steps_to_solve") is not None
+                and r["accuracy"] >= 0.9]
+        ax.scatter([_spread(r["lag"], k, len(keys)) for r in runs], [r["steps_to_solve"] for r in runs],
+                   color=style[key]["color"], s=12, alpha=0.5, zorder=3)
+    if budget is not None:
+        ax.axhline(budget, color=PALETTE["grey"], ls=":", lw=1, label=f"budget ({budget} steps)")
+    ax.set_ylim(bottom=0)
+    _lag_axis(ax, sorted({lag for key in keys for lag in summary[key]}))
+    ax.set_ylabel("steps to solve")
+    ax.set_title(title or "memory task: steps until solved (line: median, dots: seeds that solved it)",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     return fig
