@@ -1,18 +1,30 @@
 """Tests of the per-step BPTT of notebook 03 (rnnlib.lessons.unrolled_many_to_one: step_gradients,
-classifier_step_gradients, hidden_state_gradients, unrolled_trace) and of its exercise checker
-(rnnlib.exercises.unrolled_many_to_one)."""
+classifier_step_gradients, hidden_state_gradients, unrolled_trace) and of its two exercise checkers
+(rnnlib.exercises.unrolled_many_to_one: bptt_step, rnn_backward)."""
 
 import numpy as np
 import pytest
 
-from rnnlib import lstm_backward, lstm_forward, lstm_step_forward, rnn_backward, rnn_forward, rnn_step_forward
+from rnnlib import (
+    lstm_backward,
+    lstm_forward,
+    lstm_step_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 from rnnlib.activations import ACTIVATIONS
 from rnnlib.data import memory_task, one_hot_word
 from rnnlib.exercises import hint
 from rnnlib.exercises.unrolled_many_to_one import (
     MISTAKES,
+    STEP_MISTAKES,
+    check_bptt_step,
     check_rnn_backward,
+    mistaken_bptt_step,
     mistaken_rnn_backward,
+    solution_bptt_step,
     solution_rnn_backward,
 )
 from rnnlib.gradcheck import gradient_check, numerical_gradient, relative_error
@@ -388,6 +400,7 @@ def test_hints_and_solution():
     texts = [hint("rnn_backward", level) for level in (1, 2, 3)]
     assert "dh_next" in texts[0] and "1 - h_t**2" in texts[1] and "solution_rnn_backward" in texts[2]
     assert "t = T down to 1" in texts[0]
+    assert "bptt_step" in texts[0] and "bptt_step" in texts[1]  # they point back to the derivation
     source = solution_rnn_backward()
     assert source.startswith("def rnn_backward_mine") and "dh_next = da @ Wh.T" in source
 
@@ -414,3 +427,101 @@ def test_unrolled_trace():
     np.testing.assert_allclose(with_grad["grad_norms"], hidden_state_gradients(model, "glad", 1))
     with pytest.raises(ValueError, match="cell='rnn'"):
         unrolled_trace(SequenceClassifier(26, 3, cell="lstm"), "glad")
+
+
+# ------------------------------------------------------------------ exercise 1: one step back, on paper
+
+
+def _step_solution():
+    namespace = {"np": np}
+    exec(solution_bptt_step(), namespace)
+    return namespace["bptt_step_mine"]
+
+
+def test_bptt_step_solution_is_the_library_step_plus_the_direct_path(rng):
+    x, h_prev = rng.normal(size=(N, D)), np.tanh(rng.normal(size=(N, H)))
+    Wx, Wh, b = rng.normal(size=(D, H)), rng.normal(size=(H, H)) * 0.5, rng.normal(size=H)
+    h, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
+    dh, direct = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    dx, dh_prev = _step_solution()(dh, direct, cache)
+    ref_dx, ref_dh_prev, *_ = rnn_step_backward(dh, cache)
+    np.testing.assert_allclose(dx, ref_dx, rtol=1e-12)
+    np.testing.assert_allclose(dh_prev, direct + ref_dh_prev, rtol=1e-12)
+    # and by finite differences of the loss sum(h * dh) + sum(h_prev * direct)
+    def loss_x(x):
+        return np.sum(rnn_step_forward(x, h_prev, Wx, Wh, b)[0] * dh)
+
+    def loss_h_prev(h_prev):
+        return np.sum(rnn_step_forward(x, h_prev, Wx, Wh, b)[0] * dh) + np.sum(h_prev * direct)
+
+    assert relative_error(dx, numerical_gradient(loss_x, {"x": x}, "x")) < 1e-8
+    assert relative_error(dh_prev, numerical_gradient(loss_h_prev, {"h_prev": h_prev}, "h_prev")) < 1e-8
+
+
+def test_bptt_step_checker_accepts_the_solution_and_checks_the_loop_against_finite_differences():
+    result = check_bptt_step(_step_solution())
+    assert result.ok, result.message
+    assert "dL/dx_t right at t = 1..4; dL/dh_0 right" in result.message
+
+
+@pytest.mark.parametrize("mistake, expected, outputs", [
+    ("no_tanh_factor", "the tanh' factor is missing", "dx and dh_prev"),
+    ("tanh_factor_of_h_prev", "taken at h_{t-1}", "dx and dh_prev"),
+    ("tanh_factor_not_squared", "written 1 - h_t", "dx and dh_prev"),
+    ("no_transpose", "the transpose is missing", "dh_prev"),
+    ("no_direct_path", "misses the loss's own gradient", "dh_prev"),
+    ("no_path_through_step", "misses the path through step t", "dh_prev"),
+])
+def test_bptt_step_checker_names_the_missing_term(mistake, expected, outputs):
+    result = check_bptt_step(mistaken_bptt_step(mistake))
+    assert not result.ok
+    first_line = result.message.splitlines()[0]
+    assert first_line.startswith(f"{outputs}: ") and expected in first_line
+    assert "dL/dh_0 WRONG" in result.message  # the loop's verdict follows
+    if outputs == "dh_prev":  # dx of the last step does not depend on dh_prev
+        assert "dL/dx_t right at t = 4, wrong at t = 1..3" in result.message
+
+
+def test_bptt_step_checker_names_every_term_of_a_combined_mistake():
+    def no_factor_no_transpose_one_path(dh, dh_prev_direct, cache):
+        return dh @ cache.Wx.T, dh @ cache.Wh
+
+    message = check_bptt_step(no_factor_no_transpose_one_path).message
+    assert "dx and dh_prev: the tanh' factor is missing" in message
+    assert "dh_prev: the transpose is missing" in message and "misses the loss's own gradient" in message
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda dh, d, c: (dh * (1 - c.h**2) @ c.Wx, d), "Check the shapes"),  # Wx without .T: (N,H)@(D,H)
+    (lambda dh, d, c: (c.Wx @ (dh * (1 - c.h**2)).T, d), "That is the transpose"),
+    (lambda dh, d, c: (dh @ c.Wh.T, d), "not through Wh"),
+    (lambda dh, d, c: (dh,), "tuple of two arrays"),
+    (lambda dh, d, c: (_ for _ in ()).throw(NotImplementedError()), "NotImplementedError"),
+    (lambda dh, d, c: (np.full((2, 3), np.nan), d), "NaN"),
+    (3, "pass your function itself"),
+])
+def test_bptt_step_checker_reports_shapes_and_broken_answers(fn, expected):
+    result = check_bptt_step(fn)
+    assert not result.ok and expected in result.message
+
+
+def test_bptt_step_unknown_mistake_is_reported_without_the_answer():
+    result = check_bptt_step(lambda dh, d, c: (2.0 * dh @ c.Wx.T, d + dh @ c.Wh.T))
+    assert not result.ok
+    assert "dx differs from dL/dx_t" in result.message and "Wx.T" not in result.message.split("\n")[0]
+    with pytest.raises(ValueError, match="mistake must be one of"):
+        mistaken_bptt_step("typo")
+
+
+def test_bptt_step_mistakes_are_one_line_edits():
+    solution = solution_bptt_step().splitlines()
+    for name in STEP_MISTAKES:
+        source = mistaken_bptt_step(name).source.splitlines()
+        assert len(source) == len(solution)
+        assert sum(a != b for a, b in zip(solution, source)) == 1, name
+
+
+def test_bptt_step_hints():
+    texts = [hint("bptt_step", level) for level in (1, 2, 3)]
+    assert "tanh" in texts[0] and "M.T" in texts[1] and "two" in texts[1]
+    assert "solution_bptt_step" in texts[2]

@@ -8,7 +8,14 @@ from matplotlib.patches import FancyArrowPatch
 
 from rnnlib.train import History
 from rnnlib.viz.style import figure_to_png
-from rnnlib.viz.unrolled_many_to_one import STEP, UnrolledDiagram, draw_unrolled, plot_training_curves, unrolled_figsize
+from rnnlib.viz.unrolled_many_to_one import (
+    OUT_LABEL,
+    STEP,
+    UnrolledDiagram,
+    draw_unrolled,
+    plot_training_curves,
+    unrolled_figsize,
+)
 
 
 def _texts(fig):
@@ -26,13 +33,13 @@ def test_diagram_any_length(word):
     fig = draw_unrolled(word)
     assert isinstance(fig, Figure)
     texts = _texts(fig)
-    # one letter box, one x_t label and one h_t label per step, and one output y
+    # one letter box, one x_t label and one h_t label per step, and one output y_hat = sigma(s)
     assert [t for t in texts if len(t) == 1] == list(word)
     assert [f"$x_{{{t}}}$" for t in range(1, T + 1)] == [t for t in texts if t.startswith("$x_")]
     assert [f"$h_{{{t}}}$" for t in range(1, T + 1)] == [t for t in texts if t.startswith("$h_{")]
     # shared weights: the same W_x and W_h label on every step's arrows, one W_y
     assert texts.count("$W_x$") == T and texts.count("$W_h$") == T and texts.count("$W_y$") == 1
-    assert texts.count("$y$") == 1
+    assert texts.count(OUT_LABEL) == 1 and OUT_LABEL == r"$\hat{y} = \sigma(s)$"
     assert len(_arrows(fig.axes[0])) == 2 * T + 1  # W_x and W_h per step, W_y once
     assert any(f"unrolled over {T} step" in t for t in texts)  # the title
     assert len(figure_to_png(fig)) > 1000
@@ -54,7 +61,10 @@ def test_diagram_hidden_heatmap_probability_and_gradients(rng):
     texts = _texts(fig)
     assert any("0.83" in t for t in texts)
     assert {"0.1", "0.2", "0.4", "0.8"} <= set(texts)  # gradient-norm bar labels
-    assert len(_arrows(ax)) == 2 * 4 + 1 + 4 + 1  # forward + backward per step + dL/dy -> h_T
+    assert len(_arrows(ax)) == 2 * 4 + 1 + 4 + 1  # forward + backward per step + dL/ds -> h_T
+    # hidden units top to bottom: unit 1 (code index 0) in the top row of each column
+    assert images[0].origin == "upper"
+    assert "unit 1 at the top" in fig.axes[1].get_ylabel()
 
 
 def test_live_diagram_updates_in_place(rng):

@@ -198,10 +198,10 @@ class BestValidation(Callback):
 
     def evaluate(self):
         """Validation (loss, accuracy) of the model's current weights."""
-        z = np.concatenate([self.model.forward(self.x[s:s + self.chunk], self.lengths[s:s + self.chunk])[0]
-                            for s in range(0, len(self.y), self.chunk)])  # (N, 1)
-        loss, _ = binary_logistic_loss(z, self.y)
-        return loss, float(np.mean((z[:, 0] > 0).astype(int) == self.y))
+        s = np.concatenate([self.model.forward(self.x[k:k + self.chunk], self.lengths[k:k + self.chunk])[0]
+                            for k in range(0, len(self.y), self.chunk)])  # (N, 1)  scores s = h_T Wy + by
+        loss, _ = binary_logistic_loss(s, self.y)
+        return loss, float(np.mean((s[:, 0] > 0).astype(int) == self.y))
 
     def on_epoch_end(self, info):
         loss, acc = self.evaluate()

@@ -3,10 +3,11 @@ r"""The essay's Figure 2: a many-to-one RNN unrolled over a word, and the traini
 The diagram has one column per letter: the input :math:`x_t` (a letter box), the hidden state
 :math:`h_t` (a box, or a small heatmap column of its H values), the recurrent arrow
 :math:`h_{t-1} \to h_t` labelled :math:`W_h` and the input arrow labelled :math:`W_x` -- the same
-two matrices at every step (shared weights) -- and one output :math:`y` read from :math:`h_T`
-through :math:`W_y`. Optionally it draws the gradient flowing back (backpropagation through time):
-one arrow per step whose width grows with :math:`\lVert \partial L / \partial h_t \rVert`, and a
-row of bars with the norms.
+two matrices at every step (shared weights) -- and one output read from :math:`h_T` through
+:math:`W_y`: the score :math:`s = h_T W_y + b_y` and the probability :math:`\hat y = \sigma(s)`.
+Optionally it draws the gradient flowing back (backpropagation through time): one arrow per step
+whose width grows with :math:`\lVert \partial L / \partial h_t \rVert`, and a row of bars with
+the norms. A heatmap column shows the H hidden units top to bottom, unit 1 (code index 0) at the top.
 
 Pyplot-free: every function returns a :class:`matplotlib.figure.Figure`.
 """
@@ -20,7 +21,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from .style import CMAP_DIVERGING, PALETTE, get_ax, new_figure
 
-__all__ = ["draw_unrolled", "UnrolledDiagram", "unrolled_figsize", "plot_training_curves", "STEP", "HIDDEN_NORM"]
+__all__ = ["draw_unrolled", "UnrolledDiagram", "unrolled_figsize", "plot_training_curves", "STEP", "HIDDEN_NORM",
+           "OUT_LABEL", "COLORBAR_LABEL"]
 
 STEP = 1.6  # horizontal distance between two steps (data units)
 BOX_W = 0.8  # width of the letter and hidden boxes
@@ -30,6 +32,8 @@ Y_X, Y_H, Y_OUT = 0.0, 1.9, 3.6  # centre heights: inputs, hidden states, output
 Y_BARS = -1.2  # top of the tallest gradient-norm bar
 BAR_MAX = 0.75  # height of the tallest bar
 HIDDEN_NORM = Normalize(vmin=-1.0, vmax=1.0)  # tanh range, for the heatmap columns
+OUT_LABEL = r"$\hat{y} = \sigma(s)$"  # the output box without a probability: s = h_T W_y + b_y
+COLORBAR_LABEL = "hidden value $h_t$ (tanh)\nunit 1 at the top"  # units from 1 in figures, top to bottom
 _PROB_NORM = Normalize(vmin=0.0, vmax=1.0)
 
 
@@ -133,7 +137,7 @@ class UnrolledDiagram:
                                    color=blue))
             if self.hidden_size is not None:
                 image = ax.imshow(np.zeros((self.hidden_size, 1)), cmap=CMAP_DIVERGING, norm=HIDDEN_NORM,
-                                  aspect="auto", interpolation="nearest", origin="lower",
+                                  aspect="auto", interpolation="nearest", origin="upper",
                                   extent=(cx - BOX_W / 2, cx + BOX_W / 2, hx0, hx1), zorder=1)
                 self.images.append(image)
             self.back_arrows.append(_arrow(ax, (cx - BOX_W / 2, Y_H - 0.22), (cx - STEP + BOX_W / 2, Y_H - 0.22),
@@ -145,7 +149,7 @@ class UnrolledDiagram:
 
         self.out_box = ax.add_patch(Rectangle((0.0, Y_OUT - OUT_H / 2), OUT_W, OUT_H, facecolor="white",
                                               edgecolor=orange, lw=2.0, zorder=3))
-        self.out_text = ax.text(0.0, Y_OUT, "$y$", ha="center", va="center", fontsize=8, zorder=4)
+        self.out_text = ax.text(0.0, Y_OUT, OUT_LABEL, ha="center", va="center", fontsize=8, zorder=4)
         self.out_arrow = _arrow(ax, (0.0, hx1), (0.0, Y_OUT - OUT_H / 2), orange)
         self.out_label = ax.text(0.0, (hx1 + Y_OUT - OUT_H / 2) / 2 + 0.05, "$W_y$", ha="right", va="center",
                                  fontsize=9, color=orange)
@@ -224,7 +228,7 @@ class UnrolledDiagram:
         self.out_box.set_x(cT - OUT_W / 2)
         self.out_box.set_facecolor("white" if prob is None else colormaps[CMAP_DIVERGING](_PROB_NORM(prob)))
         self.out_text.set_position((cT, Y_OUT))
-        self.out_text.set_text("$y$" if prob is None else f"P(positive)\n{prob:.2f}")
+        self.out_text.set_text(OUT_LABEL if prob is None else f"P(positive)\n{prob:.2f}")
         self.out_text.set_fontsize(11 if prob is None else 8)
         self.out_text.set_color(PALETTE["black"] if prob is None or 0.15 < prob < 0.85 else "white")
         self.out_arrow.set_positions((cT, self._hx1), (cT, Y_OUT - OUT_H / 2))
@@ -254,10 +258,10 @@ def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorb
         The inputs, one letter (or short label) per step; T = its length, T >= 1.
     hidden : array_like, shape (T, H), optional
         The hidden states :math:`h_1 \dots h_T` (e.g. ``model.internals(x)["h"][0]``), drawn as a
-        heatmap column per step (blue = -1, white = 0, red = +1; unit 0 at the bottom). Without
-        it, empty boxes.
+        heatmap column per step (blue = -1, white = 0, red = +1; hidden unit 1, code index 0, at
+        the top). Without it, empty boxes.
     prob : float, optional
-        The model's output :math:`P(\text{positive}) = \sigma(y)`, written in the output box and
+        The model's output :math:`\hat y = P(\text{positive}) = \sigma(s)`, written in the output box and
         shown as its colour (blue negative, red positive).
     grad_norms : array_like, shape (T,), optional
         :math:`\lVert \partial L / \partial h_t \rVert` for t = 1..T: drawn as backward arrows
@@ -277,7 +281,7 @@ def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorb
 
     Notes
     -----
-    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad y = h_T W_y + b_y
+    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad s = h_T W_y + b_y, \qquad \hat y = \sigma(s)
 
     The code's ``hs[:, t - 1]`` is :math:`h_t` here (steps are counted from 1; :math:`h_0 = 0`).
     For a live view build an :class:`UnrolledDiagram` once and call its ``update``.
@@ -299,7 +303,7 @@ def draw_unrolled(word, hidden=None, prob=None, grad_norms=None, ax=None, colorb
     if hidden is not None and colorbar:
         cbar = fig.colorbar(diagram.images[0], ax=ax, shrink=0.6, pad=0.01)
         cbar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
-        cbar.set_label("hidden value $h_t$ (tanh)", fontsize=10)
+        cbar.set_label(COLORBAR_LABEL, fontsize=10)
         cbar.ax.tick_params(labelsize=10)
     return fig
 

@@ -16,7 +16,7 @@ from ..data import check_word
 from ..lessons.unrolled_many_to_one import unrolled_trace
 from ..model import SequenceClassifier
 from ..viz.style import CMAP_DIVERGING, canvas_to_png, figure_to_png, new_figure
-from ..viz.unrolled_many_to_one import HIDDEN_NORM, UnrolledDiagram
+from ..viz.unrolled_many_to_one import COLORBAR_LABEL, HIDDEN_NORM, UnrolledDiagram
 from .base import Explorer, LiveFigure
 
 __all__ = ["UnrolledExplorer", "unrolled_explorer", "benchmark_cases", "MAX_LETTERS"]
@@ -80,7 +80,7 @@ def _colorbar_figure():
     fig.set_layout_engine("none")
     cbar = fig.colorbar(ScalarMappable(norm=HIDDEN_NORM, cmap=CMAP_DIVERGING), cax=cax)
     cbar.set_ticks([-1.0, -0.5, 0.0, 0.5, 1.0])
-    cbar.set_label("hidden value $h_t$ (tanh)", fontsize=10)
+    cbar.set_label(COLORBAR_LABEL, fontsize=10)
     cbar.ax.tick_params(labelsize=10)
     return fig
 
