@@ -1,32 +1,52 @@
-"""Tests of the rnn_step exercise checker: the right answer passes, each typical mistake is named."""
+"""Tests of the rnn_step exercise checker (one RNN step in PyTorch's layout): the right answer passes in
+row or column form, each typical mistake is named, broken answers get a message, never a crash."""
 
 import numpy as np
 import pytest
 
 from rnnlib import rnn_step_forward
-from rnnlib.activations import sigmoid
 from rnnlib.exercises import hint
 from rnnlib.exercises.base import HINTS
-from rnnlib.exercises.rnn_recurrence import check_rnn_step, rnn_step_cases, solution_rnn_step
+from rnnlib.exercises.rnn_recurrence import (
+    MISTAKES,
+    check_rnn_step,
+    rnn_step_cases,
+    solution_rnn_step,
+    step_with_mistake,
+)
 
 
-def correct(x, h_prev, Wx, Wh, b):
-    return np.tanh(x @ Wx + h_prev @ Wh + b)
+def rows(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    return np.tanh(x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh)
 
 
-def test_correct_array_passes():
-    result = check_rnn_step(correct)
-    assert result.ok, result.message
-    assert "all 3 tests" in result.message
+def columns(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    """Karpathy's column form: PyTorch's weights multiply column vectors from the left, untransposed."""
+    h_col = np.tanh(weight_ih @ x.T + weight_hh @ h_prev.T + (bias_ih + bias_hh)[:, None])  # (H, N)
+    return h_col.T
 
 
-def test_correct_tuple_with_cache_passes():
-    assert check_rnn_step(rnn_step_forward).ok  # returns (h, cache)
-    assert check_rnn_step(lambda *args: (correct(*args), {"anything": 1})).ok
+def test_correct_answers_pass_in_row_and_column_form():
+    for fn in (rows, columns):
+        result = check_rnn_step(fn)
+        assert result.ok, result.message
+        assert "all 3 tests" in result.message and "b = bias_ih + bias_hh" in result.message
 
 
-def test_list_output_passes():
-    assert check_rnn_step(lambda *args: correct(*args).tolist()).ok
+def test_the_course_step_with_translated_weights_passes():
+    # the checker's reference: rnn_step_forward with Wx = weight_ih.T, Wh = weight_hh.T, b = bias_ih + bias_hh
+    assert check_rnn_step(lambda x, h, wi, wh, bi, bh: rnn_step_forward(x, h, wi.T, wh.T, bi + bh)).ok  # (h, cache)
+    assert check_rnn_step(lambda *args: (rows(*args), {"anything": 1})).ok
+    assert check_rnn_step(lambda *args: rows(*args).tolist()).ok
+
+
+def test_known_value_of_the_reference():
+    # N = 1, D = 1, H = 2 by hand: x W_ih^T = [2, -1] * 0.5, h W_hh^T = [0.5 * 1 + 0 * 2, 0.5 * 3 + 0 * 4]
+    from rnnlib.exercises.rnn_recurrence import _expected
+
+    h = _expected(np.array([[0.5]]), np.array([[0.5, 0.0]]), np.array([[2.0], [-1.0]]),
+                  np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.1, 0.2]), np.array([-0.1, 0.3]))
+    np.testing.assert_allclose(h, np.tanh([[1.0 + 0.5 + 0.0, -0.5 + 1.5 + 0.5]]))
 
 
 def test_solution_text_passes():
@@ -35,50 +55,72 @@ def test_solution_text_passes():
     assert check_rnn_step(namespace["rnn_step_forward_mine"]).ok
 
 
-@pytest.mark.parametrize("fn, fragment", [
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b),
-     "your result matches tanh(x_t Wx + b): the recurrent term h_{t-1} Wh is missing"),
-    (lambda x, h, Wx, Wh, b: np.tanh(h @ Wh + b), "the input term x_t Wx is missing"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh), "the bias b is missing"),
-    (lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b, "the tanh is missing"),
-    (lambda x, h, Wx, Wh, b: sigmoid(x @ Wx + h @ Wh + b), "the activation is a sigmoid"),
-    (lambda x, h, Wx, Wh, b: np.maximum(0, x @ Wx + h @ Wh + b), "the activation is a ReLU"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b), "Wh is transposed"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h + b), "without being multiplied by Wh"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh) + b, "the bias is added after the tanh"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx) + np.tanh(h @ Wh) + b, "applied to the terms separately"),
-    (lambda x, h, Wx, Wh, b: h, "returned the previous state"),
+@pytest.mark.parametrize("mistake, fragment", [
+    ("weight_hh_not_transposed", "the recurrent term uses weight_hh as if it were W_h"),
+    ("no_bias_hh", "bias_hh is missing"),
+    ("no_bias_ih", "bias_ih is missing"),
+    ("no_biases", "both biases are missing"),
+    ("no_recurrent_term", "the recurrent term h_{t-1} W_h (h_prev @ weight_hh.T) is missing"),
+    ("no_input_term", "the input term x_t W_x (x @ weight_ih.T) is missing"),
+    ("no_tanh", "the tanh is missing"),
+    ("sigmoid", "the activation is a sigmoid"),
+    ("relu", "the activation is a ReLU"),
+    ("bias_after_tanh", "the biases are added after the tanh"),
+    ("returned_h_prev", "returned the previous state"),
 ])
-def test_typical_mistakes_are_named(fn, fragment):
-    result = check_rnn_step(fn)
+def test_typical_mistakes_are_named(mistake, fragment):
+    assert set(MISTAKES) >= {mistake}
+    result = check_rnn_step(step_with_mistake(mistake))
     assert not result.ok
+    assert result.message.startswith("your result matches ")
     assert fragment in result.message
 
 
+def test_every_mistake_is_tested_and_really_differs_from_the_answer():
+    for mistake in MISTAKES:
+        fn = step_with_mistake(mistake)
+        for args in rnn_step_cases():
+            assert not np.allclose(fn(*args), rows(*args)), mistake
+    with pytest.raises(ValueError, match="mistake must be one of"):
+        step_with_mistake("nope")
+
+
+def test_hand_written_mistakes_match_the_generated_ones():
+    assert "weight_hh as if it were W_h" in check_rnn_step(
+        lambda x, h, wi, wh, bi, bh: np.tanh(x @ wi.T + h @ wh + bi + bh)).message
+    assert "bias_hh is missing" in check_rnn_step(
+        lambda x, h, wi, wh, bi, bh: np.tanh(x @ wi.T + h @ wh.T + bi)).message
+
+
 def test_unknown_error_points_at_largest_difference():
-    result = check_rnn_step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b) * 1.1)
+    result = check_rnn_step(lambda *args: rows(*args) * 1.1)
     assert not result.ok
     assert "matches none of the usual mistakes" in result.message
-    assert "most at sequence n=" in result.message
+    assert "most at h[" in result.message and "hidden unit" in result.message
+
+
+def test_forgotten_input_transpose_is_a_shape_error_with_the_table_in_the_message():
+    result = check_rnn_step(lambda x, h, wi, wh, bi, bh: np.tanh(x @ wi + h @ wh.T + bi + bh))
+    assert not result.ok
+    assert "raised ValueError" in result.message and "x @ weight_ih.T" in result.message
+
+
+def test_column_form_mistakes():
+    transposed = check_rnn_step(lambda *args: columns(*args).T)  # columns returned as they are
+    assert not transposed.ok and "column vectors" in transposed.message and "transpose back" in transposed.message
+    bias_as_row = check_rnn_step(lambda x, h, wi, wh, bi, bh: np.tanh(wi @ x.T + wh @ h.T + bi + bh).T)
+    assert not bias_as_row.ok and "bias_ih[:, None]" in bias_as_row.message
 
 
 @pytest.mark.parametrize("fn, fragment", [
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b).sum(axis=0), "sum or index away the batch"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b).T, "transposed"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x + 0.0), "D columns"),
-    (lambda x, h, Wx, Wh, b: np.tanh(x * Wx.sum() + h @ Wh.T[:1] + b), "shape"),
+    (lambda *args: rows(*args).sum(axis=0), "sum or index away the batch"),
+    (lambda x, h, wi, wh, bi, bh: np.tanh(x + 0.0), "D columns"),
+    (lambda x, h, wi, wh, bi, bh: np.zeros((x.shape[0] + 1, wh.shape[0])), "must stay N"),
 ])
 def test_wrong_shapes_are_reported(fn, fragment):
     result = check_rnn_step(fn)
     assert not result.ok
     assert fragment in result.message
-
-
-def test_elementwise_product_raises_and_is_reported():
-    result = check_rnn_step(lambda x, h, Wx, Wh, b: np.tanh(x * Wx + h * Wh + b))
-    assert not result.ok
-    assert "raised ValueError" in result.message
-    assert "use @ for matrix products" in result.message
 
 
 def test_not_implemented_none_and_bad_tuples():
@@ -87,33 +129,37 @@ def test_not_implemented_none_and_bad_tuples():
 
     assert "not implemented yet" in check_rnn_step(not_done).message
     assert "returned None" in check_rnn_step(lambda *args: None).message
-    assert "first element is not h" in check_rnn_step(lambda *args: ("cache", correct(*args))).message
+    assert "first element is not h" in check_rnn_step(lambda *args: ("cache", rows(*args))).message
     assert "return the new hidden state h" in check_rnn_step(lambda *args: ("a", "b")).message
     assert "not an array" in check_rnn_step(lambda *args: "h").message
     assert "needs your function" in check_rnn_step(42).message
+    assert "TypeError" in check_rnn_step(lambda x, h, Wx, Wh, b: h).message  # the course's 5 arguments
 
 
 def test_in_place_modification_is_reported():
-    def in_place(x, h_prev, Wx, Wh, b):
-        h_prev += x @ Wx + b
-        return np.tanh(h_prev @ Wh)
+    def in_place(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        bias_ih += bias_hh
+        return np.tanh(x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih)
 
-    assert "changed its input h_prev in place" in check_rnn_step(in_place).message
+    assert "changed its input bias_ih in place" in check_rnn_step(in_place).message
 
 
 def test_nan_output_is_reported():
-    assert "NaN" in check_rnn_step(lambda x, h, Wx, Wh, b: np.full((x.shape[0], Wh.shape[0]), np.nan)).message
+    assert "NaN" in check_rnn_step(lambda x, h, wi, wh, bi, bh: np.full((x.shape[0], wh.shape[0]), np.nan)).message
 
 
-def test_cases_catch_transposes():
-    for _x, h_prev, Wx, Wh, b in rnn_step_cases():
-        assert not np.allclose(Wh, Wh.T)
-        assert Wx.shape[0] != Wx.shape[1]  # D != H
-        assert np.all(b != 0) and np.any(h_prev != 0)
+def test_cases_catch_transposes_and_one_bias():
+    for x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh in rnn_step_cases():
+        N, D = x.shape
+        H = weight_hh.shape[0]
+        assert len({N, D, H}) == 3  # a forgotten transpose of x, weight_ih or h changes a shape
+        assert weight_ih.shape == (H, D) and not np.allclose(weight_hh, weight_hh.T)
+        assert np.all(bias_ih != 0) and np.all(bias_hh != 0) and np.any(h_prev != 0)
 
 
 def test_hints_gentle_to_specific():
     hints = HINTS["rnn_step"]
     assert len(hints) == 3
     assert "solution_rnn_step" in hints[-1]
+    assert "weight_ih" in hints[0] and "np.tanh" not in hints[0]
     assert hint("rnn_step", level=1).startswith("Hint 1/3")

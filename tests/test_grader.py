@@ -49,8 +49,8 @@ def graded(tmp_path_factory):
 
     nbformat.write(solution, submissions / "ann.ipynb")  # correct
 
-    wrong = copy.deepcopy(solution)  # the typical mistake: no recurrent term
-    wrong.cells[k].source = wrong.cells[k].source.replace("x @ Wx + h_prev @ Wh + b", "x @ Wx + b")
+    wrong = copy.deepcopy(solution)  # the typical mistake: PyTorch's weight_hh used as if it were W_h
+    wrong.cells[k].source = wrong.cells[k].source.replace("h_prev @ weight_hh.T", "h_prev @ weight_hh")
     assert wrong.cells[k].source != solution.cells[k].source
     nbformat.write(wrong, submissions / "ben.ipynb")
 
@@ -128,13 +128,13 @@ def test_problems_name_what_happened(graded):
 @pytest.mark.notebooks
 def test_feedback_is_the_checkers_specific_message(graded):
     students = {s["student"]: s for s in graded["results"]["students"]}
-    assert "the recurrent term h_{t-1} Wh is missing" in students["ben"]["exercises"]["rnn_step"]["message"]
+    assert "the recurrent term uses weight_hh as if it were W_h" in students["ben"]["exercises"]["rnn_step"]["message"]
     assert "NotImplementedError" in students["cleo"]["exercises"]["rnn_step"]["message"]
     assert "rnn_step_forward_mine is not defined" in students["gus"]["exercises"]["rnn_step"]["message"]
     assert (f"checking took longer than {CHECK_TIMEOUT} s: does the function loop forever?"
             == students["hal"]["exercises"]["rnn_step"]["message"])
     feedback = (graded["out"] / "feedback" / "ben.md").read_text()
-    assert "**rnn_step**" in feedback and "the recurrent term h_{t-1} Wh is missing" in feedback
+    assert "**rnn_step**" in feedback and "weight_hh is W_h transposed" in feedback
     summary = (graded["out"] / "summary.md").read_text()
     assert "| student | score | exercise rnn_step (02) | problems |" in summary
     assert "| ben | 0/1 | incorrect |" in summary

@@ -1,13 +1,20 @@
-r"""Exercise of notebook 02: implement one step of the RNN.
+r"""Exercise of notebook 02: one RNN step in PyTorch's layout, translated with the notation table.
 
-The learner writes ``rnn_step_forward_mine(x, h_prev, Wx, Wh, b)`` computing
+PyTorch's ``nn.RNN`` stores the same RNN as the course with other names and shapes:
+``weight_ih`` (H, D) is :math:`W_x^\top`, ``weight_hh`` (H, H) is :math:`W_h^\top`, and two biases
+``bias_ih``, ``bias_hh`` (H,) add up to the course's :math:`b`. The learner writes
+``rnn_step_forward_mine(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)`` returning
+:math:`h_t` (N, H) for a batch of row vectors ``x`` (N, D) and ``h_prev`` (N, H), that is
 
-.. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b)
+.. math:: h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}),
 
-and :func:`check_rnn_step` compares it with :func:`rnnlib.rnn.rnn_step_forward` on seeded random
-inputs. When the result is wrong it is matched against the typical mistakes (a missing term, a
-missing or wrong activation, a transposed ``Wh``, ...) and the message names the mistake. The
-function may return ``h`` or ``(h, cache)``.
+and :func:`check_rnn_step` compares it with :func:`rnnlib.rnn.rnn_step_forward` called with the
+course's weights (``Wx = weight_ih.T``, ``Wh = weight_hh.T``, ``b = bias_ih + bias_hh``). The
+test inputs have N, D and H all different and a non-symmetric ``weight_hh``, so a forgotten
+transpose either fails on a shape or gives a wrong number that the checker recognises: a wrong
+result is matched against the typical mistakes (:data:`MISTAKES`, each a one-line edit of the
+solution) and the message names the term that went wrong. The function may return ``h`` or
+``(h, cache)``.
 
 Hints: ``hint("rnn_step")`` (three, gentle to specific); solution: :func:`solution_rnn_step`.
 """
@@ -18,45 +25,99 @@ import numpy as np
 
 from ..activations import sigmoid
 from ..rnn import rnn_step_forward
-from .base import CheckResult, register_hints
+from .base import CheckResult, register_hints, with_mistake
 
-__all__ = ["check_rnn_step", "solution_rnn_step", "rnn_step_cases", "WRONG_VARIANTS"]
+__all__ = ["check_rnn_step", "solution_rnn_step", "rnn_step_cases", "step_with_mistake", "MISTAKES", "ARGUMENTS"]
 
 EXERCISE = "rnn_step"
+ARGUMENTS = ("x", "h_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
-# Typical wrong answers: (description of the result, what is wrong, function of the inputs).
-WRONG_VARIANTS = (
-    ("tanh(x_t Wx + b)", "the recurrent term h_{t-1} Wh is missing",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b)),
-    ("tanh(h_{t-1} Wh + b)", "the input term x_t Wx is missing",
-     lambda x, h, Wx, Wh, b: np.tanh(h @ Wh + b)),
-    ("tanh(x_t Wx + h_{t-1} Wh)", "the bias b is missing",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh)),
-    ("x_t Wx + h_{t-1} Wh + b", "the tanh is missing: you returned the pre-activation a_t",
-     lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b),
-    ("sigmoid(x_t Wx + h_{t-1} Wh + b)", "the activation is a sigmoid; the RNN uses tanh (values in -1..1)",
-     lambda x, h, Wx, Wh, b: sigmoid(x @ Wx + h @ Wh + b)),
-    ("relu(x_t Wx + h_{t-1} Wh + b)", "the activation is a ReLU; the RNN uses tanh",
-     lambda x, h, Wx, Wh, b: np.maximum(x @ Wx + h @ Wh + b, 0.0)),
-    ("tanh(x_t Wx + h_{t-1} Wh.T + b)", "Wh is transposed: use h_prev @ Wh (row vector times matrix), "
-     "not h_prev @ Wh.T; row i of Wh holds the weights leaving hidden unit i",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b)),
-    ("tanh(x_t Wx + h_{t-1} + b)", "h_{t-1} is added without being multiplied by Wh",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h + b)),
-    ("tanh(x_t Wx + h_{t-1} Wh) + b", "the bias is added after the tanh; it belongs inside, before the tanh",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh) + b),
-    ("tanh(x_t Wx) + tanh(h_{t-1} Wh) + b", "the tanh is applied to the terms separately; apply it once, "
-     "to the whole sum",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx) + np.tanh(h @ Wh) + b),
-    ("tanh(x_t Wx + b) + h_{t-1} Wh", "the recurrent term is added after the tanh; it belongs inside",
-     lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b) + h @ Wh),
-    ("h_{t-1}", "you returned the previous state h_prev unchanged",
-     lambda x, h, Wx, Wh, b: h),
-)
+_SOLUTION = """\
+def rnn_step_forward_mine(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    # PyTorch stores the course's matrices transposed: weight_ih = Wx.T (H, D), weight_hh = Wh.T (H, H)
+    x_term = x @ weight_ih.T  # (N, D) @ (D, H) = (N, H)   x_t W_x
+    h_term = h_prev @ weight_hh.T  # (N, H) @ (H, H) = (N, H)   h_{t-1} W_h
+    a = x_term + h_term + bias_ih + bias_hh  # (N, H)  a_t; the course's b = bias_ih + bias_hh
+    h = np.tanh(a)  # (N, H)
+    return h
+"""
+
+# Typical mistakes: name -> (the solution's text, what replaces it, the formula it computes, what is wrong).
+MISTAKES = {
+    "weight_hh_not_transposed": (
+        "h_prev @ weight_hh.T", "h_prev @ weight_hh",
+        "tanh(x weight_ih.T + h_prev weight_hh + bias_ih + bias_hh)",
+        "the recurrent term uses weight_hh as if it were W_h; weight_hh is W_h transposed (its row i holds "
+        "the weights INTO hidden unit i), so h_{t-1} W_h is h_prev @ weight_hh.T. With H x H matrices the "
+        "shapes fit either way: only the numbers show the slip"),
+    "no_bias_hh": (
+        " + bias_hh  #", "  #",
+        "tanh(x weight_ih.T + h_prev weight_hh.T + bias_ih)",
+        "bias_hh is missing: PyTorch adds two biases, and the course's b is their sum bias_ih + bias_hh"),
+    "no_bias_ih": (
+        " + bias_ih + ", " + ",
+        "tanh(x weight_ih.T + h_prev weight_hh.T + bias_hh)",
+        "bias_ih is missing: PyTorch adds two biases, and the course's b is their sum bias_ih + bias_hh"),
+    "no_biases": (
+        " + bias_ih + bias_hh  #", "  #",
+        "tanh(x weight_ih.T + h_prev weight_hh.T)",
+        "both biases are missing; the course's b is bias_ih + bias_hh, added before the tanh"),
+    "no_recurrent_term": (
+        "x_term + h_term + ", "x_term + ",
+        "tanh(x weight_ih.T + bias_ih + bias_hh)",
+        "the recurrent term h_{t-1} W_h (h_prev @ weight_hh.T) is missing: without it the RNN is the "
+        "feed-forward layer of section 1"),
+    "no_input_term": (
+        "x_term + h_term", "h_term",
+        "tanh(h_prev weight_hh.T + bias_ih + bias_hh)",
+        "the input term x_t W_x (x @ weight_ih.T) is missing"),
+    "no_tanh": (
+        "np.tanh(a)", "a",
+        "x weight_ih.T + h_prev weight_hh.T + bias_ih + bias_hh",
+        "the tanh is missing: you returned the pre-activation a_t"),
+    "sigmoid": (
+        "np.tanh(a)", "sigmoid(a)",
+        "sigmoid(x weight_ih.T + h_prev weight_hh.T + bias_ih + bias_hh)",
+        "the activation is a sigmoid; PyTorch's nn.RNN (nonlinearity='tanh', the default) and the course use tanh"),
+    "relu": (
+        "np.tanh(a)", "np.maximum(a, 0.0)",
+        "relu(x weight_ih.T + h_prev weight_hh.T + bias_ih + bias_hh)",
+        "the activation is a ReLU (nn.RNN's nonlinearity='relu'); the course's RNN uses tanh, the default"),
+    "bias_after_tanh": (
+        "a = x_term + h_term + bias_ih + bias_hh", "a = x_term + h_term",
+        "tanh(x weight_ih.T + h_prev weight_hh.T) + bias_ih + bias_hh",
+        "the biases are added after the tanh; they belong inside, before it"),
+    "returned_h_prev": (
+        "return h", "return h_prev",
+        "h_prev",
+        "you returned the previous state h_prev unchanged"),
+}
+
+
+def step_with_mistake(mistake):
+    """The reference solution with one typical mistake (a key of :data:`MISTAKES`), as a function.
+
+    Parameters
+    ----------
+    mistake : str
+
+    Returns
+    -------
+    callable
+        ``(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh) -> h``.
+    """
+    if mistake not in MISTAKES:
+        raise ValueError(f"mistake must be one of {sorted(MISTAKES)}; got {mistake!r}")
+    right, wrong, _, _ = MISTAKES[mistake]
+    source = _SOLUTION
+    if mistake == "bias_after_tanh":  # the second half of the edit: the biases come back after the tanh
+        source = source.replace(right, wrong)
+        right, wrong = "h = np.tanh(a)", "h = np.tanh(a) + bias_ih + bias_hh"
+    return with_mistake(source, right, wrong, f"rnn_step_with_{mistake}", sigmoid=sigmoid)
 
 
 def rnn_step_cases(seed=0):
-    """Test inputs ``(x, h_prev, Wx, Wh, b)``: several batch sizes, D != H, a non-symmetric Wh.
+    """Test inputs in PyTorch's layout: N, D, H all different, a non-symmetric ``weight_hh``.
 
     Parameters
     ----------
@@ -65,22 +126,38 @@ def rnn_step_cases(seed=0):
     Returns
     -------
     list of tuple of numpy.ndarray
-        Shapes (N, D), (N, H), (D, H), (H, H), (H,).
+        ``(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)`` with shapes (N, D), (N, H), (H, D),
+        (H, H), (H,), (H,).
     """
     rng = np.random.default_rng(seed)
     cases = []
     for N, D, H in ((2, 3, 4), (1, 5, 3), (3, 26, 6)):
         x = rng.standard_normal((N, D))  # (N, D)
         h_prev = rng.uniform(-1.0, 1.0, (N, H))  # (N, H)
-        Wx = rng.uniform(-0.8, 0.8, (D, H))  # (D, H)
-        Wh = rng.uniform(-0.8, 0.8, (H, H))  # (H, H) not symmetric: catches Wh.T
-        b = rng.uniform(-0.5, 0.5, H)  # (H,)
-        cases.append((x, h_prev, Wx, Wh, b))
+        weight_ih = rng.uniform(-0.8, 0.8, (H, D))  # (H, D) = Wx.T
+        weight_hh = rng.uniform(-0.8, 0.8, (H, H))  # (H, H) = Wh.T, not symmetric
+        bias_ih = rng.uniform(-0.5, 0.5, H)  # (H,)
+        bias_hh = rng.uniform(-0.5, 0.5, H)  # (H,)
+        cases.append((x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh))
     return cases
+
+
+def _expected(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    """The course's step with the course's weights: Wx = weight_ih.T, Wh = weight_hh.T, b = bias_ih + bias_hh."""
+    h, _ = rnn_step_forward(x, h_prev, weight_ih.T, weight_hh.T, bias_ih + bias_hh)  # (N, H)
+    return h
 
 
 def _shape_text(shape):
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _is_numeric_array(value):
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return arr.ndim >= 1 and arr.dtype.kind == "f"
 
 
 def _extract_h(result, expected_shape):
@@ -90,8 +167,7 @@ def _extract_h(result, expected_shape):
         first = result[0]
         if not isinstance(first, np.ndarray):
             if any(c.shape == expected_shape for c in candidates):
-                return None, ("you returned a tuple whose first element is not h: return h, or (h, cache) with "
-                              "h first")
+                return None, "you returned a tuple whose first element is not h: return h, or (h, cache) with h first"
             return None, (f"you returned a {type(result).__name__} of {len(result)} items; return the new hidden "
                           f"state h as an array of shape {_shape_text(expected_shape)} (or (h, cache))")
         result = first
@@ -105,25 +181,15 @@ def _extract_h(result, expected_shape):
     return h, None
 
 
-def _is_numeric_array(value):
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return arr.ndim >= 1 and arr.dtype.kind == "f"
-
-
-def _shape_message(h, x, h_prev, Wx, Wh):
-    N, D = x.shape
-    H = Wh.shape[0]
-    expected = (N, H)
-    msg = f"h has shape {_shape_text(h.shape)}, expected {_shape_text(expected)} (N = {N} sequences, H = {H} units)"
-    if h.shape == (H,) or h.shape == (N,):
+def _shape_message(h, N, D, H):
+    msg = f"h has shape {_shape_text(h.shape)}, expected {_shape_text((N, H))} (N = {N} sequences, H = {H} units)"
+    if h.shape == (H, N):
+        msg += (": these are column vectors, one column per sequence (the form weight_ih @ x.T gives); the "
+                "course and PyTorch's nn.RNN return one row per sequence: transpose back")
+    elif h.shape in ((H,), (N,)):
         msg += ": did you sum or index away the batch dimension? keep one row per sequence"
     elif h.shape == (N, D):
-        msg += ": the result has D columns (the input size): multiply x_t by Wx to get H columns"
-    elif h.shape == (H, N):
-        msg += ": the result is transposed; write x @ Wx (rows are sequences), not Wx.T @ x.T or similar"
+        msg += ": the result has D columns (the input size); x @ weight_ih.T has H"
     elif h.ndim == 2 and h.shape[0] != N:
         msg += ": the number of rows must stay N, one per sequence in the batch"
     return msg
@@ -137,45 +203,53 @@ def _run(learner_fn, args):
         return None, "not implemented yet: replace `raise NotImplementedError()` with your code"
     except Exception as exc:  # any learner bug is reported, never raised
         msg = f"your function raised {type(exc).__name__}: {exc}"
-        if isinstance(exc, ValueError) and ("broadcast" in str(exc) or "matmul" in str(exc)):
-            msg += (" (check the shapes: x (N, D) @ Wx (D, H) and h_prev (N, H) @ Wh (H, H) both give (N, H); "
-                    "use @ for matrix products, not *)")
+        text = str(exc)
+        if isinstance(exc, ValueError) and "matmul" in text:
+            msg += (" (a matrix product whose inner sizes differ: weight_ih has shape (H, D), the transpose of "
+                    "the course's Wx (D, H), so x (N, D) needs x @ weight_ih.T; weight_hh (H, H) is Wh "
+                    "transposed: h_prev @ weight_hh.T)")
+        elif isinstance(exc, ValueError) and "broadcast" in text:
+            msg += (" (shapes that do not add up: x @ weight_ih.T and h_prev @ weight_hh.T are both (N, H), and "
+                    "a bias (H,) adds to every row; in the column form, weight_ih @ x.T is (H, N) and a bias "
+                    "must be a column, bias_ih[:, None]. Use @ for matrix products, not *)")
         return None, msg
-    for name, before, after in zip(("x", "h_prev", "Wx", "Wh", "b"), args, copies, strict=True):
+    for name, before, after in zip(ARGUMENTS, args, copies, strict=True):
         if not np.array_equal(before, after):
             return None, f"your function changed its input {name} in place; compute new arrays instead"
     return result, None
 
 
 def check_rnn_step(learner_fn, seed=0):
-    r"""Check a learner's ``rnn_step_forward(x, h_prev, Wx, Wh, b)``.
+    r"""Check a learner's RNN step written for PyTorch's parameter layout.
 
     Parameters
     ----------
     learner_fn : callable
-        ``(x (N, D), h_prev (N, H), Wx (D, H), Wh (H, H), b (H,)) -> h (N, H)`` or ``(h, cache)``.
+        ``(x (N, D), h_prev (N, H), weight_ih (H, D), weight_hh (H, H), bias_ih (H,), bias_hh (H,))
+        -> h (N, H)`` or ``(h, cache)``.
     seed : int
         Seed of the test inputs (see :func:`rnn_step_cases`).
 
     Returns
     -------
     CheckResult
-        ``ok`` when ``h`` matches :func:`rnnlib.rnn.rnn_step_forward` on every case; otherwise the
-        message names the mistake (e.g. "your result matches tanh(x_t Wx + b): the recurrent
-        term h_{t-1} Wh is missing").
+        ``ok`` when ``h`` matches :func:`rnnlib.rnn.rnn_step_forward` with ``Wx = weight_ih.T``,
+        ``Wh = weight_hh.T``, ``b = bias_ih + bias_hh`` on every case; otherwise the message names
+        the term that went wrong (e.g. "the recurrent term uses weight_hh as if it were W_h").
 
     Notes
     -----
-    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b)
+    .. math:: h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})
+              = \tanh(x_t W_x + h_{t-1} W_h + b)
     """
     if not callable(learner_fn):
         return CheckResult(False, f"check_rnn_step needs your function itself; got {type(learner_fn).__name__}",
                            EXERCISE)
     cases = rnn_step_cases(seed)
     for k, args in enumerate(cases, start=1):
-        x, h_prev, Wx, Wh, b = args
+        x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh = args
         N, D = x.shape
-        H = Wh.shape[0]
+        H = weight_hh.shape[0]
         where = f"test {k} of {len(cases)} (N={N}, D={D}, H={H})"
         result, problem = _run(learner_fn, args)
         if problem:
@@ -184,32 +258,28 @@ def check_rnn_step(learner_fn, seed=0):
         if problem:
             return CheckResult(False, f"{where}: {problem}", EXERCISE)
         if h.shape != (N, H):
-            return CheckResult(False, f"{where}: {_shape_message(h, x, h_prev, Wx, Wh)}", EXERCISE)
+            return CheckResult(False, f"{where}: {_shape_message(h, N, D, H)}", EXERCISE)
         if not np.all(np.isfinite(h)):
             return CheckResult(False, f"{where}: h contains NaN or inf", EXERCISE)
-        expected, _ = rnn_step_forward(x, h_prev, Wx, Wh, b)  # (N, H)
+        expected = _expected(*args)  # (N, H)
         if np.allclose(h, expected, rtol=1e-6, atol=1e-8):
             continue
-        for formula, mistake, variant in WRONG_VARIANTS:
-            if np.allclose(h, variant(x, h_prev, Wx, Wh, b), rtol=1e-6, atol=1e-8):
-                return CheckResult(False, f"your result matches {formula}: {mistake}.", EXERCISE)
+        for mistake, (_, _, formula, what) in MISTAKES.items():
+            if np.allclose(h, step_with_mistake(mistake)(*args), rtol=1e-6, atol=1e-8):
+                return CheckResult(False, f"your result matches {formula}: {what}.", EXERCISE)
         n, j = np.unravel_index(np.argmax(np.abs(h - expected)), h.shape)
         return CheckResult(
             False,
-            f"{where}: h differs from tanh(x_t Wx + h_{{t-1}} Wh + b), most at sequence n={n}, unit j={j} "
-            f"(yours {h[n, j]:.4f}, expected {expected[n, j]:.4f}), and it matches none of the usual mistakes; "
-            f"print each term (x @ Wx, h_prev @ Wh, b) and compare. Try hint('{EXERCISE}').",
+            f"{where}: h differs from tanh(x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh), most at "
+            f"h[{n}, {j}] (sequence {n + 1}, hidden unit {j + 1}; yours {h[n, j]:.4f}, expected "
+            f"{expected[n, j]:.4f}), and it matches none of the usual mistakes; print each term "
+            f"(x @ weight_ih.T, h_prev @ weight_hh.T, bias_ih + bias_hh) next to the course's x @ Wx, "
+            f"h_prev @ Wh, b. Try hint('{EXERCISE}').",
             EXERCISE)
-    return CheckResult(True, f"h = tanh(x_t Wx + h_{{t-1}} Wh + b) matches rnnlib on all {len(cases)} tests "
-                             "(batch sizes 1-3, input sizes 3-26, hidden sizes 3-6).", EXERCISE)
-
-
-_SOLUTION = """\
-def rnn_step_forward_mine(x, h_prev, Wx, Wh, b):
-    a = x @ Wx + h_prev @ Wh + b  # (N, H)  pre-activation a_t
-    h = np.tanh(a)  # (N, H)  new hidden state h_t
-    return h
-"""
+    return CheckResult(True, "h = tanh(x weight_ih.T + bias_ih + h_prev weight_hh.T + bias_hh) equals the course's "
+                             f"tanh(x_t Wx + h_{{t-1}} Wh + b) with Wx = weight_ih.T, Wh = weight_hh.T, "
+                             f"b = bias_ih + bias_hh on all {len(cases)} tests (N = 1-3, D = 3-26, H = 3-6).",
+                       EXERCISE)
 
 
 def solution_rnn_step():
@@ -223,10 +293,11 @@ def solution_rnn_step():
 
 
 register_hints(EXERCISE, [
-    "Three terms are added, then one activation is applied: the input term, the recurrent term and the "
-    "bias, then tanh. Which weight matrix multiplies which vector?",
-    "x has shape (N, D) and Wx (D, H), so x @ Wx has shape (N, H); h_prev (N, H) @ Wh (H, H) is (N, H) too, "
-    "and b (H,) is added to every row by broadcasting. Use @ (matrix product), not *, and np.tanh at the end.",
-    "a = x @ Wx + h_prev @ Wh + b, then return np.tanh(a). The full solution: "
+    "Use the table of section 6: which of the course's matrices is weight_ih, which is weight_hh, and what "
+    "became of b? The shapes are a clue: weight_ih is (H, D), the course's Wx is (D, H).",
+    "weight_ih is Wx transposed, so the input term x_t Wx is x @ weight_ih.T, of shape (N, H); weight_hh is Wh "
+    "transposed, and the course's b is bias_ih + bias_hh. Add the four terms, then apply tanh once. Careful: "
+    "weight_hh is square, so forgetting its .T raises no error.",
+    "a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh, then return np.tanh(a). The full solution: "
     "print(rnnlib.exercises.rnn_recurrence.solution_rnn_step()).",
 ])
