@@ -11,6 +11,7 @@ from rnnlib.exercises.vanishing_gradient import (
     check_gradient_bound,
     solution_backprop_norms,
     solution_gradient_bound,
+    solution_ratio_prediction,
 )
 from rnnlib.lessons.unrolled_many_to_one import step_gradients
 from rnnlib.lessons.vanishing_gradient import gradient_bound
@@ -174,9 +175,52 @@ def test_bound_checker_survives_a_crash():
 
 
 @pytest.mark.parametrize("name, solution", [("backprop_norms", solution_backprop_norms),
+                                            ("ratio_prediction", solution_ratio_prediction),
                                             ("gradient_bound", solution_gradient_bound)])
 def test_hints_get_specific_and_end_with_the_solution(name, solution):
     assert len(HINTS[name]) == 3
     assert f"Hint 1/3 for {name}" in hint(name, level=1)
     assert "solution_" in hint(name, level=3)
     assert solution().startswith("def ")
+
+
+# ------------------------------------------------------------------ exercise 3: predict, then check
+
+
+def test_the_bound_prediction_passes_and_the_message_explains_the_gap():
+    from rnnlib.exercises.vanishing_gradient import check_ratio_prediction, solution_ratio_prediction
+    from rnnlib.lessons.vanishing_gradient import microscope
+
+    result = check_ratio_prediction(_exec(solution_ratio_prediction()))
+    assert result.ok, result.message
+    r = microscope(scale=0.9, T=40)
+    assert r.bound[0] == pytest.approx(0.9**39)
+    assert f"(1 x 0.9)^39 = {0.9 ** 39:.3g}" in result.message
+    assert f"measures {r.rnn_ratio:.3g}" in result.message and "1 - h_t^2" in result.message
+    assert check_ratio_prediction(lambda: 0.0164).ok  # a rounded number is fine
+
+
+@pytest.mark.parametrize("value, expected", [
+    (0.9**40, "exponent is off by one"),
+    (0.9**38, "exponent is off by one"),
+    ((0.25 * 0.9) ** 39, "sigmoid"),
+    (0.9 * 39, "multiply"),
+    (1.3e-5, "the measured ratio"),
+    (1.0, "at least 1"),
+    (1e-12, "below what the network will measure"),
+    (0.05, "factor of 0.926 per step"),
+    (-0.1, "positive"),
+])
+def test_wrong_predictions_get_their_own_message(value, expected):
+    from rnnlib.exercises.vanishing_gradient import check_ratio_prediction
+
+    result = check_ratio_prediction(lambda: value)
+    assert not result.ok
+    assert expected in result.message, result.message
+
+
+def test_a_prediction_function_returning_nothing_is_explained():
+    from rnnlib.exercises.vanishing_gradient import check_ratio_prediction
+
+    assert "returned None" in check_ratio_prediction(lambda: None).message
+    assert "one number" in check_ratio_prediction(lambda: [1, 2]).message

@@ -366,7 +366,10 @@ def test_the_loss_spikes_after_learning_are_steep_wh_gradients_not_hard_batches(
     assert trace.held_out_loss[s - 1] > 10 * trace.held_out_loss[s - 4]  # the weights moved, not the batch
     assert trace.grad_norm[s] > 10 and trace.param_grad_norm["Wh"][s] > 0.9 * trace.grad_norm[s]
     text = trace.describe(s)
-    assert f"step {s}: mini-batch loss {trace.loss[s]:.3f}" in text and "of it Wh" in text
+    assert f"step {s}: mini-batch loss {trace.loss[s]:.3f}" in text
+    assert f"(of it Wh {trace.param_grad_norm['Wh'][s]:.2f})" in text
+    assert f"{trace.grad_norm[s - 1]:.2f} at step {s - 1}" in text  # the gradient grows before the loss does
+    assert trace.grad_norm[s - 1] > 20 * trace.grad_norm[s - 3] and trace.loss[s - 1] < 0.05
     assert "after clipping 1.00" in text and f"again at step {s + 1}" in text
     with pytest.raises(ValueError, match="s must be a training step"):
         trace.describe(0)

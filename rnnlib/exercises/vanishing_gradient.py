@@ -17,8 +17,14 @@ Steps count from 1, as on the notation card: ``hs[t-1]`` is :math:`h_t`, and a l
   radius or the Frobenius norm used instead of the largest singular value, the exponent
   ``T-t+1``, a missing ``max|f'|`` and a reversed result.
 
-Hints: ``hint("backprop_norms")``, ``hint("gradient_bound")``; solutions:
-``print(solution_backprop_norms())``.
+* :func:`check_ratio_prediction`: predict, then check. Before the microscope shows it, the learner
+  predicts ``||dL/dh_1|| / ||dL/dh_T||`` for the notebook's RNN (tanh, :math:`W_h` = 0.9 times an
+  orthogonal matrix, T = 40) from the bound; the checker compares the prediction with the bound
+  and with the measured ratio (:func:`rnnlib.lessons.vanishing_gradient.microscope`) and explains
+  the gap (every :math:`\tanh'(a_t) = 1 - h_t^2` is below 1; the bound counts it as 1).
+
+Hints: ``hint("backprop_norms")``, ``hint("gradient_bound")``, ``hint("ratio_prediction")``;
+solutions: ``print(solution_backprop_norms())``.
 """
 
 from __future__ import annotations
@@ -27,13 +33,16 @@ import numpy as np
 
 from ..gradcheck import _ranges
 from ..lessons.unrolled_many_to_one import step_gradients
-from ..lessons.vanishing_gradient import gradient_bound
+from ..lessons.vanishing_gradient import gradient_bound, microscope
 from ..rnn import RNNCache
 from .base import CheckResult, call_learner, register_hints, with_mistake
 
 __all__ = [
     "check_backprop_norms",
     "check_gradient_bound",
+    "check_ratio_prediction",
+    "solution_ratio_prediction",
+    "PREDICTION_SETTING",
     "solution_backprop_norms",
     "solution_gradient_bound",
     "backprop_norms_with_mistake",
@@ -313,3 +322,113 @@ def check_gradient_bound(learner_fn):
     return CheckResult(True, "the bound matches for three matrices, including max|f'| = 0.25 (the sigmoid). "
                              "Below one per step it forces the gradient to vanish; above one it only allows "
                              "growth.", BOUND)
+
+
+# --------------------------------------------------------------------------- exercise 3: predict, then check
+PREDICT = "ratio_prediction"
+# the notebook's microscope: tanh RNN, W_h = 0.9 x orthogonal (every singular value 0.9), T = 40
+PREDICTION_SETTING = {"scale": 0.9, "T": 40, "activation": "tanh"}
+
+_PREDICT_SOLUTION = """\
+def predicted_ratio_mine():
+    # T - 1 = 39 Jacobians lie between h_40 and h_1; each multiplies the norm by at most
+    # max|tanh'| * sigma_max(W_h) = 1 * 0.9
+    return (1.0 * 0.9) ** 39
+"""
+
+
+def solution_ratio_prediction():
+    """The source of a reference solution of the prediction exercise (print it)."""
+    return _PREDICT_SOLUTION
+
+
+register_hints(PREDICT, [
+    "Section 1's bound: going back one step multiplies the norm of dL/dh by at most max|f'| * sigma_max(W_h). "
+    "How large is each factor here, and how many steps lie between h_T and h_1?",
+    "For tanh, max|f'| = 1. W_h is 0.9 times an orthogonal matrix, so every singular value is 0.9. With T = 40 "
+    "there are T - 1 = 39 Jacobians from h_40 back to h_1; the factors multiply.",
+    "return (1.0 * 0.9) ** 39. The full solution: "
+    "print(rnnlib.exercises.vanishing_gradient.solution_ratio_prediction()).",
+])
+
+
+def _prediction_reference():
+    """The bound and the measured ratio of the notebook's microscope."""
+    r = microscope(**PREDICTION_SETTING)
+    return float(r.bound[0]), r.rnn_ratio, r.factor
+
+
+def check_ratio_prediction(learner_fn):
+    """Check ``learner_fn() -> prediction`` of ``||dL/dh_1|| / ||dL/dh_T||`` from the bound.
+
+    Parameters
+    ----------
+    learner_fn : callable
+        Takes no argument and returns a number: the learner's prediction for the microscope's RNN
+        of :data:`PREDICTION_SETTING` (tanh, sigma_max(W_h) = 0.9, T = 40).
+
+    Returns
+    -------
+    CheckResult
+        Correct when the prediction is the bound ``(max|f'| sigma_max)^(T-1)`` (within 5 %); the
+        message then compares it with the measured ratio and explains the gap. A wrong prediction
+        gets the mistake it matches (exponent off by one, a sum instead of a product, the sigmoid's
+        1/4, the measured value, a ratio above 1 or below the measurement).
+    """
+    out, err = call_learner(learner_fn, ())
+    if err:
+        return CheckResult(False, err, PREDICT)
+    if out is None:
+        return CheckResult(False, "your function returned None: end it with return and your predicted number.",
+                           PREDICT)
+    try:
+        value = float(np.asarray(out, dtype=np.float64))
+    except (TypeError, ValueError):
+        return CheckResult(False, f"your function must return one number, the predicted ratio; got "
+                                  f"{type(out).__name__}" + (f" of shape {np.shape(out)}" if np.ndim(out) else ""),
+                           PREDICT)
+    if not np.isfinite(value) or value <= 0:
+        return CheckResult(False, f"your prediction is {value}: a ratio of two norms is a positive, finite number.",
+                           PREDICT)
+    bound, measured, factor = _prediction_reference()
+    T = PREDICTION_SETTING["T"]
+    n = T - 1  # Jacobians between h_T and h_1
+
+    def near(a, b, rtol=0.05):
+        return abs(a - b) <= rtol * abs(b)
+
+    gap = measured / bound
+    if near(value, bound):
+        return CheckResult(True, (
+            f"the bound is (1 x {factor:.1f})^{n} = {bound:.3g}, and that is your prediction. The microscope below "
+            f"measures {measured:.3g}, about {1 / gap:.0f} times smaller. Here W_h is {factor:.1f} times an orthogonal "
+            f"matrix, so W_h^T shrinks every vector by exactly {factor:.1f}: the whole gap comes from the other "
+            f"factor of each step, tanh'(a_t) = 1 - h_t^2, which the bound counts as 1 but which is below 1 "
+            f"wherever a unit is not at zero (on average a factor {gap ** (1 / n):.2f} per step here). "
+            "The bound is a ceiling, not a prediction of the measurement."), PREDICT)
+    if near(value, factor ** T) or near(value, factor ** (T - 2)):
+        return CheckResult(False, f"the exponent is off by one: from h_{T} back to h_1 there are T - 1 = {n} "
+                                  "Jacobians, one per step back.", PREDICT)
+    if near(value, (0.25 * factor) ** n):
+        return CheckResult(False, "1/4 is the largest derivative of the sigmoid; this RNN uses tanh, whose "
+                                  "derivative 1 - tanh(a)^2 is at most 1.", PREDICT)
+    if near(value, factor * n) or near(value, factor * T):
+        return CheckResult(False, "the per-step factors multiply (one Jacobian after the other), they do not add: "
+                                  f"{factor:.1f} x {factor:.1f} x ... ({n} factors).", PREDICT)
+    if near(value, measured, rtol=0.5):
+        return CheckResult(False, (f"{value:.3g} is (close to) the measured ratio, not the bound's prediction. "
+                                   "Predict first, from sigma_max(W_h), max|tanh'| and T alone: what does the "
+                                   "bound of section 1 give?"), PREDICT)
+    if value >= 1:
+        return CheckResult(False, (f"your prediction {value:.3g} is at least 1: with sigma_max(W_h) = {factor:.1f} "
+                                   "< 1 and |tanh'| <= 1 every step back shrinks the bound, so it is below 1."),
+                           PREDICT)
+    per_step = value ** (1 / n)
+    if value < measured:
+        return CheckResult(False, (f"your prediction {value:.3g} is below what the network will measure, so it "
+                                   "cannot be the bound (an upper limit). Each step's factor is at most "
+                                   f"max|tanh'| x sigma_max(W_h); yours works out at {per_step:.3f} per step over "
+                                   f"{n} steps."), PREDICT)
+    return CheckResult(False, (f"your prediction {value:.3g} is not the bound: it amounts to a factor of "
+                               f"{per_step:.3f} per step over the {n} steps from h_{T} back to h_1. The bound's factor "
+                               "per step is max|tanh'| x sigma_max(W_h); hint('ratio_prediction') helps."), PREDICT)

@@ -641,8 +641,9 @@ class TrainingTrace:
                 f"held-out loss {self.held_out_loss[lo - 1]:.4f} after step {lo - 1}, {self.held_out_loss[s - 1]:.4f} "
                 f"after step {s - 1}. Steps {lo}..{s - 1} moved the weights by {self.step_norm[lo:s].min():.3f} "
                 f"to {self.step_norm[lo:s].max():.3f} each (lr x clipped gradient: at most {pushed.max():.3f}). "
-                f"Gradient norm at step {s} before clipping {self.grad_norm[s]:.2f}, of it {top} "
-                f"{self.param_grad_norm[top][s]:.2f}; after clipping {min(self.grad_norm[s], tau):.2f}. "
+                f"Gradient norm before clipping {self.grad_norm[s - 1]:.2f} at step {s - 1}, {self.grad_norm[s]:.2f} "
+                f"at step {s} (of it {top} {self.param_grad_norm[top][s]:.2f}); after clipping "
+                f"{min(self.grad_norm[s], tau):.2f}. "
                 + (f"Loss below {learnt:g} again at step {back}." if back is not None else
                    f"The loss does not fall below {learnt:g} again."))
 

@@ -68,15 +68,15 @@ class GradientMicroscope(Explorer):
 
     def _write_summary(self):
         r = self.result
-        last = len(r.steps) - 1
+        T = len(r.steps)  # steps t = 1..T
         self.summary.value = (
             f"<b>RNN</b>: &sigma;<sub>max</sub>(W<sub>h</sub>) = {r.sigma_max:.2f}, spectral radius "
             f"{r.radius:.2f}, max|f&prime;| &middot; &sigma;<sub>max</sub> = {r.factor:.2f} per step. "
-            f"From step {last} back to step 0 the error signal changed by a factor "
+            f"From step t = T = {T} back to step 1 the error signal changed by a factor "
             f"<b>{r.rnn_ratio:.2e}</b> (the bound allows {r.bound[0]:.2e}).<br>"
-            f"<b>LSTM</b>: &Vert;&part;L/&part;c<sub>0</sub>&Vert; / &Vert;&part;L/&part;c<sub>{last}</sub>&Vert; = "
-            f"<b>{r.lstm_ratio:.2e}</b>, &Vert;&part;L/&part;h<sub>0</sub>&Vert; / "
-            f"&Vert;&part;L/&part;h<sub>{last}</sub>&Vert; = {r.lstm_dh[0] / r.lstm_dh[-1]:.2e}.")
+            f"<b>LSTM</b>: &Vert;&part;L/&part;c<sub>1</sub>&Vert; / &Vert;&part;L/&part;c<sub>{T}</sub>&Vert; = "
+            f"<b>{r.lstm_ratio:.2e}</b>, &Vert;&part;L/&part;h<sub>1</sub>&Vert; / "
+            f"&Vert;&part;L/&part;h<sub>{T}</sub>&Vert; = {r.lstm_dh[0] / r.lstm_dh[-1]:.2e}.")
 
     def render(self):
         self.result = self._compute(self.controls)
