@@ -1,131 +1,54 @@
-"""Tests of the LSTM step checkers: the right answer passes, each typical mistake gets its message."""
+"""Tests of the LSTM checkers (latch, step backward, sequence backward): the right answer passes, each typical
+mistake gets its message."""
 
 import numpy as np
 import pytest
 
-from rnnlib import lstm_step_backward, lstm_step_forward, sigmoid
+from rnnlib import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward, sigmoid
 from rnnlib.exercises.base import HINTS, hint
 from rnnlib.exercises.lstm_cell import (
     BACKWARD_MISTAKES,
+    LATCH_CASES,
+    SEQUENCE_MISTAKES,
     _backward_variant,
     backward_with_mistake,
+    check_lstm_backward,
+    check_lstm_latch,
     check_lstm_step_backward,
-    check_lstm_step_forward,
+    sequence_backward_with_mistake,
+    solution_lstm_backward,
+    solution_lstm_latch,
     solution_lstm_step_backward,
-    solution_lstm_step_forward,
 )
+from rnnlib.lstm import LSTMStepCache
 
 
 def _exec(source):
     """The written solution as a function (the checkers compare with the library, not with it)."""
-    namespace = {"np": np, "sigmoid": sigmoid}
+    namespace = {"np": np, "sigmoid": sigmoid, "LSTMStepCache": LSTMStepCache, "lstm_step_backward": lstm_step_backward}
     exec(source, namespace)
     return next(value for name, value in namespace.items() if name.endswith("_mine"))
 
 
-lstm_step_forward_solution = _exec(solution_lstm_step_forward())
 lstm_step_backward_solution = _exec(solution_lstm_step_backward())
+lstm_latch_solution = _exec(solution_lstm_latch())
+lstm_backward_solution = _exec(solution_lstm_backward())
 
 GRADS = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 
 
-def forward_with(order="ifgo", act_i=sigmoid, act_g=np.tanh, cell=None, out=None):
-    """A learner's forward step with one mistake."""
-    def step(x, h_prev, c_prev, Wx, Wh, b):
-        H = h_prev.shape[1]
-        a = x @ Wx + h_prev @ Wh + b
-        blocks = {gate: a[:, k * H:(k + 1) * H] for k, gate in enumerate(order)}
-        i, f, g, o = act_i(blocks["i"]), sigmoid(blocks["f"]), act_g(blocks["g"]), sigmoid(blocks["o"])
-        c = cell(f, c_prev, i, g) if cell else f * c_prev + i * g
-        h = out(o, c) if out else o * np.tanh(c)
-        return h, c
-    return step
-
-
-def test_reference_solutions_agree_with_rnnlib(rng):
+def test_reference_solution_agrees_with_rnnlib(rng):
     x, h, c = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
     Wx, Wh, b = rng.normal(size=(3, 16)), rng.normal(size=(4, 16)), rng.normal(size=16)
-    h_ref, c_ref, cache = lstm_step_forward(x, h, c, Wx, Wh, b)
-    h_sol, c_sol = lstm_step_forward_solution(x, h, c, Wx, Wh, b)
-    np.testing.assert_allclose(h_sol, h_ref)
-    np.testing.assert_allclose(c_sol, c_ref)
+    _, _, cache = lstm_step_forward(x, h, c, Wx, Wh, b)
     dh, dc = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
     for mine, ref in zip(lstm_step_backward_solution(dh, dc, cache), lstm_step_backward(dh, dc, cache)):
         np.testing.assert_allclose(mine, ref)
-
-
-def test_forward_accepts_the_right_answer_and_rnnlibs_triple():
-    assert check_lstm_step_forward(lstm_step_forward_solution).ok
-    result = check_lstm_step_forward(lstm_step_forward)  # returns (h, c, cache): accepted
-    assert result.ok and "match" in result.message
-
-
-@pytest.mark.parametrize("learner, expected", [
-    (forward_with(order="ifog"), "order (i, f, o, g)"),
-    (forward_with(order="figo"), "order (f, i, g, o)"),
-    (forward_with(act_i=np.tanh), "the i gate uses tanh"),
-    (forward_with(act_g=sigmoid), "the candidate g uses the sigmoid"),
-    (forward_with(cell=lambda f, c, i, g: f * c + g), "the input gate is missing"),
-    (forward_with(cell=lambda f, c, i, g: c + i * g), "the forget gate is missing"),
-    (forward_with(out=lambda o, c: o * c), "h_t = o * c_t: the tanh is missing"),
-    (forward_with(out=lambda o, c: np.tanh(c)), "the output gate is missing"),
-])
-def test_forward_names_the_typical_mistake(learner, expected):
-    result = check_lstm_step_forward(learner)
-    assert not result.ok
-    assert expected in result.message
-
-
-def test_forward_recurrent_term_bias_and_swap():
-    def no_wh(x, h_prev, c_prev, Wx, Wh, b):
-        return lstm_step_forward_solution(x, np.zeros_like(h_prev), c_prev, Wx, Wh, b)
-
-    def no_b(x, h_prev, c_prev, Wx, Wh, b):
-        return lstm_step_forward_solution(x, h_prev, c_prev, Wx, Wh, np.zeros_like(b))
-
-    assert "h_prev @ Wh is missing" in check_lstm_step_forward(no_wh).message
-    assert "the bias b is missing" in check_lstm_step_forward(no_b).message
-    swapped = check_lstm_step_forward(lambda *args: lstm_step_forward_solution(*args)[::-1])
-    assert "swapped" in swapped.message
-
-
-def test_forward_right_c_wrong_h_is_said_so():
-    def half_h(*args):
-        h, c = lstm_step_forward_solution(*args)
-        return 0.5 * h, c
-
-    message = check_lstm_step_forward(half_h).message
-    assert message.startswith("c is right but h is wrong") and "h[" in message
-
-
-def test_forward_never_crashes_on_bad_learners():
-    def not_done(*args):
-        raise NotImplementedError()
-
-    assert "NotImplementedError" in check_lstm_step_forward(not_done).message
-    assert "raised ZeroDivisionError" in check_lstm_step_forward(lambda *a: 1 / 0).message
-    assert "return the pair (h, c)" in check_lstm_step_forward(lambda *a: None).message
-    assert "h has shape (3,); expected (3, 5)" in check_lstm_step_forward(lambda *a: (np.zeros(3),) * 2).message
-    assert "contains NaN" in check_lstm_step_forward(lambda *a: (np.full((3, 5), np.nan),) * 2).message
-    assert "pass your function itself" in check_lstm_step_forward(3).message
-
-
-def test_forward_detects_in_place_changes_and_hard_coded_sizes():
-    def in_place(x, h_prev, c_prev, Wx, Wh, b):
-        h, c = lstm_step_forward_solution(x, h_prev, c_prev, Wx, Wh, b)
-        c_prev *= 0.0
-        return h, c
-
-    assert "changed its input c_prev in place" in check_lstm_step_forward(in_place).message
-
-    def hard_coded(x, h_prev, c_prev, Wx, Wh, b):
-        a = x @ Wx + h_prev @ Wh + b
-        i, f, g, o = sigmoid(a[:, 0:5]), sigmoid(a[:, 5:10]), np.tanh(a[:, 10:15]), sigmoid(a[:, 15:20])
-        c = f * c_prev + i * g
-        return o * np.tanh(c), c
-
-    message = check_lstm_step_forward(hard_coded).message
-    assert "right for N=3, D=4, H=5 but wrong for N=1, D=2, H=3" in message
+    xs, h0 = rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 4))
+    _, seq_cache = lstm_forward(xs, h0, Wx, Wh, b)
+    dhs = rng.normal(size=(2, 6, 4))
+    for mine, ref in zip(lstm_backward_solution(dhs, seq_cache), lstm_backward(dhs, seq_cache)):
+        np.testing.assert_allclose(mine, ref, atol=1e-12)
 
 
 def test_backward_accepts_the_right_answer():
@@ -199,9 +122,91 @@ def test_backward_never_crashes_on_bad_learners():
 
 
 def test_hints_go_from_gentle_to_the_solution():
-    for name in ("lstm_step_forward", "lstm_step_backward"):
+    for name in ("lstm_latch", "lstm_step_backward", "lstm_backward"):
         assert len(HINTS[name]) == 3
         assert "solution" in HINTS[name][2]
         assert hint(name, 1).startswith(f"Hint 1/3 for {name}")
-    assert solution_lstm_step_forward().startswith("def lstm_step_forward_mine(x, h_prev, c_prev, Wx, Wh, b):")
+    assert solution_lstm_latch().startswith("def lstm_latch_mine():")
+    assert solution_lstm_backward().startswith("def lstm_backward_mine(dhs, cache):")
     assert solution_lstm_step_backward().startswith("def lstm_step_backward_mine(dh, dc, cache):")
+
+
+# --------------------------------------------------------------------------- the latch
+_RIGHT_WX = np.array([[16.0, -16.0, 4.0, 0.0], [16.0, -16.0, -4.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+_RIGHT_B = np.array([-8.0, 8.0, 0.0, 8.0])
+
+
+def _latch(Wx=_RIGHT_WX, b=_RIGHT_B, Wh=None):
+    return lambda: (np.array(Wx, dtype=float), np.zeros((1, 4)) if Wh is None else Wh, np.array(b, dtype=float))
+
+
+def test_latch_accepts_the_solution_and_other_working_weights():
+    result = check_lstm_latch(lstm_latch_solution)
+    assert result.ok and f"all {len(LATCH_CASES)} cases" in result.message
+    assert check_lstm_latch(_latch(2 * _RIGHT_WX, 2 * _RIGHT_B)).ok  # stronger saturation works too
+
+
+@pytest.mark.parametrize("Wx, b, expected", [
+    # the forget gate does not close on a write: the old bit and the new one cancel
+    ([[16, 0, 4, 0], [16, 0, -4, 0], [0, 0, 0, 0]], _RIGHT_B,
+     "on 'write 0' at t = 22 the forget gate stays open (f = 1.000)"),
+    (_RIGHT_WX, [-8, 2, 0, 8], "the forget gate is not near 1 on 'nothing' (f = 0.8808 at t = 2, 3"),
+    (_RIGHT_WX + [[0, 0, 0, 0], [0, 0, 0, 0], [16, 0, 1, 0]], _RIGHT_B,
+     "the input gate lets 'nothing' write into the cell: at t = 2"),
+    ([[0, -16, 4, 0], [0, -16, -4, 0], [0, 0, 0, 0]], _RIGHT_B, "the input gate barely opens on 'write 1' at t = 1"),
+    ([[16, -16, -4, 0], [16, -16, 4, 0], [0, 0, 0, 0]], _RIGHT_B,
+     "on 'write 1' at t = 1 the candidate is g = -0.999; it must be near +1"),
+    (_RIGHT_WX, [-8, 8, 0, -8], "the output gate at the last step is o = 0.000"),
+])
+def test_latch_names_the_misbehaving_gate(Wx, b, expected):
+    result = check_lstm_latch(_latch(Wx, b))
+    assert not result.ok
+    assert expected in result.message, result.message
+    assert "cases right.)" in result.message
+
+
+def test_latch_counts_the_right_cases_and_reads_the_bit_from_h_T():
+    result = check_lstm_latch(_latch([[16, 0, 4, 0], [16, 0, -4, 0], [0, 0, 0, 0]], _RIGHT_B))
+    # without closing the forget gate only the three overwrite cases fail
+    assert f"(3 of {len(LATCH_CASES)} cases right.)" in result.message
+    assert "case 'write 1, 20 x nothing, write 0, 30 x nothing' should read bit 0, but h_T = -0.007 is too faint" \
+        in result.message
+
+
+def test_latch_never_crashes_on_bad_learners():
+    assert "return the three arrays Wx, Wh, b" in check_lstm_latch(lambda: None).message
+    message = check_lstm_latch(lambda: (np.zeros((2, 2)),) * 3).message
+    assert "Wx has shape (2, 2); expected (3, 4)" in message and "b has shape (2, 2); expected (4,)" in message
+    assert "NotImplementedError" in check_lstm_latch(lambda: (_ for _ in ()).throw(NotImplementedError())).message
+    assert "contains NaN" in check_lstm_latch(_latch(np.full((3, 4), np.nan))).message
+
+
+# --------------------------------------------------------------------------- the sequence backward pass
+def test_sequence_backward_accepts_the_solution_and_rnnlib():
+    result = check_lstm_backward(lstm_backward_solution)
+    assert result.ok and "finite differences" in result.message
+    assert check_lstm_backward(lstm_backward).ok
+
+
+@pytest.mark.parametrize("mistake", sorted(SEQUENCE_MISTAKES))
+def test_sequence_backward_every_typical_mistake_is_recognised(mistake):
+    description = SEQUENCE_MISTAKES[mistake][0]
+    result = check_lstm_backward(sequence_backward_with_mistake(mistake))
+    assert not result.ok
+    assert f"your gradients match a backward pass in which {description}" in result.message
+
+
+def test_sequence_backward_says_where_dx_goes_wrong():
+    message = check_lstm_backward(sequence_backward_with_mistake("no_dc_carry")).message
+    assert "dx is wrong" in message and "at t = 1, 2, 3, 4 (right at the other steps of t = 1..5)" in message
+    only_dh0 = check_lstm_backward(sequence_backward_with_mistake("dh0_zero")).message
+    assert only_dh0.startswith("dh0 is wrong") and "Right: dx, dWx, dWh, db." in only_dh0
+    with pytest.raises(ValueError, match="mistake must be one of"):
+        sequence_backward_with_mistake("typo")
+
+
+def test_sequence_backward_never_crashes_on_bad_learners():
+    assert "return five gradients" in check_lstm_backward(lambda dhs, cache: (dhs,)).message
+    message = check_lstm_backward(lambda dhs, cache: tuple(g.T for g in lstm_backward(dhs, cache))).message
+    assert "dx has shape (3, 5, 2); expected (2, 5, 3)" in message
+    assert "pass your function itself" in check_lstm_backward("f").message

@@ -144,7 +144,7 @@ def test_retention_table_rows_match_the_functions():
     from rnnlib.lessons.lstm_cell import half_life, latch_accuracy, retention, retention_table
 
     lines = retention_table(forget_biases=(4.0, 0.0), lags=(30, 90), n=100).splitlines()
-    assert len(lines) == 3 and "f^30" in lines[0] and "at N=90" in lines[0]
+    assert len(lines) == 3 and "f^30" in lines[0] and "at k=90" in lines[0]
     for line, b_f in zip(lines[1:], (4.0, 0.0)):
         cells = line.split()
         assert float(cells[0]) == b_f
@@ -155,3 +155,33 @@ def test_retention_table_rows_match_the_functions():
         assert cells[5] == f"{latch_accuracy(90, n=100, forget_bias=b_f):.0%}"
     with pytest.raises(ValueError, match="lags must name at least one"):
         retention_table(lags=())
+
+
+def test_the_trained_memory_lstm_solves_lag_20_by_rewriting_the_bit():
+    from rnnlib.data import memory_task
+    from rnnlib.lessons.lstm_cell import (
+        MEMORY_LSTM,
+        accuracy_without_recurrence,
+        latch_sequence,
+        memory_gate_table,
+        step_labels,
+        train_memory_lstm,
+    )
+
+    model, accuracy = train_memory_lstm(lag=20, seed=0)
+    assert model.hidden_size == MEMORY_LSTM.hidden_size == 4 and accuracy == 1.0
+    x = np.concatenate([latch_sequence(20, 0, seed=5), latch_sequence(20, 1, seed=5)])  # (2, 21, 8)
+    internals = model.internals(x)
+    # every unit keeps the bit's sign, and its input gate stays open on the distractors
+    assert np.all(np.sign(internals["c"][1, -1]) == -np.sign(internals["c"][0, -1]))
+    assert np.all(internals["i"][:, 1:].mean(axis=(0, 1)) > 0.5)
+    assert np.all(internals["f"][:, 1:].mean(axis=(0, 1)) < 0.95)
+    table = memory_gate_table(internals).splitlines()
+    assert len(table) == 2 + 4 and table[2].split()[0] == "1"
+    assert float(table[2].split()[5]) == pytest.approx(internals["f"][:, 1:, 0].mean(), abs=0.006)
+    assert step_labels(x[1])[:2] == ["1", "\u00b7"] and step_labels(x[0])[0] == "0"
+    x_test, y_test = memory_task(1000, 20, 8, seed=20_000)
+    assert model.accuracy(x_test, y_test) == 1.0
+    before = model.params["Wh"].copy()
+    assert accuracy_without_recurrence(model, x_test, y_test) < 0.6  # without W_h the bit is lost
+    np.testing.assert_array_equal(model.params["Wh"], before)  # the model is left as it was

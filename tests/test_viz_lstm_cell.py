@@ -150,11 +150,14 @@ def test_gate_heatmap_letters_and_labels(rng):
     fig = plot_gate_heatmap(values, "unhappy", "f")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == list("unhappy")
-    assert ax.get_xlabel().startswith("time step")
-    assert ax.get_ylabel() == "hidden unit"
+    assert ax.get_xlabel() == "time step t = 1..7 (letter read)"
+    assert ax.get_ylabel() == "hidden unit (1..4)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3", "4"]  # numbered from 1
     assert "forget gate" in ax.get_title()
     image = ax.get_images()[0]
     assert image.get_array().shape == (4, 7)  # units down, time across
+    np.testing.assert_array_equal(image.get_array(), values.T)
+    assert image.origin == "upper"  # unit 1 at the top
     assert image.get_clim() == (0.0, 1.0)
     assert len(fig.axes) == 2  # the colour bar
     signed = 3 * values - 1
@@ -183,6 +186,10 @@ def test_gates_over_word_cuts_the_padding(rng):
         assert [t.get_text() for t in ax.get_xticklabels()] == ["s", "a", "d"]
     np.testing.assert_allclose(heat_axes[0].get_images()[0].get_array(), internals["f"][1, :3].T)
     assert "'sad'" in fig.get_suptitle()
+    labelled = plot_gates_over_word(internals, ["1", "\u00b7", "\u00b7"], step_label="symbol", title="memory")
+    assert fig.get_suptitle() != labelled.get_suptitle() == "memory"
+    assert [ax.get_xlabel() for ax in labelled.axes if ax.get_images() and ax.get_xlabel()][0] == \
+        "time step t = 1..3 (symbol)"
     with pytest.raises(ValueError, match="word must be a string of 1..9 letters"):
         plot_gates_over_word(internals, "abcdefghij")
     with pytest.raises(ValueError, match="missing"):
@@ -195,7 +202,7 @@ def test_latch_plot_updates_lines_and_caption():
     run1, run0 = latch_run(30, 1), latch_run(30, 0)
     plot = LatchPlot(run1, run0, 8.0, 1.0)
     x, y = plot.line1.get_data()
-    assert len(x) == 31 and y[0] == pytest.approx(run1["c"][0])
+    assert len(x) == 31 and x[0] == 1 and x[-1] == 31 and y[0] == pytest.approx(run1["c"][0])  # t = 1..T
     assert "100%" in plot.caption
     assert plot.ax_c.get_ylabel() == "cell state $c_t$"
     assert plot.ax_g.get_xlabel().startswith("time step")
@@ -204,7 +211,7 @@ def test_latch_plot_updates_lines_and_caption():
     low1, low0 = latch_run(80, 1, forget_bias=0.0), latch_run(80, 0, forget_bias=0.0)
     plot.update(low1, low0, 0.0, latch_accuracy(80, forget_bias=0.0))
     assert len(plot.line0.get_data()[0]) == 81
-    assert plot.ax_g.get_xlim() == (0.0, 80.0)
+    assert plot.ax_g.get_xlim() == (1.0, 81.0)
     assert "0.5000" in plot.caption  # f = sigma(0)
     env = plot.env_hi.get_data()[1]
     assert env[1] == pytest.approx(0.5 * env[0])

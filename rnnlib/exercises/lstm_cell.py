@@ -1,41 +1,58 @@
-r"""Exercises of the LSTM notebook: one LSTM step forward and backward, checked with specific feedback.
+r"""Exercises of the LSTM notebook: build a one-bit memory by hand, then the backward pass of a step and of a sequence.
 
-* :func:`check_lstm_step_forward` compares the learner's ``(h, c)`` with
-  :func:`rnnlib.lstm.lstm_step_forward` and recognises the usual mistakes: gate blocks read in
-  the wrong order (for example i, f, o, g), tanh on a gate instead of sigmoid, the input gate,
-  forget gate, output gate or the tanh of :math:`c_t` missing, the recurrent term or the bias
-  missing, ``h`` and ``c`` swapped.
+* :func:`check_lstm_latch` runs the learner's hand-set weights of a one-unit LSTM (symbols
+  "write 1", "write 0", "nothing") on every case of :data:`LATCH_CASES` and, for the first case
+  it gets wrong, says which gate misbehaves where: a forget gate not near 1 on "nothing", an
+  input gate that lets "nothing" write, a write that does not open the input gate or does not
+  close the forget gate (the old bit and the new one cancel), a candidate with the wrong sign,
+  an output gate that hides the answer.
 * :func:`check_lstm_step_backward` compares the learner's six gradients with centred finite
   differences of rnnlib's forward step (:func:`rnnlib.gradcheck.numerical_gradient`), names the
   wrong ones and, for ``dWx``, ``dWh`` and ``db``, the wrong gate blocks; it recognises the
   missing ``dh * o * (1 - tanh(c)**2)`` term, a forgotten incoming ``dc``, the sigmoid's
   derivative written as ``s`` instead of ``s * (1 - s)`` and a few more.
+* :func:`check_lstm_backward` compares the learner's backpropagation through a whole sequence
+  with :func:`rnnlib.lstm_backward` and with finite differences of :func:`rnnlib.lstm_forward`,
+  says at which steps ``dx`` goes wrong and recognises the usual slips of the loop
+  (:data:`SEQUENCE_MISTAKES`: the cell-state gradient or the hidden-state gradient not carried
+  back, the weight gradients overwritten instead of summed, ...).
 
-Hints: ``hint("lstm_step_forward")`` and ``hint("lstm_step_backward")``; solutions:
-``print(solution_lstm_step_forward())``.
+Hints: ``hint("lstm_latch")``, ``hint("lstm_step_backward")``, ``hint("lstm_backward")``;
+solutions: ``solution("lstm_latch")`` and so on.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from ..activations import sigmoid
 from ..gradcheck import numerical_gradient, relative_error
-from ..lstm import GATE_NAMES, lstm_step_forward
+from ..lstm import (
+    GATE_NAMES,
+    LSTMStepCache,  # noqa: F401  (the written solution of lstm_backward uses it)
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_forward,
+    lstm_internals,
+    lstm_step_backward,  # noqa: F401  (the written solution of lstm_backward uses it)
+    lstm_step_forward,
+)
 from .base import CheckResult, call_learner, register_hints
 
 __all__ = [
-    "check_lstm_step_forward",
+    "check_lstm_latch",
     "check_lstm_step_backward",
-    "solution_lstm_step_forward",
+    "check_lstm_backward",
+    "solution_lstm_latch",
     "solution_lstm_step_backward",
+    "solution_lstm_backward",
+    "LATCH_CASES",
+    "SEQUENCE_MISTAKES",
+    "sequence_backward_with_mistake",
     "BACKWARD_MISTAKES",
     "backward_with_mistake",
 ]
 
-FORWARD = "lstm_step_forward"
+LATCH = "lstm_latch"
 BACKWARD = "lstm_step_backward"
 GRAD_NAMES = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 _RTOL, _ATOL = 1e-6, 1e-9
@@ -45,19 +62,6 @@ _GRAD_TOL = 1e-6  # relative error of a gradient still called right (finite diff
 # --------------------------------------------------------------------------- solutions
 # Written out for the learner; the checkers compare with the library (rnnlib.lstm_step_forward) and
 # with finite differences of it, and the tests check that these texts pass their checkers.
-_FORWARD_SOLUTION = """\
-def lstm_step_forward_mine(x, h_prev, c_prev, Wx, Wh, b):
-    H = h_prev.shape[1]
-    a = x @ Wx + h_prev @ Wh + b  # (N, 4H)  a = x_t Wx + h_{t-1} Wh + b
-    i = sigmoid(a[:, 0 * H:1 * H])  # (N, H) input gate
-    f = sigmoid(a[:, 1 * H:2 * H])  # (N, H) forget gate
-    g = np.tanh(a[:, 2 * H:3 * H])  # (N, H) candidate
-    o = sigmoid(a[:, 3 * H:4 * H])  # (N, H) output gate
-    c = f * c_prev + i * g  # (N, H)  c_t
-    h = o * np.tanh(c)  # (N, H)  h_t
-    return h, c
-"""
-
 _BACKWARD_SOLUTION = """\
 def lstm_step_backward_mine(dh, dc, cache):
     x, h_prev, c_prev, Wh, Wx = cache.x, cache.h_prev, cache.c_prev, cache.Wh, cache.Wx
@@ -81,25 +85,10 @@ def lstm_step_backward_mine(dh, dc, cache):
 """
 
 
-def solution_lstm_step_forward():
-    """The source of a reference solution of the forward exercise (print it)."""
-    return _FORWARD_SOLUTION
-
-
 def solution_lstm_step_backward():
     """The source of a reference solution of the backward exercise (print it)."""
     return _BACKWARD_SOLUTION
 
-
-register_hints(FORWARD, [
-    "Compute the four pre-activations at once: a = x @ Wx + h_prev @ Wh + b has shape (N, 4H). "
-    "Then cut it into four blocks of H columns, one per gate.",
-    "The blocks are in the order i, f, g, o: i = sigmoid(a[:, :H]), f = sigmoid(a[:, H:2*H]), "
-    "g = np.tanh(a[:, 2*H:3*H]), o = sigmoid(a[:, 3*H:]). Only the candidate g uses tanh; use "
-    "rnnlib.sigmoid (it never overflows).",
-    "c = f * c_prev + i * g, then h = o * np.tanh(c); return h, c. The full solution: "
-    "print(rnnlib.exercises.lstm_cell.solution_lstm_step_forward()).",
-])
 
 register_hints(BACKWARD, [
     "Walk the forward lines backwards. From h = o * tanh(c): do = dh * tanh(c), and c receives "
@@ -148,128 +137,6 @@ def _first_difference(name, got, want):
     idx = np.unravel_index(np.argmax(np.abs(got - want)), got.shape)
     where = ", ".join(str(int(k)) for k in idx)
     return f"{name}[{where}] is {got[idx]:.6g}, expected {want[idx]:.6g}"
-
-
-# --------------------------------------------------------------------------- forward
-def _forward_variant(x, h_prev, c_prev, Wx, Wh, b, order="ifgo", acts=None, use_i=True, use_f=True,
-                     use_c_prev=True, tanh_c=True, use_o=True, use_Wh=True, use_b=True):
-    """A forward step with one deliberate change, for recognising a learner's mistake."""
-    H = h_prev.shape[1]
-    a = x @ Wx + (h_prev @ Wh if use_Wh else 0.0) + (b if use_b else 0.0)  # (N, 4H)
-    blocks = {gate: a[:, k * H:(k + 1) * H] for k, gate in enumerate(order)}
-    acts = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid", **(acts or {})}
-    act = {"sigmoid": sigmoid, "tanh": np.tanh}
-    i, f, g, o = (act[acts[gate]](blocks[gate]) for gate in "ifgo")
-    c = (f if use_f else 1.0) * (c_prev if use_c_prev else 0.0) + (i if use_i else 1.0) * g
-    h = (o if use_o else 1.0) * (np.tanh(c) if tanh_c else c)
-    return h, c
-
-
-def _forward_variants():
-    """(description, keyword arguments of _forward_variant) of the typical mistakes."""
-    variants = []
-    for perm in itertools.permutations("ifgo"):
-        order = "".join(perm)
-        if order != "ifgo":
-            variants.append((
-                f"the gate blocks are read in the order ({', '.join(order)}); rnnlib's order is (i, f, g, o): "
-                "i = a[:, :H], f = a[:, H:2H], g = a[:, 2H:3H], o = a[:, 3H:]",
-                {"order": order}))
-    for gate in "ifo":
-        variants.append((f"the {gate} gate uses tanh; the gates i, f, o use the sigmoid (only g uses tanh)",
-                         {"acts": {gate: "tanh"}}))
-    variants += [
-        ("the gates i, f, o use tanh; they must use the sigmoid (values in (0, 1)), only g uses tanh",
-         {"acts": {"i": "tanh", "f": "tanh", "o": "tanh"}}),
-        ("the candidate g uses the sigmoid; it must use tanh (values in (-1, 1))", {"acts": {"g": "sigmoid"}}),
-        ("c_t = f * c_prev + g: the input gate is missing (c_t = f * c_prev + i * g)", {"use_i": False}),
-        ("c_t = c_prev + i * g: the forget gate is missing (c_t = f * c_prev + i * g)", {"use_f": False}),
-        ("c_t = i * g: the old cell state f * c_prev is missing (c_t = f * c_prev + i * g)",
-         {"use_c_prev": False}),
-        ("h_t = o * c_t: the tanh is missing (h_t = o * tanh(c_t))", {"tanh_c": False}),
-        ("h_t = tanh(c_t): the output gate is missing (h_t = o * tanh(c_t))", {"use_o": False}),
-        ("the recurrent term h_prev @ Wh is missing from the pre-activations", {"use_Wh": False}),
-        ("the bias b is missing from the pre-activations", {"use_b": False}),
-    ]
-    return variants
-
-
-def _diagnose_forward(h, c, args):
-    """The message for a wrong (h, c): which variant it matches, or where it differs."""
-    h_ref, c_ref, _ = lstm_step_forward(*args)
-    if _close(h, c_ref) and _close(c, h_ref):
-        return "h and c are swapped: return h first, then c (return h, c)."
-    for description, kwargs in _forward_variants():
-        h_var, c_var = _forward_variant(*args, **kwargs)
-        if _close(h, h_var) and _close(c, c_var):
-            return f"your h and c match a step in which {description}."
-    if _close(c, c_ref):
-        for description, kwargs in _forward_variants():
-            h_var, _ = _forward_variant(*args, **kwargs)
-            if _close(h, h_var):
-                return f"c is right, but h matches a step in which {description}."
-        return f"c is right but h is wrong: {_first_difference('h', h, h_ref)}. Check h_t = o * tanh(c_t)."
-    for description, kwargs in _forward_variants():
-        _, c_var = _forward_variant(*args, **kwargs)
-        if _close(c, c_var):
-            return f"c matches a step in which {description}."
-    h_part = "h is right" if _close(h, h_ref) else _first_difference("h", h, h_ref)
-    return (f"c is wrong ({_first_difference('c', c, c_ref)}); {h_part}. Check the pre-activations "
-            "a = x @ Wx + h_prev @ Wh + b and c_t = f * c_prev + i * g.")
-
-
-def check_lstm_step_forward(learner_fn):
-    r"""Check a learner's LSTM step ``learner_fn(x, h_prev, c_prev, Wx, Wh, b) -> (h, c)``.
-
-    Parameters
-    ----------
-    learner_fn : callable
-        Returns ``(h, c)`` (or ``(h, c, cache)``), each of shape (N, H); the gate blocks of the
-        4H columns are in the order i, f, g, o.
-
-    Returns
-    -------
-    CheckResult
-        ``ok`` and a message naming the mistake (wrong gate order, tanh instead of sigmoid,
-        missing gate or tanh, ...), or where the output differs.
-
-    Notes
-    -----
-    .. math::
-        a = x_t W_x + h_{t-1} W_h + b,\quad c_t = f \odot c_{t-1} + i \odot g,\quad
-        h_t = o \odot \tanh(c_t)
-    """
-    if not callable(learner_fn):
-        return CheckResult(False, f"pass your function itself; got {type(learner_fn).__name__}", FORWARD)
-    for k, (N, D, H) in enumerate(((3, 4, 5), (1, 2, 3))):
-        case = _case(10 + k, N, D, H)
-        names = ("x", "h_prev", "c_prev", "Wx", "Wh", "b")
-        args = tuple(case[n] for n in names)
-        copies = tuple(a.copy() for a in args)
-        prefix = "" if k == 0 else (f"right for N=3, D=4, H=5 but wrong for N={N}, D={D}, H={H} "
-                                    "(are sizes hard-coded? take H from h_prev.shape[1]): ")
-        out, error = call_learner(learner_fn, copies)
-        if error:
-            return CheckResult(False, prefix + error, FORWARD)
-        changed = [n for n, a, cp in zip(names, args, copies) if not np.array_equal(a, cp)]
-        if changed:
-            return CheckResult(False, f"your function changed its input {', '.join(changed)} in place; "
-                                      "compute new arrays instead (c = f * c_prev + i * g, not c_prev *= f).",
-                               FORWARD)
-        if not isinstance(out, (tuple, list)) or len(out) < 2:
-            return CheckResult(False, f"return the pair (h, c); got {type(out).__name__}"
-                               + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""), FORWARD)
-        h, msg_h = _as_float_array("h", out[0], (N, H))
-        c, msg_c = _as_float_array("c", out[1], (N, H))
-        if msg_h or msg_c:
-            shape_msg = "; ".join(m for m in (msg_h, msg_c) if m)
-            return CheckResult(False, f"{prefix}{shape_msg} (N={N} sequences, H={H} units; input of shape "
-                                      f"({N}, {D})). Return h, c in this order.", FORWARD)
-        h_ref, c_ref, _ = lstm_step_forward(*args)
-        if not (_close(h, h_ref) and _close(c, c_ref)):
-            return CheckResult(False, prefix + _diagnose_forward(h, c, args), FORWARD)
-    return CheckResult(True, "h and c match rnnlib.lstm_step_forward for two sizes (gate order i, f, g, o; "
-                             "sigmoid gates, tanh candidate; c_t = f*c_prev + i*g, h_t = o*tanh(c_t)).", FORWARD)
 
 
 # --------------------------------------------------------------------------- backward
@@ -441,3 +308,362 @@ def check_lstm_step_backward(learner_fn):
     if cause:
         message += f" Likely cause: {cause}."
     return CheckResult(False, message, BACKWARD)
+
+
+
+# --------------------------------------------------------------------------- build: a one-bit latch
+SYMBOLS = ("write 1", "write 0", "nothing")  # one-hot features 0, 1, 2 of the latch exercise
+_W1, _W0, _NOTHING = 0, 1, 2
+_READ_MARGIN = 0.5  # |h_T| the checker asks for: the bit must be read clearly, not by a hair
+
+# name -> (symbols t = 1..T as (symbol, repeat) runs, the bit h_T must read)
+LATCH_CASES = {
+    "write 1, then 50 x nothing": (((_W1, 1), (_NOTHING, 50)), 1),
+    "write 0, then 50 x nothing": (((_W0, 1), (_NOTHING, 50)), 0),
+    "write 1, 20 x nothing, write 0, 30 x nothing": (((_W1, 1), (_NOTHING, 20), (_W0, 1), (_NOTHING, 30)), 0),
+    "write 0, 20 x nothing, write 1, 30 x nothing": (((_W0, 1), (_NOTHING, 20), (_W1, 1), (_NOTHING, 30)), 1),
+    "write 1, 30 x nothing, write 0 at the last step": (((_W1, 1), (_NOTHING, 30), (_W0, 1)), 0),
+    "5 x nothing, write 1, 200 x nothing": (((_NOTHING, 5), (_W1, 1), (_NOTHING, 200)), 1),
+}
+
+
+def _latch_sequence(runs):
+    """The one-hot sequence (1, T, 3) of a case."""
+    symbols = [symbol for symbol, repeat in runs for _ in range(repeat)]
+    x = np.zeros((1, len(symbols), len(SYMBOLS)))
+    x[0, np.arange(len(symbols)), symbols] = 1.0
+    return x, np.array(symbols)
+
+
+_LATCH_SOLUTION = """\
+def lstm_latch_mine():
+    # rows of Wx: the symbols write 1, write 0, nothing; columns: the gates i, f, g, o
+    Wx = np.array([[16.0, -16.0, 4.0, 0.0],  # write 1: open i, close f, candidate tanh(4) ~ +1
+                   [16.0, -16.0, -4.0, 0.0],  # write 0: open i, close f, candidate tanh(-4) ~ -1
+                   [0.0, 0.0, 0.0, 0.0]])  # nothing: the biases alone (i shut, f open)
+    Wh = np.zeros((1, 4))  # (H, 4H): the latch needs no recurrence through h
+    b = np.array([-8.0, 8.0, 0.0, 8.0])  # (4H,): i shut, f = sigmoid(8) = 0.9997, o open
+    return Wx, Wh, b
+"""
+
+
+def solution_lstm_latch():
+    """The source of a reference solution of the latch exercise (print it)."""
+    return _LATCH_SOLUTION
+
+
+def _t_list(steps):
+    """'t = 3' or 't = 3, 7, ...' for step numbers counted from 1."""
+    steps = [int(t) for t in steps]
+    shown = ", ".join(str(t) for t in steps[:6]) + (", ..." if len(steps) > 6 else "")
+    return f"t = {shown}"
+
+
+def _diagnose_latch(gates, symbols, bit):
+    """What the gates do wrong on one case, most basic problem first."""
+    i, f, g, o, c = (gates[k][0, :, 0] for k in "ifgoc")  # (T,) each, [t-1] is step t
+    nothing = np.flatnonzero(symbols == _NOTHING)
+    writes = np.flatnonzero(symbols != _NOTHING)
+    problems = []
+    for t in writes:
+        want = 1.0 if symbols[t] == _W1 else -1.0
+        name = SYMBOLS[symbols[t]]
+        if i[t] < 0.9:
+            problems.append(f"the input gate barely opens on '{name}' at t = {t + 1} (i = {i[t]:.3f}): "
+                            "a write must let the candidate in (i near 1)")
+        elif want * g[t] < 0.9:
+            problems.append(f"on '{name}' at t = {t + 1} the candidate is g = {g[t]:+.3f}; it must be near "
+                            f"{want:+.0f}, the value that '{name}' stores (tanh(+-4) = +-0.9993)")
+        elif t > 0 and abs(c[t - 1]) > 0.1 and f[t] > 0.1:
+            problems.append(f"on '{name}' at t = {t + 1} the forget gate stays open (f = {f[t]:.3f}), so the "
+                            f"old value c = {c[t - 1]:+.3f} is kept and the new one added (c_t = {c[t]:+.3f}): "
+                            "close the forget gate on a write, so that the write replaces the memory")
+        if problems:
+            return problems[0]
+    if nothing.size:
+        leak = np.abs(i[nothing] * g[nothing])
+        worst = nothing[np.argmax(leak)]
+        if leak.max() > 0.01:
+            return (f"the input gate lets 'nothing' write into the cell: at t = {worst + 1}, i = {i[worst]:.3f} "
+                    f"and g = {g[worst]:+.3f} add i * g = {i[worst] * g[worst]:+.3f}; shut the input gate on "
+                    "'nothing' (i near 0, a pre-activation of about -8) or make its candidate 0")
+        low = nothing[f[nothing] < 0.99]
+        if low.size:
+            k = nothing.size
+            return (f"the forget gate is not near 1 on 'nothing' (f = {f[nothing].min():.4f} at "
+                    f"{_t_list(low + 1)}): the stored value is multiplied by f at every such step, about "
+                    f"f^{k} = {f[nothing].min() ** k:.2g} after the {k} 'nothing' steps of this case; "
+                    "a pre-activation of 8 gives f = sigmoid(8) = 0.9997")
+    T = len(symbols)
+    if o[-1] < 0.7:
+        return (f"the output gate at the last step is o = {o[-1]:.3f}, so h_T = o * tanh(c_T) = "
+                f"{o[-1] * np.tanh(c[-1]):+.3f} although c_T = {c[-1]:+.3f}: open it (b_o about 8)")
+    want = "positive" if bit == 1 else "negative"
+    return (f"c_T = {c[-1]:+.3f} at t = T = {T}; for bit {bit} it must be clearly {want} "
+            f"(|h_T| >= {_READ_MARGIN})")
+
+
+def check_lstm_latch(learner_fn):
+    r"""Check hand-set weights of a one-unit LSTM that stores a bit: ``learner_fn() -> (Wx, Wh, b)``.
+
+    The inputs are one-hot over three symbols (feature 0 "write 1", 1 "write 0", 2 "nothing");
+    ``Wx`` (3, 4), ``Wh`` (1, 4) and ``b`` (4,) hold the gate columns in the order i, f, g, o.
+    Each case of :data:`LATCH_CASES` runs :func:`rnnlib.lstm_forward` from :math:`h_0 = c_0 = 0`;
+    the bit is read as :math:`h_T > 0` (1) or :math:`h_T < 0` (0), and :math:`|h_T| \ge 0.5` is
+    asked for, so that the bit is held, not left to chance.
+
+    Parameters
+    ----------
+    learner_fn : callable
+        Takes no arguments.
+
+    Returns
+    -------
+    CheckResult
+        ``ok``, or the first case read wrongly, the value of :math:`h_T`, and which gate
+        misbehaves at which step.
+
+    Notes
+    -----
+    .. math:: c_t = f_t\,c_{t-1} + i_t\,g_t, \qquad h_t = o_t \tanh(c_t), \qquad
+              c_T \approx f^{\,k} c_{T-k} \text{ after } k \text{ steps of "nothing"}
+    """
+    out, error = call_learner(learner_fn, ())
+    if error:
+        return CheckResult(False, error, LATCH)
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        return CheckResult(False, f"return the three arrays Wx, Wh, b (in this order); got {got}", LATCH)
+    shapes = {"Wx": (3, 4), "Wh": (1, 4), "b": (4,)}
+    params, problems = {}, []
+    for name, value in zip(shapes, out):
+        arr, msg = _as_float_array(name, value, shapes[name])
+        if msg:
+            problems.append(msg)
+        params[name] = arr
+    if problems:
+        return CheckResult(False, "; ".join(problems) + " (D = 3 symbols: write 1, write 0, nothing; H = 1 unit; "
+                                                        "gate columns i, f, g, o)", LATCH)
+    right, first = 0, None
+    for name, (runs, bit) in LATCH_CASES.items():
+        x, symbols = _latch_sequence(runs)
+        with np.errstate(over="ignore"):
+            hs, cache = lstm_forward(x, np.zeros((1, 1)), params["Wx"], params["Wh"], params["b"])
+        h_T = float(hs[0, -1, 0])
+        read = 1 if h_T > 0 else 0
+        if read == bit and abs(h_T) >= _READ_MARGIN:
+            right += 1
+        elif first is None:
+            first = (name, bit, h_T, _diagnose_latch(lstm_internals(cache), symbols, bit))
+    if first is None:
+        return CheckResult(True, f"all {len(LATCH_CASES)} cases read back the last bit written, held for up to "
+                                 "200 steps of 'nothing' and overwritten by a new write.", LATCH)
+    name, bit, h_T, why = first
+    verdict = "reads the wrong bit" if (h_T > 0) != (bit == 1) else f"is too faint (|h_T| < {_READ_MARGIN})"
+    return CheckResult(False, f"case '{name}' should read bit {bit}, but h_T = {h_T:+.3f} {verdict}: {why}. "
+                              f"({right} of {len(LATCH_CASES)} cases right.)", LATCH)
+
+
+register_hints(LATCH, [
+    "One gate at a time, as in the latch of section 4. Which gate must open on a write and stay shut on "
+    "'nothing'? Which must be near 1 on 'nothing'? With Wh = 0 each gate's pre-activation is "
+    "Wx[symbol, gate] + b[gate]: rows are the symbols (write 1, write 0, nothing), columns the gates i, f, g, o.",
+    "Large pre-activations make gates nearly shut or open: sigmoid(8) = 0.9997, sigmoid(-8) = 0.0003, "
+    "tanh(4) = 0.9993. Input gate: b_i = -8 and +16 in both write rows. Candidate: +4 in the 'write 1' "
+    "row, -4 in the 'write 0' row. Forget gate: b_f = 8. Output gate: b_o = 8.",
+    "The overwrite cases need the forget gate to CLOSE on a write; otherwise c_t = f * (+1) + i * (-1) is "
+    "about 0 and the old and new bits cancel. Put -16 in the forget column of both write rows (a_f = -8 on "
+    "a write, +8 on 'nothing'). The full solution: print(solution(\"lstm_latch\")).",
+])
+
+
+# --------------------------------------------------------------------------- backward through a sequence
+BPTT = "lstm_backward"
+SEQUENCE_GRAD_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
+
+_SEQUENCE_SOLUTION = """\
+def lstm_backward_mine(dhs, cache):
+    N, T, H = dhs.shape
+    dx = np.zeros_like(cache.x)  # (N, T, D)
+    dWx, dWh = np.zeros_like(cache.Wx), np.zeros_like(cache.Wh)  # (D, 4H), (H, 4H)
+    db = np.zeros(4 * H)  # (4H,)
+    dh_next = np.zeros((N, H))  # dL/dh_t arriving from step t+1 (nothing after T)
+    dc_next = np.zeros((N, H))  # dL/dc_t arriving from step t+1
+    for t in range(T, 0, -1):  # t = T..1; [:, t-1] is step t
+        h_prev = cache.hs[:, t - 2] if t > 1 else cache.h0  # (N, H)  h_{t-1}
+        c_prev = cache.cs[:, t - 2] if t > 1 else np.zeros((N, H))  # (N, H)  c_{t-1}, c_0 = 0
+        c = cache.cs[:, t - 1]  # (N, H)  c_t
+        step = LSTMStepCache(cache.x[:, t - 1], h_prev, c_prev, cache.Wx, cache.Wh, cache.i[:, t - 1],
+                             cache.f[:, t - 1], cache.g[:, t - 1], cache.o[:, t - 1], c, np.tanh(c))
+        dx_t, dh_next, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(dhs[:, t - 1] + dh_next, dc_next, step)
+        dx[:, t - 1] = dx_t
+        dWx += dWx_t  # the weights are shared by every step: sum
+        dWh += dWh_t
+        db += db_t
+    return dx, dh_next, dWx, dWh, db  # after step 1, dh_next is dL/dh_0
+"""
+
+
+def solution_lstm_backward():
+    """The source of a reference solution of the sequence backward exercise (print it)."""
+    return _SEQUENCE_SOLUTION
+
+
+def _sequence_variant(dhs, cache, carry_dc=True, carry_dh=True, all_losses=True, sum_weights=True, dh0=True):
+    """Backpropagation through a sequence with one deliberate change, for recognising a mistake."""
+    N, T, H = dhs.shape
+    dx = np.zeros_like(cache.x)
+    dWx, dWh, db = np.zeros_like(cache.Wx), np.zeros_like(cache.Wh), np.zeros(4 * H)
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    for t in range(T, 0, -1):
+        h_prev = cache.hs[:, t - 2] if t > 1 else cache.h0
+        c_prev = cache.cs[:, t - 2] if t > 1 else np.zeros((N, H))
+        loss_t = dhs[:, t - 1] if (all_losses or t == T) else 0.0
+        da, dc_prev = lstm_cell_backward(loss_t + dh_next, dc_next, c_prev, cache.i[:, t - 1], cache.f[:, t - 1],
+                                         cache.g[:, t - 1], cache.o[:, t - 1], np.tanh(cache.cs[:, t - 1]))
+        dx[:, t - 1] = da @ cache.Wx.T
+        grads = (cache.x[:, t - 1].T @ da, h_prev.T @ da, da.sum(axis=0))
+        if sum_weights:
+            dWx, dWh, db = dWx + grads[0], dWh + grads[1], db + grads[2]
+        else:
+            dWx, dWh, db = grads
+        dh_next = da @ cache.Wh.T if carry_dh else np.zeros((N, H))
+        dc_next = dc_prev if carry_dc else np.zeros((N, H))
+    return {"dx": dx, "dh0": dh_next if dh0 else np.zeros((N, H)), "dWx": dWx, "dWh": dWh, "db": db}
+
+
+# mistake name -> (description, keyword arguments of _sequence_variant)
+SEQUENCE_MISTAKES = {
+    "no_dc_carry": ("the cell-state gradient is not carried back: dc_prev of step t must be the dc that step "
+                    "t-1 receives (the gradient highway)", {"carry_dc": False}),
+    "no_dh_carry": ("the hidden-state gradient is not carried back: step t-1 receives dhs[:, t-2] plus the "
+                    "dh_prev that step t returns", {"carry_dh": False}),
+    "last_loss_only": ("only dhs[:, T-1], the last step's gradient, is used; every step t adds its own "
+                       "dhs[:, t-1]", {"all_losses": False}),
+    "weights_overwritten": ("dWx, dWh and db are overwritten at every step, so only step 1's share is left; "
+                            "the weights are shared by all steps, so their gradients are sums over t",
+                            {"sum_weights": False}),
+    "dh0_zero": ("dh0 is zero; it is the dh_prev that step 1 returns", {"dh0": False}),
+}
+
+
+def sequence_backward_with_mistake(mistake):
+    """A sequence backward pass with one typical mistake, to see what :func:`check_lstm_backward` says.
+
+    Parameters
+    ----------
+    mistake : str
+        One of :data:`SEQUENCE_MISTAKES`.
+
+    Returns
+    -------
+    callable
+        ``fn(dhs, cache) -> (dx, dh0, dWx, dWh, db)``, wrong in that one way.
+    """
+    if mistake not in SEQUENCE_MISTAKES:
+        raise ValueError(f"mistake must be one of {sorted(SEQUENCE_MISTAKES)}; got {mistake!r}")
+    kwargs = SEQUENCE_MISTAKES[mistake][1]
+
+    def backward(dhs, cache):
+        grads = _sequence_variant(dhs, cache, **kwargs)
+        return tuple(grads[name] for name in SEQUENCE_GRAD_NAMES)
+
+    backward.__name__ = f"lstm_backward_with_{mistake}"
+    return backward
+
+
+def _sequence_case():
+    """A small sequence, its cache, the upstream gradients and finite-difference gradients."""
+    N, T, D, H = 2, 5, 3, 2
+    rng = np.random.default_rng(30)
+    case = {"x": rng.normal(size=(N, T, D)), "h0": rng.uniform(-0.9, 0.9, size=(N, H)),
+            "Wx": rng.normal(scale=0.8, size=(D, 4 * H)), "Wh": rng.normal(scale=0.8, size=(H, 4 * H)),
+            "b": rng.normal(scale=0.8, size=4 * H)}
+    dhs = rng.normal(size=(N, T, H))
+    _, cache = lstm_forward(**case)
+    numeric = {f"d{name}": numerical_gradient(lstm_forward, case, name, dout=dhs) for name in case}
+    return case, cache, dhs, numeric
+
+
+def check_lstm_backward(learner_fn):
+    r"""Check a learner's ``learner_fn(dhs, cache) -> (dx, dh0, dWx, dWh, db)`` for a whole sequence.
+
+    ``cache`` is the :class:`rnnlib.lstm.LSTMCache` of :func:`rnnlib.lstm_forward`; ``dhs``
+    (N, T, H) holds :math:`\partial L / \partial h_t` of every step's own loss at ``[:, t-1]``.
+
+    Parameters
+    ----------
+    learner_fn : callable
+
+    Returns
+    -------
+    CheckResult
+        ``ok``, or which gradients are wrong (for ``dx`` at which steps), and the typical
+        mistake the output matches (:data:`SEQUENCE_MISTAKES`).
+
+    Notes
+    -----
+    The reference is :func:`rnnlib.lstm_backward`, itself compared here with centred finite
+    differences of :func:`rnnlib.lstm_forward`. Going back from step t to t-1, two gradients
+    travel: :math:`\partial L / \partial h_{t-1}` (through :math:`W_h`) and
+    :math:`\partial L / \partial c_{t-1} = \partial L / \partial c_t \odot f_t`.
+    """
+    if not callable(learner_fn):
+        return CheckResult(False, f"pass your function itself; got {type(learner_fn).__name__}", BPTT)
+    case, cache, dhs, numeric = _sequence_case()
+    N, T, D = case["x"].shape
+    H = case["h0"].shape[1]
+    cache_copy = cache._replace(**{name: np.array(value, copy=True) for name, value in cache._asdict().items()})
+    out, error = call_learner(learner_fn, (dhs.copy(), cache_copy))
+    if error:
+        return CheckResult(False, error, BPTT)
+    if not isinstance(out, (tuple, list)) or len(out) != 5:
+        got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        return CheckResult(False, f"return five gradients (dx, dh0, dWx, dWh, db); got {got}", BPTT)
+    shapes = {"dx": (N, T, D), "dh0": (N, H), "dWx": (D, 4 * H), "dWh": (H, 4 * H), "db": (4 * H,)}
+    grads, problems = {}, []
+    for name, value in zip(SEQUENCE_GRAD_NAMES, out):
+        arr, msg = _as_float_array(name, value, shapes[name])
+        if msg:
+            problems.append(msg)
+        grads[name] = arr
+    if problems:
+        return CheckResult(False, "; ".join(problems) + f" (N={N}, T={T}, D={D}, H={H}; return them in the order "
+                                                        "dx, dh0, dWx, dWh, db)", BPTT)
+    reference = dict(zip(SEQUENCE_GRAD_NAMES, lstm_backward(dhs, cache)))
+    errors = {name: relative_error(grads[name], reference[name]) for name in SEQUENCE_GRAD_NAMES}
+    wrong = [name for name in SEQUENCE_GRAD_NAMES if errors[name] > _GRAD_TOL]
+    if not wrong:
+        fd = max(relative_error(grads[name], numeric[name]) for name in SEQUENCE_GRAD_NAMES)
+        return CheckResult(True, f"all five gradients match rnnlib.lstm_backward (largest relative error "
+                                 f"{max(errors.values()):.1e}) and finite differences of lstm_forward "
+                                 f"({fd:.1e}), over T = {T} steps.", BPTT)
+    lines = []
+    for name in wrong:
+        line = f"{name} is wrong (relative error {errors[name]:.1e})"
+        if name == "dx":
+            bad = [t for t in range(1, T + 1)
+                   if relative_error(grads["dx"][:, t - 1], reference["dx"][:, t - 1]) > _GRAD_TOL]
+            if len(bad) < T:
+                line += f" at {_t_list(bad)} (right at the other steps of t = 1..{T})"
+        lines.append(line)
+    right = [name for name in SEQUENCE_GRAD_NAMES if name not in wrong]
+    message = "; ".join(lines) + (f". Right: {', '.join(right)}." if right else ".")
+    for description, kwargs in SEQUENCE_MISTAKES.values():
+        variant = _sequence_variant(dhs, cache, **kwargs)
+        if all(_close(grads[name], variant[name]) for name in SEQUENCE_GRAD_NAMES):
+            message += f" Likely cause: your gradients match a backward pass in which {description}."
+            break
+    return CheckResult(False, message, BPTT)
+
+
+register_hints(BPTT, [
+    "Walk the steps backwards, t = T..1, with one step's backward pass (yours, or rnnlib.lstm_step_backward) "
+    "inside the loop. Two gradients travel from step t to step t-1: dh_prev and dc_prev; both start at zero "
+    "after step T.",
+    "Step t receives dh = dhs[:, t-1] + the dh_prev of step t+1, and dc = the dc_prev of step t+1. Its "
+    "LSTMStepCache needs h_{t-1} (cache.hs[:, t-2], or cache.h0 at t = 1), c_{t-1} (cache.cs[:, t-2], or "
+    "zeros at t = 1), the gates at [:, t-1], c_t = cache.cs[:, t-1] and tanh(c_t).",
+    "dx[:, t-1] is the step's dx; dWx, dWh and db are sums of every step's share (the weights are shared); "
+    "dh0 is the dh_prev that step 1 returns. The full solution: print(solution(\"lstm_backward\")).",
+])

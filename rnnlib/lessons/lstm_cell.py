@@ -27,6 +27,7 @@ from .._validate import as_array, check_dim
 from ..activations import sigmoid
 from ..data import memory_task
 from ..lstm import lstm_step_forward
+from .vanishing_gradient import RunConfig, train_memory_run
 
 __all__ = [
     "GATE_BLOCKS",
@@ -40,6 +41,11 @@ __all__ = [
     "retention",
     "half_life",
     "retention_table",
+    "MEMORY_LSTM",
+    "train_memory_lstm",
+    "step_labels",
+    "memory_gate_table",
+    "accuracy_without_recurrence",
 ]
 
 GATE_BLOCKS = {"i": 0, "f": 1, "g": 2, "o": 3}  # column of each gate in a one-unit cell (H = 1)
@@ -290,12 +296,13 @@ def latch_internals(x, Wx, b):
 def retention(forget_bias, steps):
     r"""Fraction of the stored cell state left after ``steps`` steps with a closed input gate.
 
-    .. math:: c_{t+N} / c_t = f^N, \qquad f = \sigma(b_f)
+    .. math:: c_{t+k} / c_t = f^k, \qquad f = \sigma(b_f)
 
     Parameters
     ----------
     forget_bias : float
     steps : int or array_like of int
+        k, the number of held steps.
 
     Returns
     -------
@@ -321,7 +328,7 @@ def retention_table(forget_biases=(8.0, 6.0, 4.0, 2.0, 0.0), lags=(60, 200), n=2
     r"""How long a hand-set latch keeps its bit, one row per forget bias, as aligned text.
 
     Columns: the forget bias :math:`b_f`, the gate value :math:`f = \sigma(b_f)`, the half-life
-    (:func:`half_life`), :math:`f^N` at the first lag (:func:`retention`), and the share of bits
+    (:func:`half_life`), :math:`f^k` at the first lag k (:func:`retention`), and the share of bits
     read back correctly after each lag (:func:`latch_accuracy` on ``n`` sequences).
 
     Returns
@@ -331,8 +338,8 @@ def retention_table(forget_biases=(8.0, 6.0, 4.0, 2.0, 0.0), lags=(60, 200), n=2
     if not lags:
         raise ValueError(f"lags must name at least one sequence length; got {lags!r}")
     first = lags[0]
-    header = (f"  b_f   f = sigma(b_f)   half-life (steps)   f^{first:<5d}  read back at N={first:<5d}"
-              + "".join(f"  at N={lag:<5d}" for lag in lags[1:]))
+    header = (f"  b_f   f = sigma(b_f)   half-life (steps)   f^{first:<5d}  read back at k={first:<5d}"
+              + "".join(f"  at k={lag:<5d}" for lag in lags[1:]))
     rows = [header.rstrip()]
     for forget_bias in forget_biases:
         accuracies = [latch_accuracy(lag, n=n, forget_bias=forget_bias) for lag in lags]
@@ -341,3 +348,100 @@ def retention_table(forget_biases=(8.0, 6.0, 4.0, 2.0, 0.0), lags=(60, 200), n=2
                + "".join(f"   {acc:8.0%}" for acc in accuracies[1:]))
         rows.append(row)
     return "\n".join(rows)
+
+
+# --------------------------------------------------------------------- a trained LSTM on the memory task
+# The LSTM of the notebook's section 3: the library's defaults (uniform init, forget bias 1) and Adam,
+# like the sweep's "lstm_adam" runs of notebook 04, but 4 units, batches of 32 and 150 steps (about 1 s).
+MEMORY_LSTM = RunConfig("LSTM, Adam, 4 units (notebook 05)", cell="lstm", optimizer="adam", lr=1e-2,
+                        hidden_size=4, batch_size=32, steps=150)
+
+
+def train_memory_lstm(lag=20, seed=0, config=MEMORY_LSTM):
+    """Train a small LSTM on :func:`rnnlib.data.memory_task`; the model whose gates notebook 05 reads.
+
+    Parameters
+    ----------
+    lag : int
+        k, the distractor steps after the signal (T = k + 1).
+    seed : int
+    config : rnnlib.lessons.vanishing_gradient.RunConfig
+        :data:`MEMORY_LSTM` by default (H = 4, Adam lr 0.01, forget bias 1, 150 steps of 32
+        fresh sequences, clip 1).
+
+    Returns
+    -------
+    model : SequenceClassifier
+    accuracy : float
+        On 1000 fresh test sequences.
+    """
+    model, _, x_test, y_test = train_memory_run(config, lag, seed)
+    return model, model.accuracy(x_test, y_test)
+
+
+def step_labels(x):
+    """One short label per step of a memory-task sequence: "1" / "0" for the signal, "·" for a distractor.
+
+    Parameters
+    ----------
+    x : array_like, shape (T, D)
+        One sequence (one-hot rows; features 0 and 1 are the signals).
+
+    Returns
+    -------
+    list of str, length T
+    """
+    x = as_array("x", x, ("T", "D"))
+    symbols = x.argmax(axis=1)  # (T,)
+    return ["0" if s == 0 else "1" if s == 1 else "\u00b7" for s in symbols]
+
+
+def memory_gate_table(internals):
+    r"""Per hidden unit, what its gates do while it holds the bit, as aligned text.
+
+    Parameters
+    ----------
+    internals : dict of str to array_like, each (2, T, H)
+        ``model.internals(x)`` for two sequences with the same distractors, bit 0 in row 0 and
+        bit 1 in row 1 (:func:`latch_sequence`).
+
+    Returns
+    -------
+    str
+        One row per unit j = 1..H: :math:`c_1` and :math:`c_T` for bit 1 and bit 0, and the mean
+        over the distractor steps t = 2..T (both sequences) of :math:`f`, :math:`i` and, for each
+        bit, of the candidate :math:`g`.
+    """
+    c = as_array("internals['c']", internals["c"], (2, "T", "H"))
+    f, i, g = (as_array(f"internals[{k!r}]", internals[k], c.shape) for k in "fig")
+    lines = ["unit   c_1 (bit 1, bit 0)   c_T (bit 1, bit 0)   mean f   mean i   mean g (bit 1, bit 0)",
+             "                                                 over the distractor steps t = 2..T"]
+    for j in range(c.shape[2]):
+        lines.append(f"{j + 1:4d}   {c[1, 0, j]:+8.2f} {c[0, 0, j]:+8.2f}   {c[1, -1, j]:+8.2f} {c[0, -1, j]:+8.2f}"
+                     f"   {f[:, 1:, j].mean():6.2f}   {i[:, 1:, j].mean():6.2f}"
+                     f"   {g[1, 1:, j].mean():+8.2f} {g[0, 1:, j].mean():+8.2f}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def accuracy_without_recurrence(model, x, y):
+    r"""The model's accuracy with :math:`W_h` set to zero (the model itself is not changed).
+
+    Without :math:`W_h` the gates and the candidate see only :math:`x_t`; a model that keeps
+    its memory by re-writing it from :math:`h_{t-1}` at every step loses it.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+    x : array_like, shape (N, T, D)
+    y : array_like, shape (N,)
+
+    Returns
+    -------
+    float
+    """
+    saved = model.params["Wh"]
+    model.params["Wh"] = np.zeros_like(saved)
+    try:
+        return model.accuracy(x, y)
+    finally:
+        model.params["Wh"] = saved

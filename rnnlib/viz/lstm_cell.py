@@ -434,8 +434,8 @@ def _letters(letters, T):
     return letters
 
 
-def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
-    r"""One gate (or state) over a sequence as a heatmap: hidden units down, time steps across.
+def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True, step_label="letter read"):
+    r"""One gate (or state) over a sequence as a heatmap: time left to right, hidden units top to bottom.
 
     Parameters
     ----------
@@ -443,10 +443,12 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
         The gate's value at every step for every unit (one sequence of
         :func:`rnnlib.lstm.lstm_internals`).
     letters : str or sequence of str, length T
-        Label of each time step (the word's letters).
+        Label of each time step t = 1..T (a word's letters, or symbol names).
     gate : {"i", "f", "g", "o", "c", "h"}
     ax : matplotlib.axes.Axes, optional
     colorbar : bool
+    step_label : str
+        What the tick labels are, for the x-axis label ("time step t = 1..T (<step_label>)").
 
     Returns
     -------
@@ -455,7 +457,8 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
     Notes
     -----
     Sigmoid gates use the sequential colour map on [0, 1]; ``g``, ``h`` and ``c`` use the
-    diverging map, centred on zero.
+    diverging map, centred on zero. Hidden units are numbered from 1 (unit j is column j-1 of
+    ``values``), the first at the top, as everywhere in the course.
     """
     if gate not in GATE_INFO:
         raise ValueError(f"gate must be one of {tuple(GATE_INFO)}; got {gate!r}")
@@ -468,12 +471,12 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
         m = max(float(np.abs(values).max()), 1e-6)
         rng = (-m, m)
     cmap = CMAP if act == "sigmoid" else CMAP_DIVERGING
-    im = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=rng[0], vmax=rng[1], origin="lower",
-                   interpolation="nearest")
+    im = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=rng[0], vmax=rng[1], origin="upper",
+                   interpolation="nearest")  # (H, T): row j-1 is unit j, top to bottom
     ax.set_xticks(range(T), [f"{ch}" for ch in letters])
-    ax.set_xlabel("time step t (letter read)")
-    ax.set_ylabel("hidden unit")
-    ax.set_yticks(range(H))
+    ax.set_xlabel(f"time step t = 1..{T} ({step_label})")
+    ax.set_ylabel(f"hidden unit (1..{H})")
+    ax.set_yticks(range(H), [str(j) for j in range(1, H + 1)])
     ax.set_title(f"{name} ${_TEX[gate]}$", fontsize=10)
     if colorbar:
         bar = fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02)
@@ -483,19 +486,25 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True):
     return fig
 
 
-def plot_gates_over_word(internals, word, n=0, gates=("f", "i", "g", "c", "o", "h")):
-    """Every gate and state of one word as heatmaps side by side (time across, units down).
+def plot_gates_over_word(internals, word, n=0, gates=("f", "i", "g", "c", "o", "h"), step_label="letter read",
+                         title=None):
+    """Every gate and state of one word as heatmaps side by side (time left to right, units top to bottom).
 
     Parameters
     ----------
     internals : dict of str to array_like, each (N, T, H)
         From :func:`rnnlib.lstm.lstm_internals` or ``SequenceClassifier.internals``.
-    word : str
-        The word in row ``n``; only its ``len(word)`` steps are shown (padding is cut off).
+    word : str or sequence of str
+        The word in row ``n`` (or one label per step of another sequence); only its
+        ``len(word)`` steps are shown (padding is cut off).
     n : int
         Which sequence of the batch.
     gates : sequence of str
         Panels, in order (three per row).
+    step_label : str
+        What the step labels are (the x-axis label of each panel).
+    title : str, optional
+        The figure's title (default: "Inside the LSTM while it reads '<word>' (H units)").
 
     Returns
     -------
@@ -510,22 +519,25 @@ def plot_gates_over_word(internals, word, n=0, gates=("f", "i", "g", "c", "o", "
     N, T, H = arrays[gates[0]].shape
     if not 0 <= n < N:
         raise ValueError(f"n must be in 0..{N - 1}; got {n}")
-    if not isinstance(word, str) or not 1 <= len(word) <= T:
-        raise ValueError(f"word must be a string of 1..{T} letters (the sequence in row n); got {word!r}")
+    labels = list(word) if isinstance(word, (str, list, tuple)) else None
+    if labels is None or not 1 <= len(labels) <= T or not all(isinstance(a, str) for a in labels):
+        raise ValueError(f"word must be a string of 1..{T} letters (the sequence in row n) or a list of as many "
+                         f"step labels; got {word!r}")
     ncols = min(3, len(gates))
     nrows = int(np.ceil(len(gates) / ncols))
-    L = len(word)
+    L = len(labels)
     dpi = 90
     height = round(((0.22 * H + 1.3) * nrows + 0.5) * dpi) / dpi  # a whole number of pixels
     fig, axes = new_figure(figsize=(3.0 * ncols + 0.4, height), dpi=dpi, nrows=nrows, ncols=ncols, squeeze=False)
     for k, gate in enumerate(gates):
         ax = axes.flat[k]
-        plot_gate_heatmap(arrays[gate][n, :L], word, gate, ax=ax)
+        plot_gate_heatmap(arrays[gate][n, :L], labels, gate, ax=ax, step_label=step_label)
         if k % ncols:
             ax.set_ylabel("")
     for ax in list(axes.flat)[len(gates):]:
         ax.axis("off")
-    fig.suptitle(f"Inside the LSTM while it reads '{word}' ({H} units)", fontsize=11)
+    fig.suptitle(title if title is not None else f"Inside the LSTM while it reads '{word}' ({H} units)",
+                 fontsize=11)
     return fig
 
 
@@ -540,7 +552,7 @@ class LatchPlot:
     run1, run0 : dict of str to array_like, each (T,)
         :func:`rnnlib.lessons.lstm_cell.latch_run` for bit 1 and bit 0 (``"c"``, ``"h"``, ``"i"``, ``"f"``).
     forget_bias : float
-        Used for the dashed envelope :math:`\pm c_0 f^t` and the caption.
+        Used for the dashed envelope :math:`\pm c_1 f^{t-1}` and the caption.
     accuracy : float, optional
         Shown in the caption (bits read back correctly over many sequences).
     figsize : tuple of float
@@ -548,7 +560,9 @@ class LatchPlot:
 
     Notes
     -----
-    .. math:: c_t = f\,c_{t-1} + i_t\,g_t \approx f^t c_0 \quad\text{while } i_t \approx 0
+    Steps count t = 1..T; the bit is written at t = 1 and held for k = T - 1 steps:
+
+    .. math:: c_t = f\,c_{t-1} + i_t\,g_t \approx f^{\,t-1} c_1 \quad\text{while } i_t \approx 0
     """
 
     def __init__(self, run1, run0, forget_bias, accuracy=None, figsize=(7.6, 4.3), dpi=90):
@@ -559,7 +573,7 @@ class LatchPlot:
         self.zero_line = ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
         (self.line1,) = ax.plot([], [], color=PALETTE["blue"], lw=2, label="$c_t$, bit 1 stored")
         (self.line0,) = ax.plot([], [], color=PALETTE["orange"], lw=2, label="$c_t$, bit 0 stored")
-        (self.env_hi,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--", label=r"$\pm c_0 f^{\,t}$")
+        (self.env_hi,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--", label=r"$\pm c_1 f^{\,t-1}$")
         (self.env_lo,) = ax.plot([], [], color=PALETTE["black"], lw=1, ls="--")
         ax.set_ylabel("cell state $c_t$")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -577,7 +591,7 @@ class LatchPlot:
 
         low = mpl.rcParams["axes.titlepad"]
         high = low + 1.4 * prop.get_size_in_points()
-        labels = (r"$f = \sigma(b_f)$ =", "$c_N$ =", r"bit read back as $h_N > 0$: correct in")
+        labels = (r"$f = \sigma(b_f)$ =", "$c_T$ =", r"bit read back as $h_T > 0$: correct in")
         c_at = width(labels[0]) + 3 + width("σ(\u221210.0) = 0.0000") + 14  # after the widest f number
         self._caption_labels = [at(labels[0], 0, high), at(labels[1], c_at, high), at(labels[2], 0, low)]
         self.caption_numbers = [at("", width(labels[0]) + 3, high), at("", c_at + width(labels[1]) + 3, high),
@@ -589,7 +603,7 @@ class LatchPlot:
                                  label="input gate $i_t$")
         gx.set_ylim(-0.05, 1.05)
         gx.set_ylabel("gate value")
-        gx.set_xlabel("time step t (bit written at t = 0)")
+        gx.set_xlabel("time step t (bit written at t = 1)")
         gx.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         # Lines, caption and frames are "animated": to_png redraws only them while the axis
         # limits stay the same (saving or displaying the figure draws everything as usual).
@@ -615,21 +629,21 @@ class LatchPlot:
         T = c1.shape[0]
         if c0.shape[0] != T:
             raise ValueError(f"run0['c'] must have the length of run1['c'] ({T}); got {c0.shape[0]}")
-        steps = np.arange(T)
+        steps = np.arange(1, T + 1)  # t = 1..T
         f = float(sigmoid(float(forget_bias)))
-        envelope = abs(c1[0]) * f**steps
+        envelope = abs(c1[0]) * f ** (steps - 1)  # |c_1| f^(t-1)
         self.line1.set_data(steps, c1)
         self.line0.set_data(steps, c0)
         self.env_hi.set_data(steps, envelope)
         self.env_lo.set_data(steps, -envelope)
         self.line_f.set_data(steps, run1["f"])
         self.line_i.set_data(steps, run1["i"])
-        self.ax_g.set_xlim(0, max(T - 1, 1))
+        self.ax_g.set_xlim(1, max(T, 2))
         lim = max(1.15, 1.08 * float(max(np.abs(c1).max(), np.abs(c0).max())))
         self.ax_c.set_ylim(-lim, lim)
         numbers = self.caption_numbers
         numbers[0].set_text(f"σ({forget_bias:.1f}) = {f:.4f}")
-        numbers[1].set_text(f"{c1[-1]:+.3f} (bit 1), {c0[-1]:+.3f} (bit 0) after N = {T - 1} steps".replace("-", "−"))
+        numbers[1].set_text(f"{c1[-1]:+.3f} (bit 1), {c0[-1]:+.3f} (bit 0) after k = {T - 1} steps".replace("-", "−"))
         numbers[2].set_text("" if accuracy is None else f"{100 * accuracy:.0f}% of sequences")
         self._caption_labels[2].set_visible(accuracy is not None)
         return self.fig
@@ -699,7 +713,7 @@ def plot_latch_decay(curves, ax=None):
 
     Notes
     -----
-    With the input gate closed, :math:`c_t \approx \sigma(b_f)^t c_0`.
+    With the input gate closed, :math:`c_t \approx \sigma(b_f)^{t-1} c_1` (steps t = 1..T).
     """
     if not isinstance(curves, dict) or not curves:
         raise ValueError(f"curves must be a non-empty dict of forget bias -> c_t array; got {curves!r:.80}")
@@ -708,10 +722,10 @@ def plot_latch_decay(curves, ax=None):
     for k, (bias, c) in enumerate(sorted(curves.items(), reverse=True)):
         c = as_array(f"curves[{bias!r}]", c, ("T",))
         f = float(sigmoid(float(bias)))
-        ax.plot(np.arange(c.shape[0]), c, color=colours[k % len(colours)], lw=2,
+        ax.plot(np.arange(1, c.shape[0] + 1), c, color=colours[k % len(colours)], lw=2,
                 label=f"$b_f$ = {bias:g} ($f$ = {f:.4f})")
     ax.axhline(0.0, color=PALETTE["grey"], lw=0.8)
-    ax.set_xlabel("time step t (bit 1 written at t = 0)")
+    ax.set_xlabel("time step t (bit 1 written at t = 1)")
     ax.set_ylabel("cell state $c_t$")
     ax.set_title("How long the bit survives depends on the forget bias", fontsize=11)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

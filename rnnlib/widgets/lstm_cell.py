@@ -4,7 +4,7 @@ r"""Explorers of the LSTM cell: one step with sliders, and the one-bit latch.
   four biases of a one-unit cell; the drawn cell (essay Figure 4) shows the gate values,
   :math:`c_t` and :math:`h_t`. Presets set the gates to "keep", "write", "forget" or "hide".
 * :func:`latch_explorer`: sliders for the forget bias, the input gate during the hold and the
-  number of steps N; a plot of the stored cell state over the steps and how often the bit is
+  number of held steps k; a plot of the stored cell state over the steps and how often the bit is
   read back correctly.
 
 Both draw their figure once and update its text, colours and lines in place.
@@ -138,13 +138,13 @@ class LatchExplorer(Explorer):
     input_closed : float
         Initial input-gate pre-activation on the distractor steps (negative: shut).
     lag : int
-        Initial number of steps N to hold the bit.
+        Initial number of steps k to hold the bit (T = k + 1).
     n_sequences : int
         Sequences over which the read-back accuracy is measured.
 
     Notes
     -----
-    .. math:: c_t = f\,c_{t-1} + i_t\,g_t \approx f^t\,c_0 \quad (i_t \approx 0)
+    .. math:: c_t = f\,c_{t-1} + i_t\,g_t \approx f^{\,t-1}\,c_1 \quad (i_t \approx 0,\ t = 1..T)
     """
 
     def __init__(self, forget_bias=8.0, input_closed=-8.0, lag=60, n_sequences=200):
@@ -152,7 +152,7 @@ class LatchExplorer(Explorer):
         controls = {
             "forget_bias": _slider("forget bias b_f", forget_bias, -4.0, 12.0, 0.5, ".1f"),
             "input_closed": _slider("input gate a_i (hold)", input_closed, -8.0, 8.0, 0.5, ".1f"),
-            "lag": widgets.IntSlider(value=lag, min=1, max=200, step=1, description="steps N",
+            "lag": widgets.IntSlider(value=lag, min=1, max=200, step=1, description="held steps k",
                                      continuous_update=False, style=_SLIDER_STYLE,
                                      layout=widgets.Layout(**_SLIDER_LAYOUT)),
         }
@@ -160,7 +160,7 @@ class LatchExplorer(Explorer):
         self.plot = LatchPlot(*runs, forget_bias, accuracy)
         self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
         note = widgets.HTML(
-            "<small>The bit arrives at t = 0 and opens the input gate; after that only distractors arrive. "
+            "<small>The bit arrives at t = 1 and opens the input gate; after that only distractors arrive. "
             "Lower the forget bias and watch the stored value decay; open the input gate during the hold "
             "and watch the distractors overwrite it.</small>")
         super().__init__(controls, [widgets.HBox(list(controls.values()),
