@@ -14,10 +14,13 @@ from rnnlib.lessons.sequences_and_shapes import (
     expected_relative_deviation,
     feedforward_forward,
     flat_gradient,
+    format_growth_table,
     format_volume_table,
     gradient_noise_experiment,
+    growth_factors,
     init_feedforward,
     minibatch_gradient,
+    rnn_costs,
     rnn_vs_feedforward,
     volume_rows,
 )
@@ -145,6 +148,39 @@ def test_macs_and_activations_count_a_real_forward_pass(rng):
     np.testing.assert_allclose(z_ff, z_ref)
     assert mm.macs == counts["feedforward"]["macs_forward"]
     assert h_ref.size == counts["feedforward"]["activations"]
+
+
+@pytest.mark.parametrize(("N", "T", "D", "H"), [(32, 19, 26, 32), (3, 4, 5, 2), (1, 1, 2, 7)])
+def test_rnn_costs_measured_equal_the_formulas(N, T, D, H):
+    costs = rnn_costs(N, T, D, H, seed=1)
+    rnn = rnn_vs_feedforward(N, T, D, H)["rnn"]
+    assert costs == {"data": N * T * D, "parameters": rnn["parameters"], "compute": rnn["macs_forward"],
+                     "memory": rnn["activations"], "sequential": T}
+
+
+def test_rnn_costs_hand_computed_and_rejects_bad_input():
+    assert rnn_costs(2, 3, 4, 5) == {"data": 24, "parameters": 20 + 25 + 5 + 5 + 1,
+                                     "compute": 2 * 3 * (20 + 25) + 2 * 5, "memory": 30, "sequential": 3}
+    with pytest.raises(ValueError, match="H"):
+        rnn_costs(2, 3, 4, 0)
+
+
+def test_growth_factors_and_table():
+    base, factors = growth_factors(32, 19, 26, 32)
+    assert base["compute"] == 1_129_472 and base["parameters"] == 1921
+    assert {q: f["N"] for q, f in factors.items()} == {"data": 2, "parameters": 1, "compute": 2, "memory": 2,
+                                                       "sequential": 1}
+    assert {q: f["T"] for q, f in factors.items()} == {"data": 2, "parameters": 1, "compute": pytest.approx(2, 1e-3),
+                                                       "memory": 2, "sequential": 2}
+    assert factors["compute"]["T"] < 2  # the read-out h_T W_y (N*H) is done once, whatever T
+    assert factors["parameters"]["H"] == pytest.approx((26 * 64 + 64 * 64 + 64 + 64 + 1) / 1921)
+    assert factors["compute"]["H"] == pytest.approx((32 * 19 * (26 * 64 + 64 * 64) + 32 * 64) / 1_129_472)
+    assert (factors["data"]["H"], factors["memory"]["H"], factors["sequential"]["H"]) == (1, 2, 1)
+    text = format_growth_table(32, 19, 26, 32)
+    rows = text.splitlines()
+    assert rows[0].startswith("N=32, T=19, D=26, H=32")
+    assert rows[4].split()[-4:] == ["1,129,472", "2.00", "2.00", "3.10"]
+    assert rows[3].split()[-4:] == ["1,921", "1.00", "1.00", "3.07"]
 
 
 def test_rnn_shares_weights_feedforward_does_not():

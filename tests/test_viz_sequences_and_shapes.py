@@ -60,8 +60,8 @@ def test_one_hot_word_shows_the_matrix():
     assert _labelled(ax)
     np.testing.assert_array_equal(ax.images[0].get_array(), one_hot_word("good", 6))
     assert [t.get_text() for t in ax.get_xticklabels()] == list("abcdefghijklmnopqrstuvwxyz")
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["t=0: g", "t=1: o", "t=2: o", "t=3: d", "t=4: pad",
-                                                            "t=5: pad"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["t=1: g", "t=2: o", "t=3: o", "t=4: d", "t=5: pad",
+                                                            "t=6: pad"]
     assert "(6, 26)" in ax.get_title()
     with pytest.raises(ValueError, match="lower-case"):
         plot_one_hot_word("Good")
@@ -78,6 +78,7 @@ def test_padded_batch_marks_padding_and_lengths():
     texts = [t.get_text() for t in ax.texts]
     assert {"lengths[0] = 4", "lengths[1] = 5", "lengths[2] = 3"} <= {t.strip() for t in texts}
     np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 1, 1, 1, 0], [1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]  # steps t = 1..T
     with pytest.raises(ValueError, match="max_len"):
         plot_padded_batch(words, max_len=3)
 
@@ -141,6 +142,7 @@ def test_plot_gradient_noise():
     for ax in fig.axes:
         assert _labelled(ax)
     assert "ms" in ax_time.get_ylabel()
+    assert all("batch size N" in ax.get_xlabel() for ax in fig.axes)  # N is the batch size everywhere
     np.testing.assert_allclose(ax_time.lines[0].get_ydata(), [0.1, 0.2, 1.0, 10.0])  # milliseconds
     np.testing.assert_allclose(ax_dev.lines[0].get_ydata(), [2.0, 1.0, 0.5])  # full batch (0) left out of log axes
     assert ax_dev.get_xscale() == "log" and ax_dev.get_yscale() == "log"

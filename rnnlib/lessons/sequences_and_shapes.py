@@ -20,12 +20,18 @@ import numpy as np
 
 from .._validate import as_array, check_dim
 from ..data import encode_words
+from ..model import SequenceClassifier
+from ..rnn import rnn_forward
 
 __all__ = [
     "data_volume",
     "rnn_vs_feedforward",
     "volume_rows",
     "format_volume_table",
+    "COST_NAMES",
+    "rnn_costs",
+    "growth_factors",
+    "format_growth_table",
     "init_feedforward",
     "feedforward_forward",
     "context_accuracy",
@@ -121,7 +127,8 @@ def rnn_vs_feedforward(N, T, D, H, n_classes=1):
 
     Notes
     -----
-    RNN, :math:`h_t = \tanh(x_t W_x + h_{t-1} W_h + b)`, :math:`z = h_T W_y + b_y`:
+    RNN, :math:`h_t = \tanh(x_t W_x + h_{t-1} W_h + b)` for :math:`t = 1, \dots, T`, read-out score
+    :math:`s = h_T W_y + b_y`:
 
     .. math::
         P_\text{RNN} = \underbrace{D H}_{W_x} + \underbrace{H H}_{W_h} + \underbrace{H}_{b}
@@ -131,7 +138,7 @@ def rnn_vs_feedforward(N, T, D, H, n_classes=1):
 
         \text{activations}_\text{RNN} = N T H \quad (\text{every } h_t \text{ is kept for BPTT})
 
-    Feed-forward, :math:`h = \tanh(\mathrm{flat}(x) W_1 + b_1)`, :math:`z = h W_2 + b_2`,
+    Feed-forward, :math:`h = \tanh(\mathrm{flat}(x) W_1 + b_1)`, :math:`s = h W_2 + b_2`,
     with :math:`W_1` of shape (T D, H):
 
     .. math::
@@ -219,6 +226,121 @@ def format_volume_table(N, T, D, H, n_classes=1, dtype="float64"):
     return "\n".join(lines)
 
 
+# What rnn_costs measures, in the order of its table rows; the exercise of notebook 01 uses the keys.
+COST_NAMES = {
+    "data": "numbers in x (N*T*D)",
+    "parameters": "parameters (real arrays)",
+    "compute": "multiply-adds, one forward pass",
+    "memory": "hidden states kept for BPTT",
+    "sequential": "products that wait for h_{t-1}",
+}
+
+
+def rnn_costs(N, T, D, H, seed=0):
+    r"""Measure, on real arrays, what one forward pass of a many-to-one RNN holds and does.
+
+    Builds a batch ``x`` of N random one-hot sequences of shape (N, T, D) and a
+    ``SequenceClassifier(D, H)``, runs the forward pass step by step through a matrix product
+    that counts its multiply-adds, and checks the result against the library's own forward pass
+    (:func:`rnnlib.rnn_forward`, whose cache supplies the hidden states kept for BPTT).
+
+    Parameters
+    ----------
+    N, T, D, H : int
+        Batch size, steps, features, hidden size.
+    seed : int
+        Seed of the letters and of the model's weights.
+
+    Returns
+    -------
+    dict of str to int
+        Keyed as :data:`COST_NAMES`: ``data`` = ``x.size``; ``parameters`` = total size of the
+        model's arrays W_x, W_h, b, W_y, b_y; ``compute`` = multiply-adds counted in the forward
+        pass (bias additions and tanh not counted); ``memory`` = ``cache.hs.size`` of
+        :func:`rnnlib.rnn_forward` (h_1, ..., h_T of every sequence, what BPTT needs);
+        ``sequential`` = how many recurrent products :math:`h_{t-1} W_h` had to wait for the
+        previous step.
+
+    Notes
+    -----
+    .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T, \qquad s = h_T W_y + b_y
+
+    An (n, k) @ (k, m) product costs n k m multiply-adds, so the count equals
+    ``rnn_vs_feedforward(N, T, D, H)["rnn"]["macs_forward"]``; here it is counted, not derived.
+    """
+    N = check_dim("N", N)
+    T = check_dim("T", T)
+    D = check_dim("D", D)
+    H = check_dim("H", H)
+    rng = np.random.default_rng(seed)
+    x = np.eye(D)[rng.integers(0, D, size=(N, T))]  # (N, T, D) one-hot
+    model = SequenceClassifier(D, H, seed=seed)
+    p = model.params
+    counted = {"compute": 0, "sequential": 0}
+
+    def matmul(a, w):  # (n, k) @ (k, m): n * k * m multiply-adds
+        counted["compute"] += a.shape[0] * a.shape[1] * w.shape[1]
+        return a @ w
+
+    h = np.zeros((N, H))  # h_0
+    for t in range(1, T + 1):  # x[:, t-1] is x_t
+        h_prev_Wh = matmul(h, p["Wh"])  # waits for h_{t-1}
+        counted["sequential"] += 1
+        h = np.tanh(matmul(x[:, t - 1], p["Wx"]) + h_prev_Wh + p["b"])  # (N, H)  h_t
+    s = matmul(h, p["Wy"]) + p["by"]  # (N, 1)  read-out score
+    hs, cache = rnn_forward(x, np.zeros((N, H)), p["Wx"], p["Wh"], p["b"])
+    if not (np.allclose(h, hs[:, -1]) and np.allclose(s, model.forward(x)[0])):
+        raise RuntimeError("the counted forward pass disagrees with rnnlib's forward pass")
+    return {
+        "data": int(x.size),
+        "parameters": int(sum(w.size for w in p.values())),
+        "compute": counted["compute"],
+        "memory": int(cache.hs.size),
+        "sequential": counted["sequential"],
+    }
+
+
+def growth_factors(N, T, D, H, seed=0):
+    r"""By what factor each cost of :func:`rnn_costs` grows when N, T or H doubles (measured).
+
+    Parameters
+    ----------
+    N, T, D, H : int
+        The set-up doubled from, one dimension at a time.
+    seed : int
+
+    Returns
+    -------
+    base : dict of str to int
+        :func:`rnn_costs` at (N, T, D, H).
+    factors : dict of str to dict
+        ``factors[cost][dim]`` = cost at the doubled dimension / cost at the base, for ``dim`` in
+        ``"N"``, ``"T"``, ``"H"`` and ``cost`` in :data:`COST_NAMES`.
+
+    Notes
+    -----
+    Doubling H doubles :math:`D H` and quadruples :math:`H^2`, so the parameters and the
+    multiply-adds grow by a factor between 2 and 4 that depends on D / H.
+    """
+    base = rnn_costs(N, T, D, H, seed)
+    doubled = {"N": rnn_costs(2 * N, T, D, H, seed), "T": rnn_costs(N, 2 * T, D, H, seed),
+               "H": rnn_costs(N, T, D, 2 * H, seed)}
+    factors = {cost: {dim: doubled[dim][cost] / base[cost] for dim in doubled} for cost in COST_NAMES}
+    return base, factors
+
+
+def format_growth_table(N, T, D, H, seed=0):
+    """:func:`growth_factors` as a plain-text table: each cost and its factor when N, T or H doubles."""
+    base, factors = growth_factors(N, T, D, H, seed)
+    width = max(len(name) for name in COST_NAMES.values())
+    lines = [f"N={N}, T={T}, D={D}, H={H}; factor when one dimension doubles",
+             f"{'':<{width}}  {'count':>10}  {'N doubles':>9}  {'T doubles':>9}  {'H doubles':>9}"]
+    for cost, name in COST_NAMES.items():
+        row = "  ".join(f"{factors[cost][dim]:>9.2f}" for dim in ("N", "T", "H"))
+        lines.append(f"{name:<{width}}  {base[cost]:>10,}  {row}")
+    return "\n".join(lines)
+
+
 def init_feedforward(T, D, H, n_classes=1, seed=0):
     r"""Weights of the feed-forward comparison net: flattened (T*D) input -> H hidden -> C logits.
 
@@ -258,13 +380,14 @@ def feedforward_forward(x, params):
 
     Returns
     -------
-    z : numpy.ndarray, shape (N, C)
+    s : numpy.ndarray, shape (N, C)
+        The read-out scores (logits).
     h : numpy.ndarray, shape (N, H)
         The hidden activations (what backprop would keep).
 
     Notes
     -----
-    .. math:: h = \tanh(\mathrm{flat}(x) W_1 + b_1), \qquad z = h W_2 + b_2
+    .. math:: h = \tanh(\mathrm{flat}(x) W_1 + b_1), \qquad s = h W_2 + b_2
     """
     missing = {"W1", "b1", "W2", "b2"} - set(params)
     if missing:
@@ -280,8 +403,8 @@ def feedforward_forward(x, params):
     W2 = as_array("W2", params["W2"], ("H", "C"), dims)
     b2 = as_array("b2", params["b2"], ("C",), dims)
     h = np.tanh(x.reshape(N, T * D) @ W1 + b1)  # (N, H)
-    z = h @ W2 + b2  # (N, C)
-    return z, h
+    s = h @ W2 + b2  # (N, C)  read-out scores
+    return s, h
 
 
 def context_accuracy(words):
@@ -355,7 +478,7 @@ def minibatch_gradient(model, x, y, lengths, idx):
     x : numpy.ndarray, shape (M, T, D)
     y : numpy.ndarray, shape (M,)
     lengths : numpy.ndarray of int, shape (M,)
-    idx : array_like of int, shape (B,)
+    idx : array_like of int, shape (N,)
 
     Returns
     -------
@@ -379,7 +502,7 @@ def expected_relative_deviation(batch_sizes, n_total, scale):
     Parameters
     ----------
     batch_sizes : array_like of int
-        B, each in [1, M].
+        N, each in [1, M].
     n_total : int
         M, the data set size.
     scale : float
@@ -392,22 +515,22 @@ def expected_relative_deviation(batch_sizes, n_total, scale):
 
     Notes
     -----
-    The mean of B examples drawn without replacement from M has
+    The mean of N examples drawn without replacement from M has
 
     .. math::
-        \mathbb{E}\,\lVert g_B - g \rVert^2 = \frac{\sigma^2}{B}\,\frac{M - B}{M - 1}, \qquad
-        \text{so}\quad \frac{\lVert g_B - g \rVert}{\lVert g \rVert} \approx
-        \text{scale}\,\sqrt{\frac{M - B}{B (M - 1)}}
+        \mathbb{E}\,\lVert g_N - g \rVert^2 = \frac{\sigma^2}{N}\,\frac{M - N}{M - 1}, \qquad
+        \text{so}\quad \frac{\lVert g_N - g \rVert}{\lVert g \rVert} \approx
+        \text{scale}\,\sqrt{\frac{M - N}{N (M - 1)}}
 
-    Four times the batch halves the noise; the full batch (B = M) has none.
+    Four times the batch halves the noise; the full batch (N = M) has none.
     """
     M = check_dim("n_total", n_total, lo=2)
     if not (np.isscalar(scale) and np.isfinite(scale) and scale >= 0):
         raise ValueError(f"scale must be a finite number >= 0; got {scale!r}")
-    B = np.asarray(batch_sizes, dtype=float)
-    if B.size == 0 or np.any(B < 1) or np.any(B > M):
+    N = np.asarray(batch_sizes, dtype=float)
+    if N.size == 0 or np.any(N < 1) or np.any(N > M):
         raise ValueError(f"batch_sizes must be in [1, {M}] (n_total); got {np.asarray(batch_sizes).tolist()}")
-    return scale * np.sqrt((M - B) / (B * (M - 1)))
+    return scale * np.sqrt((M - N) / (N * (M - 1)))
 
 
 @dataclass
@@ -424,16 +547,16 @@ class BatchNoiseResult:
         Every mini-batch's cosine with the full-batch gradient (1 = same direction, < 0 = the
         step goes partly uphill for the full loss); the full batch has one entry, 1.
     rel_devs : tuple of K numpy.ndarray
-        Every mini-batch's relative deviation :math:`\\lVert g_B - g\\rVert / \\lVert g \\rVert`
+        Every mini-batch's relative deviation :math:`\\lVert g_N - g\\rVert / \\lVert g \\rVert`
         (the full batch: one entry, 0).
     cosine_mean, cosine_std, frac_opposite : numpy.ndarray, shape (K,)
         Mean and spread of ``cosines``; the fraction of mini-batches with cosine < 0.
     rel_dev_rms : numpy.ndarray, shape (K,)
-        :math:`\\sqrt{\\mathrm{mean}\\,\\lVert g_B - g\\rVert^2} / \\lVert g \\rVert`.
+        :math:`\\sqrt{\\mathrm{mean}\\,\\lVert g_N - g\\rVert^2} / \\lVert g \\rVert`.
     seconds_per_step, seconds_per_step_min : numpy.ndarray, shape (K,)
         Median and fastest wall time of one forward + backward pass (machine-dependent).
     steps_per_epoch : numpy.ndarray of int, shape (K,)
-        ceil(M / B).
+        ceil(M / N).
     noise_scale : float
         Least-squares fit of ``scale`` in :func:`expected_relative_deviation` to ``rel_dev_rms``.
     full_loss : float
@@ -457,8 +580,8 @@ class BatchNoiseResult:
         """The deterministic columns (no timings) as a plain-text table."""
         lines = [f"{'batch size':>11}  {'batches':>7}  {'cosine to full':>16}  {'cosine < 0':>10}  "
                  f"{'rel. deviation':>14}  {'steps/epoch':>11}"]
-        for k, B in enumerate(self.batch_sizes):
-            name = f"{B} (full)" if B == self.n_total else str(B)
+        for k, N in enumerate(self.batch_sizes):
+            name = f"{N} (full)" if N == self.n_total else str(N)
             cos = f"{self.cosine_mean[k]:.3f} +- {self.cosine_std[k]:.3f}"
             lines.append(f"{name:>11}  {len(self.cosines[k]):>7}  {cos:>16}  {self.frac_opposite[k]:>10.0%}  "
                          f"{self.rel_dev_rms[k]:>14.3f}  {self.steps_per_epoch[k]:>11}")
@@ -467,10 +590,10 @@ class BatchNoiseResult:
     def timing_table(self):
         """Time per step and per epoch (machine-dependent: keep out of nbval comparison)."""
         lines = [f"{'batch size':>10}  {'ms / step':>10}  {'ms / epoch':>10}  {'us / example':>12}"]
-        for k, B in enumerate(self.batch_sizes):
+        for k, N in enumerate(self.batch_sizes):
             step = self.seconds_per_step[k]
-            lines.append(f"{B:>10}  {step * 1e3:>10.2f}  {step * self.steps_per_epoch[k] * 1e3:>10.1f}"
-                         f"  {step / B * 1e6:>12.1f}")
+            lines.append(f"{N:>10}  {step * 1e3:>10.2f}  {step * self.steps_per_epoch[k] * 1e3:>10.1f}"
+                         f"  {step / N * 1e6:>12.1f}")
         return "\n".join(lines)
 
 
@@ -479,8 +602,8 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     r"""Measure gradient noise and time per step of mini-batches against the full batch.
 
     At the model's current (fixed) weights, the full-batch gradient g is computed once; then for
-    each batch size B, ``n_batches`` mini-batches are drawn without replacement (seeded) and each
-    mini-batch gradient :math:`g_B` is compared with g. Every mini-batch's forward + backward pass
+    each batch size N, ``n_batches`` mini-batches are drawn without replacement (seeded) and each
+    mini-batch gradient :math:`g_N` is compared with g. Every mini-batch's forward + backward pass
     is timed.
 
     Parameters
@@ -510,11 +633,11 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     Notes
     -----
     .. math::
-        g = \frac{1}{M}\sum_{m=1}^{M} \nabla L_m, \qquad g_B = \frac{1}{B}\sum_{m \in \mathcal{B}} \nabla L_m,
-        \qquad \cos(g_B, g) = \frac{g_B \cdot g}{\lVert g_B\rVert \lVert g \rVert}
+        g = \frac{1}{M}\sum_{m=1}^{M} \nabla L_m, \qquad g_N = \frac{1}{N}\sum_{m \in \mathcal{B}} \nabla L_m,
+        \qquad \cos(g_N, g) = \frac{g_N \cdot g}{\lVert g_N\rVert \lVert g \rVert}
 
-    :math:`g_B` is an unbiased estimate of g whose spread shrinks like :math:`1/\sqrt{B}` (see
-    :func:`expected_relative_deviation`), while a step's cost grows with B.
+    :math:`g_N` is an unbiased estimate of g whose spread shrinks like :math:`1/\sqrt{N}` (see
+    :func:`expected_relative_deviation`), while a step's cost grows with N.
     """
     dims = {}
     x = as_array("x", x, ("M", "T", model.input_size), dims)
@@ -528,13 +651,13 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
                          f"dtype {lengths.dtype}")
     time_repeats = check_dim("time_repeats", time_repeats)
     sizes = []
-    for B in batch_sizes:
-        if B is None or (isinstance(B, str) and B == "full"):
-            B = M
-        if isinstance(B, (bool, np.bool_)) or not isinstance(B, (int, np.integer)) or not 1 <= B <= M:
+    for N in batch_sizes:
+        if N is None or (isinstance(N, str) and N == "full"):
+            N = M
+        if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)) or not 1 <= N <= M:
             raise ValueError(f"batch_sizes must hold integers in [1, {M}] (M, the data set size) or None "
-                             f"for the full batch; got {B!r}")
-        sizes.append(int(B))
+                             f"for the full batch; got {N!r}")
+        sizes.append(int(N))
     if not sizes:
         raise ValueError("batch_sizes must hold at least one batch size; got an empty sequence")
     if np.ndim(n_batches) == 0:
@@ -557,15 +680,15 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     K = len(sizes)
     cosines, rel_devs = [], []
     t_median, t_min = np.zeros(K), np.zeros(K)
-    for k, (B, count) in enumerate(zip(sizes, n_batches, strict=True)):
-        if B == M:
+    for k, (N, count) in enumerate(zip(sizes, n_batches, strict=True)):
+        if N == M:
             cosines.append(np.ones(1))
             rel_devs.append(np.zeros(1))
             t_median[k], t_min[k] = np.median(full_times), np.min(full_times)
             continue
         cos_k, dev_k, times = np.zeros(count), np.zeros(count), np.zeros(count)
         for r in range(count):
-            idx = rng.choice(M, size=B, replace=False)
+            idx = rng.choice(M, size=N, replace=False)
             start = clock()
             g_batch, _ = minibatch_gradient(model, x, y, lengths, idx)
             times[r] = clock() - start

@@ -108,7 +108,7 @@ def plot_context_accuracy(result, ax=None):
 
 
 def plot_one_hot_word(word, max_len=None, ax=None):
-    """A word as its (T, 26) one-hot matrix: one row per letter (step), one column per feature a-z.
+    """A word as its (T, 26) one-hot matrix: one row per letter (step t = 1..T), one column per feature a-z.
 
     Parameters
     ----------
@@ -126,14 +126,14 @@ def plot_one_hot_word(word, max_len=None, ax=None):
     fig, ax = get_ax(ax, figsize=(7.0, 0.9 + 0.3 * T))
     ax.imshow(x, cmap=CMAP, vmin=0, vmax=1, aspect="equal")
     ax.set_xticks(np.arange(D), list(ALPHABET))
-    rows = [f"t={t}: {word[t]}" if t < len(word) else f"t={t}: pad" for t in range(T)]
+    rows = [f"t={t}: {word[t - 1]}" if t <= len(word) else f"t={t}: pad" for t in range(1, T + 1)]  # row t-1 is x_t
     ax.set_yticks(np.arange(T), rows)
     ax.set_xticks(np.arange(-0.5, D), minor=True)
     ax.set_yticks(np.arange(-0.5, T), minor=True)
     ax.grid(which="minor", color="white", lw=0.6)
     ax.tick_params(which="minor", length=0)
     ax.set_xlabel(f"feature (which letter), D = {D}")
-    ax.set_ylabel("step t")
+    ax.set_ylabel("step t (row t-1 of the array)")
     ax.set_title(f"'{word}' as a one-hot matrix, shape (T, D) = ({T}, {D}); yellow = 1, purple = 0", fontsize=11)
     return fig
 
@@ -162,7 +162,7 @@ def plot_padded_batch(words, max_len=None, ax=None):
                                        lw=0))
                 ax.text(t, n, "0", ha="center", va="center", fontsize=8, color=PALETTE["grey"])
         ax.text(T - 0.2, n, f"  lengths[{n}] = {lengths[n]}", ha="left", va="center", fontsize=9)
-    ax.set_xticks(np.arange(T), [str(t) for t in range(T)])
+    ax.set_xticks(np.arange(T), [str(t) for t in range(1, T + 1)])  # column t-1 is step t
     ax.set_yticks(np.arange(N), [f"n={n}" for n in range(N)])
     ax.set_xticks(np.arange(-0.5, T), minor=True)
     ax.set_yticks(np.arange(-0.5, N), minor=True)
@@ -171,8 +171,8 @@ def plot_padded_batch(words, max_len=None, ax=None):
     ax.set_xlim(-0.5, T + 2.6)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel("step t (each cell: one one-hot vector of D = 26)")
-    ax.set_ylabel("sequence n in the batch")
+    ax.set_xlabel("step t = 1..T (x[n, t-1] in code)\neach cell: one one-hot vector of D = 26")
+    ax.set_ylabel("sequence n (code index)")
     ax.set_title(f"A batch: x.shape = (N, T, D) = ({N}, {T}, {D})\nhatched cells = padding (all-zero vectors)",
                  fontsize=11)
     return fig
@@ -333,8 +333,8 @@ def _decades(lo, hi, steps=(1, 2, 5)):
 def plot_gradient_noise(result):
     """Batch-size trade-off from :func:`rnnlib.lessons.sequences_and_shapes.gradient_noise_experiment`.
 
-    Three panels against the batch size B: the mini-batch gradient's relative deviation from the
-    full-batch gradient (with the 1/sqrt(B) law fitted), its cosine to the full-batch gradient
+    Three panels against the batch size N: the mini-batch gradient's relative deviation from the
+    full-batch gradient (with the 1/sqrt(N) law fitted), its cosine to the full-batch gradient
     (every batch a grey dot; below 0 the step goes partly uphill for the full loss), and the
     measured time per step.
 
@@ -345,51 +345,51 @@ def plot_gradient_noise(result):
     if not isinstance(result, BatchNoiseResult):
         raise ValueError(f"result must be the BatchNoiseResult of gradient_noise_experiment; "
                          f"got {type(result).__name__}")
-    B = np.asarray(result.batch_sizes)
+    Ns = np.asarray(result.batch_sizes)
     M = result.n_total
-    partial = B < M
+    partial = Ns < M
     fig, (ax_dev, ax_cos, ax_time) = new_figure(figsize=(11.0, 3.4), nrows=1, ncols=3)
     if partial.any():
-        for b, devs, keep in zip(B, result.rel_devs, partial, strict=True):
+        for b, devs, keep in zip(Ns, result.rel_devs, partial, strict=True):
             if keep:
                 ax_dev.scatter(np.full(devs.shape, b), devs, s=10, color=PALETTE["grey"], alpha=0.5, zorder=2)
-        ax_dev.plot(B[partial], result.rel_dev_rms[partial], "o-", color=PALETTE["blue"], label="measured (rms)",
+        ax_dev.plot(Ns[partial], result.rel_dev_rms[partial], "o-", color=PALETTE["blue"], label="measured (rms)",
                     zorder=3)
-        grid = np.unique(np.geomspace(B[partial].min(), min(M - 1, B[partial].max() * 2), 50).round())
+        grid = np.unique(np.geomspace(Ns[partial].min(), min(M - 1, Ns[partial].max() * 2), 50).round())
         if np.isfinite(result.noise_scale):
             ax_dev.plot(grid, expected_relative_deviation(grid, M, result.noise_scale), "--",
-                        color=PALETTE["orange"], label="theory: s·√((M−B) / (B(M−1)))")
+                        color=PALETTE["orange"], label="theory: s·√((M−N) / (N(M−1)))")
         ax_dev.set_xscale("log")
         ax_dev.set_yscale("log")
-        _plain_log_ticks(ax_dev.xaxis, B[partial])
+        _plain_log_ticks(ax_dev.xaxis, Ns[partial])
         devs = np.concatenate([d for d, keep in zip(result.rel_devs, partial, strict=True) if keep])
         _plain_log_ticks(ax_dev.yaxis, _decades(devs[devs > 0].min(), devs.max()))
         ax_dev.legend(fontsize=8)
-    ax_dev.set_xlabel("batch size B (log)")
-    ax_dev.set_ylabel("‖g_B − g‖ / ‖g‖ (log)")
+    ax_dev.set_xlabel("batch size N (log)")
+    ax_dev.set_ylabel("‖g_N − g‖ / ‖g‖ (log)")
     ax_dev.set_title("Gradient noise (full batch: 0)", fontsize=11)
 
-    for b, cos in zip(B, result.cosines, strict=True):
+    for b, cos in zip(Ns, result.cosines, strict=True):
         ax_cos.scatter(np.full(cos.shape, b), cos, s=10, color=PALETTE["grey"], alpha=0.5, zorder=2)
-    ax_cos.plot(B, result.cosine_mean, "o-", color=PALETTE["green"], label="mean", zorder=3)
+    ax_cos.plot(Ns, result.cosine_mean, "o-", color=PALETTE["green"], label="mean", zorder=3)
     ax_cos.axhline(0.0, color=PALETTE["grey"], lw=0.8, ls=":")
     ax_cos.legend(fontsize=8, loc="lower right")
     ax_cos.set_xscale("log")
-    _plain_log_ticks(ax_cos.xaxis, B)
+    _plain_log_ticks(ax_cos.xaxis, Ns)
     ax_cos.set_ylim(min(0.0, min(float(c.min()) for c in result.cosines)) - 0.05, 1.05)
-    ax_cos.set_xlabel("batch size B (log)")
-    ax_cos.set_ylabel("cosine(g_B, g): dots = batches")
+    ax_cos.set_xlabel("batch size N (log)")
+    ax_cos.set_ylabel("cosine(g_N, g): dots = batches")
     ax_cos.set_title("Agreement with the full-batch direction", fontsize=11)
 
-    ax_time.plot(B, result.seconds_per_step * 1e3, "o-", color=PALETTE["vermillion"], label="median")
-    ax_time.plot(B, result.seconds_per_step_min * 1e3, "x:", color=PALETTE["vermillion"], alpha=0.6, label="fastest")
+    ax_time.plot(Ns, result.seconds_per_step * 1e3, "o-", color=PALETTE["vermillion"], label="median")
+    ax_time.plot(Ns, result.seconds_per_step_min * 1e3, "x:", color=PALETTE["vermillion"], alpha=0.6, label="fastest")
     ax_time.set_xscale("log")
     ax_time.set_yscale("log")
-    _plain_log_ticks(ax_time.xaxis, B)
+    _plain_log_ticks(ax_time.xaxis, Ns)
     ms = np.concatenate([result.seconds_per_step, result.seconds_per_step_min]) * 1e3
     _plain_log_ticks(ax_time.yaxis, _decades(ms.min(), ms.max(), steps=(1,)))
     ax_time.legend(fontsize=8)
-    ax_time.set_xlabel("batch size B (log)")
+    ax_time.set_xlabel("batch size N (log)")
     ax_time.set_ylabel("time per step (ms, log)")
     ax_time.set_title("Cost of one step (forward + backward)", fontsize=11)
     fig.suptitle(f"Full batch vs mini-batch on {M:,} words: accurate gradient vs cheap step")
