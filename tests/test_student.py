@@ -148,7 +148,7 @@ def test_no_solution_line_survives_anywhere_in_the_files(edition):
 def test_solution_lines_are_what_find_leaks_would_catch():
     nb = nbformat.read(NOTEBOOKS[2], as_version=4)
     lines = solution_lines(nb)
-    assert "a = x @ Wx + h_prev @ Wh + b  # (N, H)  pre-activation a_t" in lines
+    assert "h_term = h_prev @ weight_hh.T  # (N, H) @ (H, H) = (N, H)   h_{t-1} W_h" in lines, lines
     assert find_leaks(nbformat.writes(nb), lines) != []  # the solution notebook itself "leaks"
 
 
