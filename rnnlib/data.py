@@ -305,8 +305,8 @@ def memory_task(n, lag, n_features=8, seed=0):
 
     Step t = 1 (``x[:, 0]``) holds one of two signal symbols (one-hot feature 0 or 1); steps
     t = 2..T, T = lag + 1, hold random distractors (one-hot among features 2..n_features-1). The
-    label is which signal came first, so a model must carry one bit for ``lag`` steps. Chance
-    level is 50%.
+    label is which of the two signal symbols was shown at t = 1 (0 or 1); there is no question
+    step, so a model must carry one bit for ``lag`` steps and answer at t = T. Chance level is 50%.
 
     Parameters
     ----------
