@@ -83,12 +83,12 @@ def _check_labels(y, n, name="y", n_classes=None):
     return y
 
 
-def binary_logistic_loss(z, y):
+def binary_logistic_loss(s, y):
     r"""Sigmoid + binary cross-entropy, averaged over the batch, and its gradient.
 
     Parameters
     ----------
-    z : array_like, shape (N,) or (N, 1)
+    s : array_like, shape (N,) or (N, 1)
         Logits (the readout before the sigmoid).
     y : array_like, shape (N,)
         Labels in {0, 1}.
@@ -96,34 +96,34 @@ def binary_logistic_loss(z, y):
     Returns
     -------
     loss : float
-    dz : numpy.ndarray, same shape as ``z``
+    ds : numpy.ndarray, same shape as ``s``
 
     Notes
     -----
     .. math::
-        L = \frac{1}{N} \sum_n \big[\log(1 + e^{z_n}) - y_n z_n\big], \qquad
-        \frac{\partial L}{\partial z_n} = \frac{\sigma(z_n) - y_n}{N}
+        L = \frac{1}{N} \sum_n \big[\log(1 + e^{s_n}) - y_n s_n\big], \qquad
+        \frac{\partial L}{\partial s_n} = \frac{\sigma(s_n) - y_n}{N}
 
-    ``log(1 + e^z)`` is computed as ``logaddexp(0, z)`` so large logits cannot overflow.
+    ``log(1 + e^s)`` is computed as ``logaddexp(0, s)`` so large logits cannot overflow.
     """
-    z_in = np.asarray(z)
-    if z_in.ndim == 2 and z_in.shape[1:] == (1,):
-        zz = as_array("z", z_in, ("N", 1))[:, 0]
+    s_in = np.asarray(s)
+    if s_in.ndim == 2 and s_in.shape[1:] == (1,):
+        s_flat = as_array("s", s_in, ("N", 1))[:, 0]
     else:
-        zz = as_array("z", z_in, ("N",))
-    n = zz.shape[0]
-    y = _check_labels(y, n).astype(zz.dtype)
-    loss = float(np.mean(np.logaddexp(0.0, zz) - y * zz))
-    dz = (sigmoid(zz) - y) / n  # (N,)
-    return loss, dz.reshape(z_in.shape)
+        s_flat = as_array("s", s_in, ("N",))
+    n = s_flat.shape[0]
+    y = _check_labels(y, n).astype(s_flat.dtype)
+    loss = float(np.mean(np.logaddexp(0.0, s_flat) - y * s_flat))
+    ds = (sigmoid(s_flat) - y) / n  # (N,)
+    return loss, ds.reshape(s_in.shape)
 
 
-def softmax_cross_entropy(z, y):
+def softmax_cross_entropy(s, y):
     r"""Softmax + cross-entropy, averaged over the batch, and its gradient.
 
     Parameters
     ----------
-    z : array_like, shape (N, C)
+    s : array_like, shape (N, C)
         Logits.
     y : array_like, shape (N,)
         Integer class labels in [0, C).
@@ -131,23 +131,23 @@ def softmax_cross_entropy(z, y):
     Returns
     -------
     loss : float
-    dz : numpy.ndarray, shape (N, C)
+    ds : numpy.ndarray, shape (N, C)
 
     Notes
     -----
     .. math::
-        L = -\frac{1}{N}\sum_n \log \mathrm{softmax}(z_n)_{y_n}, \qquad
-        \frac{\partial L}{\partial z_n} = \frac{\mathrm{softmax}(z_n) - \mathbb{1}_{y_n}}{N}
+        L = -\frac{1}{N}\sum_n \log \mathrm{softmax}(s_n)_{y_n}, \qquad
+        \frac{\partial L}{\partial s_n} = \frac{\mathrm{softmax}(s_n) - \mathbb{1}_{y_n}}{N}
     """
-    z = as_array("z", z, ("N", "C"))
-    n, c = z.shape
+    s = as_array("s", s, ("N", "C"))
+    n, c = s.shape
     y = _check_labels(y, n, n_classes=c).astype(int)
-    shifted = z - z.max(axis=1, keepdims=True)
+    shifted = s - s.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, C)
     loss = float(-log_p[np.arange(n), y].mean())
-    dz = softmax(z)  # (N, C)
-    dz[np.arange(n), y] -= 1.0
-    return loss, dz / n
+    ds = softmax(s)  # (N, C)
+    ds[np.arange(n), y] -= 1.0
+    return loss, ds / n
 
 
 def last_step(hs, lengths=None):

@@ -4,7 +4,7 @@ r"""A many-to-one sequence classifier: an RNN or LSTM cell followed by an affine
 
     hs = rnn_forward(x, h0, Wx, Wh, b)          # (N, T, H)   or lstm_forward
     h_T = hs[n, lengths[n] - 1]                 # (N, H)      last real step of each sequence
-    z  = h_T @ Wy + by                          # (N, C)      C = 1: one logit (binary)
+    s  = h_T @ Wy + by                          # (N, C)      C = 1: one logit (binary)
 """
 
 from __future__ import annotations
@@ -143,15 +143,15 @@ class SequenceClassifier:
 
         Returns
         -------
-        z : numpy.ndarray, shape (N, C)
+        s : numpy.ndarray, shape (N, C)
         cache : tuple
         """
         hs, cell_cache = self._forward_cell(x)
         if lengths is not None:
             lengths = check_lengths(lengths, hs.shape[0], hs.shape[1])
         h_last = last_step(hs, lengths)  # (N, H)
-        z, aff_cache = affine_forward(h_last, self.params["Wy"], self.params["by"])  # (N, C)
-        return z, (cell_cache, aff_cache, hs.shape, lengths)
+        s, aff_cache = affine_forward(h_last, self.params["Wy"], self.params["by"])  # (N, C)
+        return s, (cell_cache, aff_cache, hs.shape, lengths)
 
     def loss(self, x, y, lengths=None):
         """Loss and gradients of every parameter.
@@ -161,24 +161,24 @@ class SequenceClassifier:
         loss : float
         grads : dict of str to numpy.ndarray
             Same keys and shapes as ``params``.
-        z : numpy.ndarray, shape (N, C)
+        s : numpy.ndarray, shape (N, C)
             The logits (for accuracy without a second forward pass).
         """
-        z, (cell_cache, aff_cache, shape, lengths) = self.forward(x, lengths)
+        s, (cell_cache, aff_cache, shape, lengths) = self.forward(x, lengths)
         if self.n_classes == 1:
-            loss, dz = binary_logistic_loss(z, y)
+            loss, ds = binary_logistic_loss(s, y)
         else:
-            loss, dz = softmax_cross_entropy(z, y)
-        dh_last, dWy, dby = affine_backward(dz, aff_cache)
+            loss, ds = softmax_cross_entropy(s, y)
+        dh_last, dWy, dby = affine_backward(ds, aff_cache)
         dhs = last_step_backward(dh_last, shape, lengths)
         bwd = lstm_backward if self.cell == "lstm" else rnn_backward
         _, _, dWx, dWh, db = bwd(dhs, cell_cache)
-        return loss, {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}, z
+        return loss, {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}, s
 
     def predict_proba(self, x, lengths=None):
         """Class probabilities: shape (N,) P(class 1) for a binary model, else (N, C)."""
-        z, _ = self.forward(x, lengths)
-        return sigmoid(z[:, 0]) if self.n_classes == 1 else softmax(z)
+        s, _ = self.forward(x, lengths)
+        return sigmoid(s[:, 0]) if self.n_classes == 1 else softmax(s)
 
     def predict(self, x, lengths=None):
         """Predicted labels, shape (N,)."""
@@ -200,6 +200,6 @@ class SequenceClassifier:
         return lstm_internals(cache) if self.cell == "lstm" else {"h": hs}
 
 
-def predictions(z):
-    """Labels from logits (N, C): ``z > 0`` for one logit, ``argmax`` otherwise."""
-    return (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
+def predictions(s):
+    """Labels from logits (N, C): ``s > 0`` for one logit, ``argmax`` otherwise."""
+    return (s[:, 0] > 0).astype(int) if s.shape[1] == 1 else s.argmax(axis=1)

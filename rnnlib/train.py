@@ -104,11 +104,11 @@ def progress_bar(progress, total, desc):
 
 def _evaluate(model, x, y, lengths, batch_size=1024):
     losses, correct = [], 0
-    for s in range(0, len(y), batch_size):
-        sl = slice(s, s + batch_size)
-        loss, _, z = model.loss(x[sl], y[sl], None if lengths is None else lengths[sl])
+    for start in range(0, len(y), batch_size):
+        sl = slice(start, start + batch_size)
+        loss, _, s = model.loss(x[sl], y[sl], None if lengths is None else lengths[sl])
         losses.append(loss * len(y[sl]))
-        correct += int(np.sum(predictions(z) == y[sl]))
+        correct += int(np.sum(predictions(s) == y[sl]))
     return float(np.sum(losses) / len(y)), correct / len(y)
 
 
@@ -180,14 +180,14 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
         while (n_epochs is None or epoch < n_epochs) and (total_steps is None or step < total_steps):
             order = rng.permutation(N)
             ep_loss, ep_correct, ep_seen = 0.0, 0, 0
-            for s in range(0, N, batch_size):
-                idx = order[s:s + batch_size]
+            for start in range(0, N, batch_size):
+                idx = order[start:start + batch_size]
                 bad_params = [k for k, p in model.params.items() if not np.all(np.isfinite(p))]
                 if bad_params:
                     loss = norm = float("nan")
                 else:
                     with np.errstate(over="ignore", invalid="ignore"):
-                        loss, grads, z = model.loss(x[idx], y[idx], None if lengths is None else lengths[idx])
+                        loss, grads, s = model.loss(x[idx], y[idx], None if lengths is None else lengths[idx])
                         norm = global_norm(grads)
                 if bad_params or not (np.isfinite(loss) and np.isfinite(norm)):
                     where = f"; parameters {', '.join(bad_params)} hold NaN or inf" if bad_params else ""
@@ -206,7 +206,7 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
                 if clip is not None:
                     grads, _ = clip_grad_norm(grads, clip)
                 opt.step(grads)
-                correct = int(np.sum(predictions(z) == y[idx]))
+                correct = int(np.sum(predictions(s) == y[idx]))
                 history.step_loss.append(loss)
                 history.step_grad_norm.append(norm)
                 ep_loss += loss * len(idx)

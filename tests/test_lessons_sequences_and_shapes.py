@@ -132,10 +132,10 @@ def test_macs_and_activations_count_a_real_forward_pass(rng):
     for t in range(T):
         h = np.tanh(mm(words_x[:, t], p["Wx"]) + mm(h, p["Wh"]) + p["b"])  # (N, H)
         hs.append(h)
-    z = mm(h, p["Wy"]) + p["by"]  # (N, 1)
+    s = mm(h, p["Wy"]) + p["by"]  # (N, 1)
     hs_ref, cache = rnn_forward(words_x, np.zeros((N, H)), p["Wx"], p["Wh"], p["b"])
     np.testing.assert_allclose(np.stack(hs, axis=1), hs_ref)  # the counted computation is the real one
-    np.testing.assert_allclose(z, model.forward(words_x)[0])
+    np.testing.assert_allclose(s, model.forward(words_x)[0])
     counts = rnn_vs_feedforward(N, T, D, H)
     assert mm.macs == counts["rnn"]["macs_forward"]
     assert cache.hs.size == counts["rnn"]["activations"]

@@ -103,8 +103,8 @@ def test_best_validation_restores_best_epoch(rng):
     if tracker.best_epoch == 1:
         np.testing.assert_array_equal(model.params["Wy"], start["Wy"])
     # chunked evaluation equals one big forward pass
-    z, _ = model.forward(x, lengths)
-    assert tracker.evaluate()[1] == pytest.approx(np.mean((z[:, 0] > 0) == y))
+    s, _ = model.forward(x, lengths)
+    assert tracker.evaluate()[1] == pytest.approx(np.mean((s[:, 0] > 0) == y))
 
 
 def test_run_split_experiment_and_tables():
