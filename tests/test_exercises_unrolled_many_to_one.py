@@ -398,7 +398,7 @@ def test_mistaken_rnn_backward_rejects_unknown():
 
 def test_hints_and_solution():
     texts = [hint("rnn_backward", level) for level in (1, 2, 3)]
-    assert "dh_next" in texts[0] and "1 - h_t**2" in texts[1] and "solution_rnn_backward" in texts[2]
+    assert "dh_next" in texts[0] and "1 - h_t**2" in texts[1] and 'solution("rnn_backward")' in texts[2]
     assert "t = T down to 1" in texts[0]
     assert "bptt_step" in texts[0] and "bptt_step" in texts[1]  # they point back to the derivation
     source = solution_rnn_backward()
@@ -468,6 +468,7 @@ def test_bptt_step_checker_accepts_the_solution_and_checks_the_loop_against_fini
     ("no_tanh_factor", "the tanh' factor is missing", "dx and dh_prev"),
     ("tanh_factor_of_h_prev", "taken at h_{t-1}", "dx and dh_prev"),
     ("tanh_factor_not_squared", "written 1 - h_t", "dx and dh_prev"),
+    ("tanh_applied_twice", "you took tanh of h_t again", "dx and dh_prev"),
     ("no_transpose", "the transpose is missing", "dh_prev"),
     ("no_direct_path", "misses the loss's own gradient", "dh_prev"),
     ("no_path_through_step", "misses the path through step t", "dh_prev"),
@@ -524,4 +525,4 @@ def test_bptt_step_mistakes_are_one_line_edits():
 def test_bptt_step_hints():
     texts = [hint("bptt_step", level) for level in (1, 2, 3)]
     assert "tanh" in texts[0] and "M.T" in texts[1] and "two" in texts[1]
-    assert "solution_bptt_step" in texts[2]
+    assert 'solution("bptt_step")' in texts[2]

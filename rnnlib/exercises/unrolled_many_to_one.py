@@ -12,7 +12,7 @@ Steps count from 1 (``hs[:, t-1]`` is :math:`h_t`, :math:`h_0` the initial state
        dh_prev = dh_prev_direct + da @ Wh.T             # (N, H)   dL/dh_{t-1}: both paths, added
 
    :func:`check_bptt_step` compares it with the library's :func:`rnnlib.rnn.rnn_step_backward`,
-   names the missing term (the tanh' factor, the transpose, one of the two paths into
+   names the wrong term (the tanh' factor, the transpose, one of the two paths into
    :math:`h_{t-1}`), and runs the learner's step from t = T down to 1 to compare every
    :math:`\partial L/\partial x_t` and :math:`\partial L/\partial h_0` with finite differences
    of :func:`rnnlib.rnn.rnn_forward`.
@@ -78,6 +78,8 @@ _FACTOR_MESSAGES = {
     "previous": "the tanh' factor is taken at h_{t-1} (cache.h_prev); the tanh of step t acts on a_t, and its "
                 "derivative is 1 - tanh(a_t)**2 = 1 - h_t**2 with h_t = cache.h",
     "not_squared": "the tanh' factor is written 1 - h_t; the derivative of tanh is 1 - tanh**2, so 1 - h_t**2",
+    "tanh_twice": "you took tanh of h_t again (1 - np.tanh(h)**2 with h = cache.h); h_t already is tanh(a_t), "
+                  "so tanh'(a_t) = 1 - h_t**2",
 }
 _TRANSPOSE_MESSAGE = ("the transpose is missing: h_{t-1} enters a_t as h_{t-1} @ Wh (entry k of a_t gets the sum "
                       "over j of h_{t-1}[j] * Wh[j, k]), so entry j of dL/dh_{t-1} collects the sum over k of "
@@ -94,6 +96,7 @@ STEP_MISTAKES = {
     "no_tanh_factor": ("da = dh * (1.0 - h**2)", "da = dh"),
     "tanh_factor_of_h_prev": ("da = dh * (1.0 - h**2)", "da = dh * (1.0 - h_prev**2)"),
     "tanh_factor_not_squared": ("da = dh * (1.0 - h**2)", "da = dh * (1.0 - h)"),
+    "tanh_applied_twice": ("da = dh * (1.0 - h**2)", "da = dh * (1.0 - np.tanh(h)**2)"),
     "no_transpose": ("dh_prev = dh_prev_direct + da @ Wh.T", "dh_prev = dh_prev_direct + da @ Wh"),
     "no_direct_path": ("dh_prev = dh_prev_direct + da @ Wh.T", "dh_prev = da @ Wh.T"),
     "no_path_through_step": ("dh_prev = dh_prev_direct + da @ Wh.T", "dh_prev = dh_prev_direct"),
@@ -174,7 +177,7 @@ def _step_variants(dh, dh_prev_direct, cache):
     """Every combination of the typical mistakes: (dx candidates, dh_prev candidates), each a list of
     (set of mistakes, value); the right answer has the empty set."""
     factors = {None: 1.0 - cache.h**2, "missing": 1.0, "previous": 1.0 - cache.h_prev**2,
-               "not_squared": 1.0 - cache.h}
+               "not_squared": 1.0 - cache.h, "tanh_twice": 1.0 - np.tanh(cache.h) ** 2}
     dx_variants, dh_variants = [], []
     for factor, fp in factors.items():
         da = dh * fp  # (N, H)
@@ -281,7 +284,8 @@ def check_bptt_step(learner_fn, seed=0):
         + \frac{\partial L}{\partial a_t} W_h^\top
 
     A wrong answer is matched against every combination of the typical mistakes (the tanh' factor
-    missing or taken at the wrong state, the transpose missing, one of the two paths into
+    missing, taken at the wrong state, written 1 - h_t or with tanh applied to h_t again, the
+    transpose missing, one of the two paths into
     :math:`h_{t-1}` missing) to say which term is wrong. Then the learner's step runs in a loop
     from t = T down to 1, and every :math:`\partial L/\partial x_t` and
     :math:`\partial L/\partial h_0` is compared with finite differences of
@@ -335,8 +339,7 @@ register_hints("bptt_step", [
     "a_t = x_t @ Wx + h_{t-1} @ Wh + b. For a row vector times a matrix, u = v @ M, the gradient goes back "
     "through the transpose: dL/dv = dL/du @ M.T (check it with the shapes). And h_{t-1} reaches the loss "
     "by two paths, directly (dh_prev_direct) and through step t: add the two.",
-    "The whole solution: print(solution_bptt_step()) with "
-    "from rnnlib.exercises.unrolled_many_to_one import solution_bptt_step.",
+    'The whole solution: solution("bptt_step").',
 ])
 
 
@@ -580,6 +583,5 @@ register_hints("rnn_backward", [
     "a_t = x_t @ Wx + h_{t-1} @ Wh + b, and the same weights serve every step, so accumulate: "
     "dWx += x_t.T @ da, dWh += h_prev.T @ da (h_prev = h0 at t = 1, else hs[:, t-2]), db += da.sum(axis=0). "
     "After the loop, dh0 = dh_next.",
-    "The whole solution: print(solution_rnn_backward()) with "
-    "from rnnlib.exercises.unrolled_many_to_one import solution_rnn_backward.",
+    'The whole solution: solution("rnn_backward").',
 ])
