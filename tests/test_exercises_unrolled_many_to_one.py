@@ -32,6 +32,7 @@ from rnnlib.lessons.lstm_vs_rnn import gradient_norms
 from rnnlib.lessons.unrolled_many_to_one import (
     classifier_step_gradients,
     hidden_state_gradients,
+    recurrent_weight_size,
     step_gradients,
     unrolled_trace,
 )
@@ -427,6 +428,27 @@ def test_unrolled_trace():
     np.testing.assert_allclose(with_grad["grad_norms"], hidden_state_gradients(model, "glad", 1))
     with pytest.raises(ValueError, match="cell='rnn'"):
         unrolled_trace(SequenceClassifier(26, 3, cell="lstm"), "glad")
+
+
+def test_recurrent_weight_size_known_answers():
+    model = SequenceClassifier(26, 2, seed=0)
+    model.params["Wh"] = np.array([[0.0, 3.0], [0.0, 0.0]])  # nilpotent: stretches once, dies out when repeated
+    assert recurrent_weight_size(model) == pytest.approx({"norm": 3.0, "radius": 0.0}, abs=1e-12)
+    c, s = np.cos(0.3), np.sin(0.3)
+    model.params["Wh"] = 0.5 * np.array([[c, -s], [s, c]])  # scaled rotation: complex eigenvalues of modulus 0.5
+    assert recurrent_weight_size(model) == pytest.approx({"norm": 0.5, "radius": 0.5})
+    default = recurrent_weight_size(SequenceClassifier(26, 32, seed=0))  # U(-1/sqrt(H), 1/sqrt(H))
+    assert 0.4 < default["radius"] < default["norm"] < 1.5
+    with pytest.raises(ValueError, match="cell='rnn'"):
+        recurrent_weight_size(SequenceClassifier(26, 3, cell="lstm"))
+
+
+def test_untrained_gradient_shrinks_by_about_the_spectral_radius_per_step():
+    """With small weights the tanh units are barely saturated, so one step back scales by about rho(W_h)."""
+    model = SequenceClassifier(26, 32, seed=0)
+    norms = hidden_state_gradients(model, "hopelessness", label=0)  # T = 12
+    per_step = (norms[0] / norms[-1]) ** (1 / (len(norms) - 1))
+    assert per_step == pytest.approx(recurrent_weight_size(model)["radius"], rel=0.15)
 
 
 # ------------------------------------------------------------------ exercise 1: one step back, on paper

@@ -49,6 +49,26 @@ def test_gradient_checkbox_draws_bptt(model):
     assert "gradient shown" in ex.readout.value
 
 
+def test_gradient_uses_the_words_lexicon_label(model):
+    lexicon = {"hopeless": 0, "hopeful": 1}
+    ex = unrolled_explorer(model, "hopeless", show_gradient=True, lexicon=lexicon)
+    shown = [float(t.get_text()) for t in ex.diagram.bar_texts[:8]]
+    np.testing.assert_allclose(shown, hidden_state_gradients(model, "hopeless", label=0), rtol=0.06)
+    # the loss for y = 1 would give other bars: the factor y_hat - y changes
+    assert not np.allclose(shown, hidden_state_gradients(model, "hopeless", label=1), rtol=0.06)
+    assert "label y = 0 (negative, the word's lexicon label)" in ex.readout.value
+    ex.controls["word"].value = "hopeful"
+    assert "label y = 1 (positive, the word's lexicon label)" in ex.readout.value
+    ex.controls["word"].value = "blorpless"  # not in the lexicon: the default label
+    shown = [float(t.get_text()) for t in ex.diagram.bar_texts[:9]]
+    np.testing.assert_allclose(shown, hidden_state_gradients(model, "blorpless", label=1), rtol=0.06)
+    assert "label y = 1 (positive, not in the lexicon" in ex.readout.value
+    with pytest.raises(ValueError, match="lexicon must map words"):
+        unrolled_explorer(model, lexicon={"good": 2})
+    with pytest.raises(ValueError, match="label must be 0 or 1"):
+        unrolled_explorer(model, label=3)
+
+
 @pytest.mark.parametrize("bad, message", [
     ("g00d", "contains digits"),
     ("", "empty"),

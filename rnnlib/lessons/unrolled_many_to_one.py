@@ -41,6 +41,7 @@ __all__ = [
     "classifier_step_gradients",
     "hidden_state_gradients",
     "unrolled_trace",
+    "recurrent_weight_size",
     "ngram_baseline",
     "top_ngrams",
     "majority_class",
@@ -627,3 +628,31 @@ def unrolled_trace(model, word, label=None):
     if label is not None:
         trace["grad_norms"] = hidden_state_gradients(model, word, label)
     return trace
+
+
+def recurrent_weight_size(model):
+    r"""How strongly a many-to-one RNN's recurrent weights can stretch a vector: two numbers.
+
+    Parameters
+    ----------
+    model : SequenceClassifier
+        A model with ``cell="rnn"``; its ``params["Wh"]`` is :math:`W_h` (H, H).
+
+    Returns
+    -------
+    dict
+        ``norm``: the spectral norm :math:`\lVert W_h \rVert_2` (largest singular value, the most
+        one product with :math:`W_h^\top` can stretch a vector); ``radius``: the spectral radius
+        :math:`\rho(W_h) = \max_i |\lambda_i|` (the growth per step of many repeated products).
+
+    Notes
+    -----
+    One step back multiplies :math:`\partial L / \partial h_t` by
+    :math:`\mathrm{diag}(1 - h_t^2)\, W_h^\top`. With unsaturated units (:math:`h_t \approx 0`)
+    the diagonal is close to the identity, and over many steps the gradient's norm changes by about
+    :math:`\rho(W_h)` per step; :math:`\rho(W_h) \le \lVert W_h \rVert_2` always.
+    """
+    if not isinstance(model, SequenceClassifier) or model.cell != "rnn":
+        raise ValueError(f"model must be a SequenceClassifier with cell='rnn'; got {model!r}")
+    Wh = np.asarray(model.params["Wh"], dtype=float)  # (H, H)
+    return {"norm": float(np.linalg.norm(Wh, 2)), "radius": float(np.max(np.abs(np.linalg.eigvals(Wh))))}

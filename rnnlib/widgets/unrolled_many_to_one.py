@@ -2,7 +2,8 @@
 
 The unrolled diagram (:func:`rnnlib.viz.unrolled_many_to_one.draw_unrolled`) shows each step's hidden state as a
 heatmap column and the predicted P(positive) in the output box; a checkbox adds the gradient
-flowing back through time, :math:`\\lVert \\partial L / \\partial h_t \\rVert`.
+flowing back through time, :math:`\\lVert \\partial L / \\partial h_t \\rVert`, for the loss of the word's
+lexicon label when the explorer is given the lexicon (else for ``label``).
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ class UnrolledExplorer(Explorer):
     Controls: ``word`` (Text, updates while typing), ``gradient`` (Checkbox: draw BPTT).
     """
 
-    def __init__(self, model, word="hopeless", show_gradient=False, label=1):
+    def __init__(self, model, word="hopeless", show_gradient=False, label=1, lexicon=None):
         if not isinstance(model, SequenceClassifier) or model.cell != "rnn" or model.n_classes != 1:
             raise ValueError(f"model must be a binary SequenceClassifier with cell='rnn'; got {model!r}")
         if model.input_size != 26:
             raise ValueError(f"model must read one-hot letters (input_size 26); got input_size {model.input_size}")
+        if label not in (0, 1):
+            raise ValueError(f"label must be 0 or 1; got {label!r}")
         self.model = model
         self.label = int(label)
+        self.lexicon = _check_lexicon(lexicon)
         controls = {
             "word": widgets.Text(value=word, description="word", continuous_update=True,
                                  placeholder="type a word, a-z"),
@@ -64,14 +68,39 @@ class UnrolledExplorer(Explorer):
 
     def render(self):
         word = check_word(self.controls["word"].value.strip().lower(), MAX_LETTERS)  # typed: forgive case
-        trace = unrolled_trace(self.model, word, self.label if self.controls["gradient"].value else None)
+        label, source = self.label_for(word)
+        trace = unrolled_trace(self.model, word, label if self.controls["gradient"].value else None)
         prob, grad_norms = trace["prob"], trace.get("grad_norms")
         self.diagram.update(word, **trace, title=f"'{word}': hidden states and P(positive) = {prob:.2f}")
         self.live.redraw()
         verdict = "positive" if prob > 0.5 else "negative"
         self.readout.value = (f"<b>{word}</b>: P(positive) = {prob:.3f} &rarr; the model says <b>{verdict}</b>"
-                              + (f"; gradient shown for the label {'positive' if self.label else 'negative'}"
+                              + (f"; gradient shown for the loss with label y = {label} "
+                                 f"({'positive' if label else 'negative'}, {source})"
                                  if grad_norms is not None else ""))
+
+    def label_for(self, word):
+        """The label whose loss the gradient view backpropagates: (label, where it comes from)."""
+        if self.lexicon is not None and word in self.lexicon:
+            return self.lexicon[word], "the word's lexicon label"
+        return self.label, ("not in the lexicon, so the default label" if self.lexicon is not None
+                            else "the explorer's label")
+
+
+def _check_lexicon(lexicon):
+    """None, or a dict word -> label 0/1."""
+    if lexicon is None:
+        return None
+    try:
+        items = dict(lexicon).items()
+    except (TypeError, ValueError):
+        raise ValueError(f"lexicon must map words to labels 0/1; got {type(lexicon).__name__}") from None
+    checked = {}
+    for w, y in items:
+        if not isinstance(w, str) or y not in (0, 1):
+            raise ValueError(f"lexicon must map words (str) to labels 0 or 1; got {w!r}: {y!r}")
+        checked[w] = int(y)
+    return checked
 
 
 def _colorbar_figure():
@@ -85,7 +114,7 @@ def _colorbar_figure():
     return fig
 
 
-def unrolled_explorer(model, word="hopeless", show_gradient=False, label=1):
+def unrolled_explorer(model, word="hopeless", show_gradient=False, label=1, lexicon=None):
     """Build the unrolled-network explorer for a trained many-to-one RNN.
 
     Parameters
@@ -97,13 +126,17 @@ def unrolled_explorer(model, word="hopeless", show_gradient=False, label=1):
     show_gradient : bool
         Start with the BPTT gradient drawn.
     label : {0, 1}
-        The label whose loss is backpropagated for the gradient view (1 = positive).
+        The label whose loss is backpropagated for the gradient view (1 = positive), for a word
+        that is not in ``lexicon``.
+    lexicon : mapping of str to {0, 1}, optional
+        Labels of known words, e.g. ``dict(zip(data.words, data.labels))``: the gradient view of a
+        word in it backpropagates the loss for its own label. The read-out says which label is used.
 
     Returns
     -------
     UnrolledExplorer
     """
-    return UnrolledExplorer(model, word, show_gradient, label)
+    return UnrolledExplorer(model, word, show_gradient, label, lexicon)
 
 
 def benchmark_cases():
