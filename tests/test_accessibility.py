@@ -82,6 +82,16 @@ def _twin(m):
     return m.twin_states_figure("hope", rs, ls, pr, pl)
 
 
+def _highway_checks():
+    from rnnlib.data import memory_task
+    from rnnlib.lessons.lstm_vs_rnn import highway_check
+    from rnnlib.model import SequenceClassifier
+
+    x, y = memory_task(20, 5, 4, seed=0)
+    return [highway_check(f"bias {b:g}", SequenceClassifier(4, 3, cell="lstm", seed=0, forget_bias=b), x, y)
+            for b in (1.0, 3.0)]
+
+
 def _params():
     from rnnlib.lessons.rnn_recurrence import demo_parameters
 
@@ -122,6 +132,7 @@ EXAMPLES = {
     "lstm_vs_rnn.gradient_highway_figure": lambda m: m.gradient_highway_figure(
         {"LSTM c": RNG.uniform(0.5, 1.5, (4, 6)), "RNN h": RNG.uniform(0.01, 1.0, (4, 6))}),
     "lstm_vs_rnn.twin_states_figure": _twin,
+    "lstm_vs_rnn.forget_products_figure": lambda m: m.forget_products_figure(_highway_checks(), ("f^5", 0.2)),
     "vanishing_gradient.plot_microscope": lambda m: m.plot_microscope(_microscope()),
     "vanishing_gradient.plot_clipping": lambda m: m.plot_clipping(
         {None: _history(step_grad_norm=[100, 3, 2], step_loss=[0.7, 5.0, 4.0]),

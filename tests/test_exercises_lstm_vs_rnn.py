@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
+from rnnlib.activations import sigmoid
 from rnnlib.exercises.base import HINTS, hint
 from rnnlib.exercises.lstm_vs_rnn import (
     check_cell_highway,
-    check_surviving_fraction,
+    check_highway_prediction,
     solution_cell_highway,
-    solution_surviving_fraction,
+    solution_highway_prediction,
 )
 
 
@@ -16,46 +17,6 @@ def _from_source(source, name):
     namespace = {"np": np}
     exec(source, namespace)
     return namespace[name]
-
-
-# ------------------------------------------------------------------ surviving fraction
-
-
-def test_surviving_fraction_solution_passes():
-    result = check_surviving_fraction(_from_source(solution_surviving_fraction(), "surviving_fraction_mine"))
-    assert result.ok, result.message
-    assert "0.9 keeps 0.042" in result.message
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (lambda f, k: f * k, "do not add up"),
-    (lambda f, k: f ** (k - 1), "one step too few"),
-    (lambda f, k: f ** (k + 1), "one step too many"),
-    (lambda f, k: (1 - f) ** k, "1 - f the fraction dropped"),
-    (lambda f, k: 1 - f**k, "the fraction lost"),
-    (lambda f, k: (1 / (1 + np.exp(-f))) ** k, "already the gate's value"),
-    (lambda f, k: np.exp(-k * (1 - f)), "approximation"),
-    (lambda f, k: 0.3, "expected"),
-])
-def test_surviving_fraction_mistakes(wrong, message):
-    result = check_surviving_fraction(wrong)
-    assert not result.ok
-    assert message in result.message
-
-
-def test_surviving_fraction_robust_to_broken_functions():
-    def todo(f, k):
-        raise NotImplementedError()
-
-    assert "NotImplementedError" in check_surviving_fraction(todo).message
-    assert "raised ZeroDivisionError" in check_surviving_fraction(lambda f, k: 1 / 0).message
-    assert "one number" in check_surviving_fraction(lambda f, k: [f, k]).message
-    assert "one number" in check_surviving_fraction(lambda f, k: None).message
-    assert "pass your function itself" in check_surviving_fraction(0.5).message
-    scalar_only = check_surviving_fraction(lambda f, k: float(f) ** k)
-    assert not scalar_only.ok and "array of forget gates" in scalar_only.message
-    loop = check_surviving_fraction(lambda f, k: np.prod([f] * k) if np.ndim(f) == 0 else 0.0)
-    assert not loop.ok and "one fraction per unit" in loop.message
 
 
 # ------------------------------------------------------------------ cell highway
@@ -106,7 +67,55 @@ def test_cell_highway_partial_and_broken():
 
 
 def test_hints_registered_and_progressive():
-    for name in ("surviving_fraction", "cell_highway"):
+    for name in ("highway_prediction", "cell_highway"):
         assert len(HINTS[name]) == 3
         assert "solution_" in HINTS[name][-1]
         assert hint(name, 1).startswith(f"Hint 1/3 for {name}")
+
+
+# ------------------------------------------------------------------ highway prediction
+
+
+def _ratio(products_of):
+    def fn(dc_last, f, k):
+        return np.linalg.norm(dc_last * products_of(f, k), axis=1) / np.linalg.norm(dc_last, axis=1)
+
+    return fn
+
+
+def test_highway_prediction_solution_passes_and_compares_with_the_measurement():
+    result = check_highway_prediction(_from_source(solution_highway_prediction(), "highway_prediction_mine"))
+    assert result.ok, result.message
+    assert f"sigma(1)^30 = {sigmoid(1.0) ** 30:.2g}" in result.message  # 8.3e-05
+    assert "your prediction from its gates 8.5e-05" in result.message
+    assert "measured ||dL/dc_1|| / ||dL/dc_T|| 0.0053" in result.message
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda d, f, k: np.full(len(d), f[:, f.shape[1] - k:].mean() ** k), "mean forget gate to the power k"),
+    (lambda d, f, k: np.prod(f[:, f.shape[1] - k:], axis=1).mean(axis=1), "averages the per-unit products"),
+    (lambda d, f, k: np.linalg.norm(np.prod(f[:, f.shape[1] - k:], axis=1), axis=1) / np.sqrt(f.shape[2]),
+     "root mean square"),
+    (lambda d, f, k: np.linalg.norm(d * np.prod(f[:, f.shape[1] - k:], axis=1), axis=1), "not the ratio"),
+    (_ratio(lambda f, k: np.prod(f[:, f.shape[1] - k - 1:f.shape[1] - 1], axis=1)), "one step early"),
+    (_ratio(lambda f, k: np.prod(f[:, f.shape[1] - k - 1:], axis=1)), "k + 1 gates"),
+    (_ratio(lambda f, k: np.prod(f[:, :k], axis=1)), "the first k gates"),
+    (_ratio(lambda f, k: np.prod(1 - f[:, f.shape[1] - k:], axis=1)), "multiplies 1 - f"),
+    (_ratio(lambda f, k: np.prod(f[:, -k:], axis=1)), "f[:, -k:] is the whole array when k = 0"),
+    (lambda d, f, k: np.prod(f[:, f.shape[1] - k:], axis=1), "got (3, 4) (one product per sequence and unit"),
+    (lambda d, f, k: np.ones(len(d)) * 0.3, "expected"),
+])
+def test_highway_prediction_mistakes(wrong, message):
+    result = check_highway_prediction(wrong)
+    assert not result.ok
+    assert message in result.message
+
+
+def test_highway_prediction_robust_to_broken_functions():
+    def todo(dc_last, f, k):
+        raise NotImplementedError()
+
+    assert "NotImplementedError" in check_highway_prediction(todo).message
+    assert "raised ZeroDivisionError" in check_highway_prediction(lambda d, f, k: 1 / 0).message
+    assert "shape (3,); got None" in check_highway_prediction(lambda d, f, k: None).message
+    assert "pass your function itself" in check_highway_prediction(0.5).message

@@ -9,16 +9,20 @@ from rnnlib import lstm_forward
 from rnnlib.data import memory_task, one_hot_word, word_sentiment_data
 from rnnlib.lessons.lstm_vs_rnn import (
     GradientReport,
+    HighwayCheck,
     MemoryRun,
     cell_state_limit,
+    forget_products,
     gradient_norms,
     gradient_reach,
     gradient_report,
+    highway_check,
     highway_gradient,
+    highway_ratio,
+    highway_table,
     norm_profile,
     report_table,
     saturated_fraction,
-    surviving_fraction,
     train_memory_model,
     train_word_models,
     word_internals,
@@ -87,14 +91,45 @@ def test_norm_profile_and_reach():
 # ------------------------------------------------------------------ the highway alone
 
 
-def test_surviving_fraction_values():
-    assert surviving_fraction(0.5, 3) == pytest.approx(0.125)
-    assert surviving_fraction(0.9, 0) == 1.0
-    np.testing.assert_allclose(surviving_fraction(np.array([0.5, 1.0]), 2), [0.25, 1.0])
-    with pytest.raises(ValueError, match=r"f must be forget-gate values in \[0, 1\]"):
-        surviving_fraction(1.5, 2)
-    with pytest.raises(ValueError, match="k must be an integer"):
-        surviving_fraction(0.5, 2.5)
+def test_forget_products_known_values():
+    f = np.array([[[0.1, 0.9], [0.5, 0.8], [0.25, 0.5]]])  # (1, T=3, 2)
+    np.testing.assert_allclose(forget_products(f, 0), [[1.0, 1.0]])
+    np.testing.assert_allclose(forget_products(f, 1), [[0.25, 0.5]])  # f_T only
+    np.testing.assert_allclose(forget_products(f, 2), [[0.125, 0.4]])  # f_T f_{T-1}; f_1 never crossed
+    constant = np.full((2, 31, 3), 0.73)
+    np.testing.assert_allclose(forget_products(constant, 30), 0.73**30)  # one gate for all: f^k
+    with pytest.raises(ValueError, match="k must be an int between 0 and T-1=2"):
+        forget_products(f, 3)
+    with pytest.raises(ValueError, match="k must be an int"):
+        forget_products(f, 1.0)
+
+
+def test_highway_ratio_weighs_units_by_the_entering_gradient():
+    f = np.array([[[0.5, 0.9], [0.5, 0.9]]] * 2)  # (2, T=2, 2)
+    dc_last = np.array([[3.0, 4.0], [1.0, 0.0]])
+    ratio = highway_ratio(dc_last, f, 1)
+    np.testing.assert_allclose(ratio, [np.hypot(1.5, 3.6) / 5.0, 0.5])
+    with pytest.raises(ValueError, match="zero row"):
+        highway_ratio(np.zeros((2, 2)), f, 1)
+
+
+def test_highway_check_equals_the_measurement_without_recurrent_weights():
+    x, y = memory_task(40, 6, 5, seed=0)
+    model = SequenceClassifier(5, 4, cell="lstm", seed=0, forget_bias=2.0)
+    model.params["Wh"][:] = 0.0  # no path through h_{t-1}: the highway is the whole cell-state gradient
+    check = highway_check("no Wh", model, x, y)
+    assert isinstance(check, HighwayCheck) and check.k == 6 and check.products.shape == (40, 4)
+    assert check.measured == pytest.approx(check.predicted, rel=1e-10)
+    assert check.other_path < 1e-12 * check.measured
+    full = SequenceClassifier(5, 4, cell="lstm", seed=0, forget_bias=2.0)
+    with_h = highway_check("with Wh", full, x, y, k=3)
+    assert with_h.k == 3 and with_h.mean_power == pytest.approx(with_h.mean_gate**3)
+    assert with_h.other_path > 0 and 0 < with_h.top_share <= 1
+    table = highway_table([check, with_h]).splitlines()
+    assert table[0].split()[:3] == ["model", "mean", "f"] and "(mean f)^6" in table[0]
+    assert table[2].startswith("with Wh") and f"{with_h.measured:.2e}" in table[2]
+    with pytest.raises(ValueError, match="LSTM"):
+        highway_check("rnn", SequenceClassifier(5, 4, seed=0), x, y)
 
 
 def test_highway_gradient_is_the_whole_cell_gradient_without_recurrent_weights(rng):
@@ -119,7 +154,7 @@ def test_highway_gradient_known_values_and_shapes():
 
 
 def test_train_memory_model_is_the_sweeps_run():
-    config = dataclasses.replace(CONFIGS["lstm_sgd_fb3"], hidden_size=6, steps=15)
+    config = dataclasses.replace(CONFIGS["lstm_sgd"], hidden_size=6, steps=15)
     run = train_memory_model(config, lag=4, seed=1, n_test=200)
     assert isinstance(run, MemoryRun)
     assert run.accuracy == run_memory_task(config, 4, 1, n_test=200)["accuracy"]
@@ -141,7 +176,7 @@ def test_gradient_report_and_table():
     lstm = gradient_report("tiny LSTM", train_memory_model(dataclasses.replace(config, cell="lstm"), 3, 0, n_test=40))
     assert lstm.reach_c == pytest.approx(np.median(lstm.norms["c"][:, 0] / lstm.norms["c"][:, -1]))
     table = report_table([report, lstm]).splitlines()
-    assert table[0].startswith("model") and "c: t=0 / last" in table[0]
+    assert table[0].startswith("model") and "c: t=1 / T" in table[0]
     assert table[1].startswith("tiny RNN ") and table[1].split()[-2] == "-"
     assert f"{lstm.reach_c:.2g}" in table[2]
 

@@ -7,9 +7,10 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from rnnlib.lessons.lstm_vs_rnn import word_internals
+from rnnlib.data import memory_task
+from rnnlib.lessons.lstm_vs_rnn import highway_check, word_internals
 from rnnlib.model import SequenceClassifier
-from rnnlib.viz.lstm_vs_rnn import TwinStatesPlot, gradient_highway_figure, twin_states_figure
+from rnnlib.viz.lstm_vs_rnn import TwinStatesPlot, forget_products_figure, gradient_highway_figure, twin_states_figure
 from rnnlib.viz.style import figure_to_png
 
 
@@ -24,10 +25,12 @@ def test_gradient_highway_figure_log_axis_and_labels(rng):
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
     assert ax.get_title() == "trained, lag 9"
-    assert "step t" in ax.get_xlabel() and "last step" in ax.get_ylabel()
+    assert "step t = 1..T" in ax.get_xlabel() and "last step" in ax.get_ylabel()
+    assert ax.get_xlim() == (0.5, 10.5)  # steps t = 1..T
     lines = [line for line in ax.get_lines() if line.get_label() in ("LSTM c", "RNN h")]
     assert len(lines) == 2
     np.testing.assert_allclose(lines[1].get_ydata(), np.median(_curves(np.random.default_rng(1234))["RNN h"], 0))
+    np.testing.assert_array_equal(lines[1].get_xdata(), np.arange(1, 11))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["LSTM c", "RNN h"]
 
 
@@ -69,18 +72,21 @@ def test_twin_plot_content():
     rs, ls, pr, pl = _states("hope", rnn, lstm)
     plot.update("hope", rs, ls, pr, pl)
     assert plot.shown_letters == list("hope")
-    right = [t.get_text() for t in plot.letters[1::2] if t.get_visible()]
-    assert right == list("hope")  # the letters on both sides
-    assert [t.get_position()[1] for t in plot.letters[:8:2]] == [0, 1, 2, 3]  # one per row
+    assert [t.get_position()[0] for t in plot.letters[:4]] == [0, 1, 2, 3]  # one per column: time across
+    assert plot.ax.get_xlim() == (-0.5, 3.5)
     assert plot.titles["rnn"].get_text() == f"RNN: P(positive) = {pr:.2f}"
     assert plot.titles["lstm"].get_text() == f"LSTM: P(positive) = {pl:.2f}"
     canvas = plot.image.get_array()
-    assert canvas.shape == (4, plot.width, 4)
-    a, b = plot.columns["lstm f"]
-    np.testing.assert_array_equal(canvas[:, a:b], plot.cmaps["gate"](ls["f"], bytes=True))  # gates: viridis on [0, 1]
-    a, b = plot.columns["rnn h"]
-    np.testing.assert_array_equal(canvas[:, a:b], plot.cmaps["signed"]((rs["h"] + 1) / 2, bytes=True))
-    assert np.all(canvas[:, plot.columns["rnn h"][1], 3] == 0)  # the gap is transparent
+    assert canvas.shape == (plot.height, 4, 4)  # rows: units of the stacked panels; columns: letters
+    a, b = plot.rows["lstm f"]
+    assert b - a == 4
+    # unit j at row a + j, letter t at column t - 1; gates: viridis on [0, 1]
+    np.testing.assert_array_equal(canvas[a:b], plot.cmaps["gate"](ls["f"].T, bytes=True))
+    a, b = plot.rows["rnn h"]
+    np.testing.assert_array_equal(canvas[a:b], plot.cmaps["signed"]((rs["h"].T + 1) / 2, bytes=True))
+    assert np.all(canvas[plot.rows["rnn h"][1], :, 3] == 0)  # the gap is transparent
+    texts = [t.get_text() for t in plot.ax.texts]
+    assert "LSTM f" in texts and texts.count("1") == 7 and "4" in texts and "5" in texts  # units from 1
 
 
 def test_twin_plot_bad_input():
@@ -103,7 +109,7 @@ def test_twin_states_figure_static():
     fig = twin_states_figure("wonderful", rs, ls, pr, pl)
     assert isinstance(fig, Figure)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "f  forget" in texts and f"RNN: P(positive) = {pr:.2f}" in texts
+    assert "LSTM f" in texts and f"RNN: P(positive) = {pr:.2f}" in texts
     assert len(fig.axes) == 4  # the heatmaps and three colour bars
     assert figure_to_png(fig)[:4] == b"\x89PNG"
 
@@ -114,24 +120,41 @@ def test_twin_plot_shorter_word_hides_letters_and_too_long_is_refused():
     plot.update("abcdef", *_states("abcdef", rnn, lstm))
     plot.update("ab", *_states("ab", rnn, lstm))
     assert plot.shown_letters == ["a", "b"]
-    assert sum(t.get_visible() for t in plot.letters) == 4
+    assert sum(t.get_visible() for t in plot.letters) == 2
     with pytest.raises(ValueError, match="at most 6 letters; got 7"):
         plot.update("abcdefg", *_states("abcdefg", rnn, lstm))
 
 
 def test_twin_plot_colour_bar_labels_stay_inside_their_bars():
     def bar_ticks(plot):
-        return {cax.get_title(): [t.get_text() for t in cax.get_xticklabels()] for cax in plot.fig.axes[1:]}
+        return {cax.get_ylabel(): [t.get_text() for t in cax.get_yticklabels()] for cax in plot.fig.axes[1:]}
 
-    narrow, wide = TwinStatesPlot((5, 4), c_limit=2.5), TwinStatesPlot((16, 16), c_limit=2.5)
-    assert bar_ticks(narrow)["c"] == ["\u22122.5", "2.5"]  # 4 columns: no room for a middle tick
-    assert bar_ticks(wide)["c"] == ["\u22122.5", "0", "2.5"]
-    figure_to_png(wide.fig)  # tick labels are placed by a draw
-    renderer = wide.fig.canvas.get_renderer()
-    for cax in wide.fig.axes[1:]:
-        labels = cax.get_xticklabels()
-        assert labels[0].get_horizontalalignment() == "left" and labels[-1].get_horizontalalignment() == "right"
-        box = cax.get_window_extent(renderer)
-        for label in labels:
-            extent = label.get_window_extent(renderer)
-            assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, label.get_text()
+    short, tall = TwinStatesPlot((5, 4), c_limit=2.5), TwinStatesPlot((16, 16), c_limit=2.5)
+    assert bar_ticks(short)["c"] == ["\u22122.5", "2.5"]  # 4 rows: no room for a middle tick
+    assert bar_ticks(tall)["c"] == ["\u22122.5", "0", "2.5"]
+    for cax in tall.fig.axes[1:]:
+        labels = cax.get_yticklabels()
+        assert labels[0].get_verticalalignment() == "bottom" and labels[-1].get_verticalalignment() == "top"
+
+
+def _checks():
+    x, y = memory_task(30, 5, 4, seed=0)
+    return [highway_check(f"forget bias {b:g}", SequenceClassifier(4, 3, cell="lstm", seed=0, forget_bias=b), x, y)
+            for b in (1.0, 3.0)]
+
+
+def test_forget_products_figure_shows_units_prediction_and_measurement():
+    checks = _checks()
+    fig = forget_products_figure(checks, reference=("sigma(1)^5", 0.2))
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and "5 steps back" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["forget bias 1", "forget bias 3"]
+    measured = [line for line in ax.get_lines() if line.get_marker() == "D"]
+    assert [line.get_xdata()[0] for line in measured] == [c.measured for c in checks]
+    dots = ax.collections[0].get_offsets()[:, 0]
+    np.testing.assert_allclose(dots, np.median(checks[0].products, axis=0))
+    assert "sigma(1)^5" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="same k"):
+        forget_products_figure([checks[0], checks[1]._replace(k=4)])
+    with pytest.raises(ValueError, match="HighwayCheck"):
+        forget_products_figure([])

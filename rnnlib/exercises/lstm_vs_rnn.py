@@ -2,13 +2,15 @@ r"""Exercises of notebook 06: how much gradient the cell state carries back in t
 
 Two checkers, each with pointed feedback for the typical wrong answers:
 
-* :func:`check_surviving_fraction`: the fraction of :math:`\partial L/\partial c_t` left after
-  k steps along the highway when every forget gate is f (answer: :math:`f^k`);
 * :func:`check_cell_highway`: the per-step recursion
   :math:`\partial L/\partial c_t = \partial L/\partial c_{t+1} \odot f_{t+1}` over a sequence
-  (steps t = 1..T; ``dc[:, t-1]`` and ``f[:, t-1]`` belong to step t).
+  (steps t = 1..T; ``dc[:, t-1]`` and ``f[:, t-1]`` belong to step t);
+* :func:`check_highway_prediction`: predict, from a network's own forget gates, how much of
+  :math:`\partial L/\partial c_T` is left k steps back (the per-unit products of the crossed
+  gates, weighed by the gradient that entered each unit); once right, the checker compares the
+  prediction with the measured ratio and with the naive :math:`\sigma(b_f)^k` on an LSTM.
 
-Hints: ``hint("surviving_fraction")``, ``hint("cell_highway")``.
+Hints: ``hint("cell_highway")``, ``hint("highway_prediction")``.
 """
 
 from __future__ import annotations
@@ -18,27 +20,33 @@ import inspect
 import numpy as np
 
 from ..activations import sigmoid
+from ..data import memory_task
 from ..gradcheck import _ranges
-from ..lessons.lstm_vs_rnn import highway_gradient, surviving_fraction
+from ..lessons.lstm_vs_rnn import highway_check, highway_gradient, highway_ratio
+from ..lessons.unrolled_many_to_one import classifier_step_gradients
+from ..model import SequenceClassifier
 from .base import CheckResult, register_hints
 
 __all__ = [
-    "check_surviving_fraction",
     "check_cell_highway",
-    "solution_surviving_fraction",
+    "check_highway_prediction",
     "solution_cell_highway",
+    "solution_highway_prediction",
 ]
 
-_SURVIVING = "surviving_fraction"
+_PREDICTION = "highway_prediction"
 _HIGHWAY = "cell_highway"
 
-register_hints(_SURVIVING, [
-    "Going back one step multiplies dL/dc by the forget gate of the step it crosses: "
-    "dL/dc_{t-1} = dL/dc_t * f_t. What happens after two steps? After k?",
-    "Each step contributes one factor f, and the factors multiply (they do not add). For k = 0 "
-    "nothing has been multiplied yet, so the fraction is 1.",
-    "The answer is f ** k (numpy broadcasts it over an array of f). The reference solution is in "
-    "rnnlib.exercises.lstm_vs_rnn.solution_surviving_fraction().",
+register_hints(_PREDICTION, [
+    "Going back from c_T to c_(T-k) along the cell state crosses k forget gates: f_T, f_(T-1), ..., "
+    "f_(T-k+1). Each unit has its own gates, so each unit keeps its own product. Which indices of f "
+    "(f[:, t-1] is f_t) are these?",
+    "The gates are f[:, T-k:] (shape (N, k, H)); np.prod(..., axis=1) gives one product per sequence "
+    "and unit. The gradient left at c_(T-k) is dc_last * products; divide its norm (over the units) by "
+    "the norm of dc_last. Careful: f[:, -k:] is the whole array when k = 0.",
+    "products = np.prod(f[:, T - k:], axis=1); return np.linalg.norm(dc_last * products, axis=1) / "
+    "np.linalg.norm(dc_last, axis=1). The reference solution is in "
+    "rnnlib.exercises.lstm_vs_rnn.solution_highway_prediction().",
 ])
 
 register_hints(_HIGHWAY, [
@@ -84,90 +92,7 @@ def _as_float_array(value):
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 1: f ** k
-# --------------------------------------------------------------------------------------------
-
-_SURVIVING_CASES = ((0.5, 1), (0.9, 10), (0.95, 30),
-                    (0.73, 30), (0.99, 100), (1.0, 50), (0.6, 0), (0.8, 3))
-
-
-_SURVIVING_MISTAKES = (
-    (lambda f, k: f * k, "it returns f * k: the factors of the steps multiply, they do not add up "
-                         "(after two steps f * f, not 2 f)"),
-    (lambda f, k: f ** (k - 1), "it returns f ** (k - 1): one step too few (after k = 1 step, one factor f "
-                                "has been applied)"),
-    (lambda f, k: f ** (k + 1), "it returns f ** (k + 1): one step too many (after k = 0 steps the "
-                                "gradient is untouched: fraction 1)"),
-    (lambda f, k: (1 - f) ** k, "it returns (1 - f) ** k: f is the fraction *kept* by the forget gate, "
-                                "1 - f the fraction dropped"),
-    (lambda f, k: 1 - f**k, "it returns 1 - f ** k, the fraction lost, not the fraction that survives"),
-    (lambda f, k: sigmoid(f) ** k, "it applies a sigmoid to f: f is already the gate's value (after the "
-                                    "sigmoid)"),
-    (lambda f, k: np.exp(-k * (1 - f)), "it returns exp(-k (1 - f)), an approximation that is close only "
-                                        "when f is near 1; the exact fraction is a product of k factors"),
-)
-
-
-def check_surviving_fraction(fn):
-    r"""Check ``fn(f, k)``: the fraction of :math:`\partial L/\partial c_t` that survives k steps.
-
-    Parameters
-    ----------
-    fn : callable
-        ``fn(f, k) -> float`` for a forget-gate value f in [0, 1] (the same at every step) and
-        an integer k >= 0; it should also work when f is a numpy array (one value per unit).
-
-    Returns
-    -------
-    CheckResult
-    """
-    if not callable(fn):
-        return CheckResult(False, f"pass your function itself (not its result); got {type(fn).__name__}", _SURVIVING)
-    for f, k in _SURVIVING_CASES:
-        value, error = _call(fn, f, k)
-        if error:
-            return CheckResult(False, error, _SURVIVING)
-        got = _as_float_array(value)
-        if got is None or got.size != 1:
-            shape = "nothing (None)" if value is None else f"{type(value).__name__} {np.shape(value)}"
-            return CheckResult(False, f"for f = {f}, k = {k} it should return one number; got {shape}", _SURVIVING)
-        got = float(got.reshape(()))
-        want = float(surviving_fraction(f, k))
-        if np.isclose(got, want, rtol=1e-9, atol=1e-12):
-            continue
-        with np.errstate(all="ignore"):
-            for variant, why in _SURVIVING_MISTAKES:
-                if np.isclose(float(variant(f, k)), got, rtol=1e-9, atol=1e-12):
-                    return CheckResult(False, f"for f = {f}, k = {k} {why}. Expected {want:.6g}, got {got:.6g}.",
-                                       _SURVIVING)
-        return CheckResult(False, f"for f = {f}, k = {k} expected {want:.6g}, got {got:.6g}. "
-                                  f"Try hint('{_SURVIVING}').", _SURVIVING)
-    f_units = np.array([0.5, 0.9, 0.99])
-    value, error = _call(fn, f_units, 20)
-    if error:
-        return CheckResult(False, "it works for one number but not for an array of forget gates (one per unit): "
-                                  + error, _SURVIVING)
-    got = _as_float_array(value)
-    want = surviving_fraction(f_units, 20)
-    if got is None or got.shape != want.shape or not np.allclose(got, want, rtol=1e-9):
-        return CheckResult(False, "it works for one number, but for f = np.array([0.5, 0.9, 0.99]), k = 20 it "
-                                  f"should return one fraction per unit {np.round(want, 6)}; got {value!r}",
-                           _SURVIVING)
-    return CheckResult(True, "f ** k at every test case. Along the highway alone, a forget gate of 0.9 keeps "
-                             f"{surviving_fraction(0.9, 30):.2g} of the gradient over 30 steps, one of 0.99 keeps "
-                             f"{surviving_fraction(0.99, 30):.2g}.", _SURVIVING)
-
-
-def solution_surviving_fraction():
-    """The reference solution of the first exercise, as source text."""
-    return inspect.cleandoc('''
-        def surviving_fraction_mine(f, k):
-            return f ** k  # one factor f per step crossed; numpy broadcasts over arrays of f
-    ''')
-
-
-# --------------------------------------------------------------------------------------------
-# Exercise 2: the per-step recursion
+# Exercise 1: the per-step recursion
 # --------------------------------------------------------------------------------------------
 
 
@@ -252,7 +177,7 @@ def check_cell_highway(fn):
 
 
 def solution_cell_highway():
-    """The reference solution of the second exercise, as source text."""
+    """The reference solution of the first exercise, as source text."""
     return inspect.cleandoc('''
         def cell_highway_mine(dc_last, f):
             N, T, H = f.shape
@@ -261,4 +186,137 @@ def solution_cell_highway():
             for t in range(T - 1, 0, -1):            # t = T-1, ..., 1
                 dc[:, t - 1] = dc[:, t] * f[:, t]    # cross the forget gate of step t+1, f[:, t]
             return dc
+    ''')
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 2: predict the ratio from the network's own forget gates, then check
+# --------------------------------------------------------------------------------------------
+
+
+def _prediction_mistakes(dc_last, f, k):
+    T = f.shape[1]
+    entered = np.linalg.norm(dc_last, axis=1)  # (N,)
+    products = np.prod(f[:, T - k:], axis=1)  # (N, H)
+    out = {
+        "mean gate": np.full(f.shape[0], f[:, T - k:].mean() ** k) if k else np.ones(f.shape[0]),
+        "unit mean": products.mean(axis=1),
+        "unit rms": np.linalg.norm(products, axis=1) / np.sqrt(f.shape[2]),
+        "not divided": np.linalg.norm(dc_last * products, axis=1),
+        "own gates": np.linalg.norm(dc_last * np.prod(f[:, T - k - 1:T - 1], axis=1), axis=1) / entered,
+        "one too many": np.linalg.norm(dc_last * np.prod(f[:, max(T - k - 1, 0):], axis=1), axis=1) / entered,
+        "first gates": np.linalg.norm(dc_last * np.prod(f[:, :k], axis=1), axis=1) / entered,
+        "one minus f": np.linalg.norm(dc_last * np.prod(1 - f[:, T - k:], axis=1), axis=1) / entered,
+        "minus k": np.linalg.norm(dc_last * np.prod(f[:, -k:], axis=1), axis=1) / entered,
+    }
+    return out
+
+
+_PREDICTION_MESSAGES = {
+    "mean gate": "it raises the mean forget gate to the power k: one gate for every unit and step. The "
+                 "gates differ between units and steps, and a product of different gates is not the mean "
+                 "gate to the k-th power: multiply each unit's own gates",
+    "unit mean": "it averages the per-unit products over the units; the gradient that entered the units "
+                 "differs, so weigh each product by dc_last and take the norm over the units",
+    "unit rms": "it takes the root mean square of the per-unit products without dc_last; the gradient that "
+                "entered each unit weighs its product: norm(dc_last * products) / norm(dc_last)",
+    "not divided": "it returns the norm of the gradient left after k steps, not the ratio: divide by the "
+                   "norm of dc_last (the ratio does not depend on how large the loss is)",
+    "own gates": "it multiplies the gates f_(T-k), ..., f_(T-1): one step early. Going back from c_T "
+                 "crosses f_T first (f[:, T-1]); the k gates are f[:, T-k:]",
+    "one too many": "it multiplies k + 1 gates, from f_(T-k) to f_T: going back k steps crosses k gates, "
+                    "f[:, T-k:]",
+    "first gates": "it multiplies the first k gates (f[:, :k]); backpropagation starts at the last step: "
+                   "the gates crossed are the last k, f[:, T-k:]",
+    "one minus f": "it multiplies 1 - f: the forget gate is the fraction kept, so the gradient is "
+                   "multiplied by f",
+    "minus k": "it multiplies every gate: f[:, -k:] is the whole array when k = 0. Use "
+               "f[:, T-k:] (no gate crossed: ratio 1)",
+}
+
+
+_PREDICTION_CASES = ((4, 2), (6, 3), (0, 4), (1, 5))  # (k, seed); T = 7
+
+
+def _lstm_demo(forget_bias, lag=30, n=128, seed=0):
+    """An untrained LSTM on the memory task: the checker's prediction-against-measurement case."""
+    x, y = memory_task(n, lag, 8, seed=seed)
+    model = SequenceClassifier(8, 32, cell="lstm", seed=seed, forget_bias=forget_bias)
+    return model, x, y
+
+
+def check_highway_prediction(fn):
+    r"""Check ``fn(dc_last, f, k)``: the cell-state gradient ratio over k steps predicted from the forget gates.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(dc_last, f, k) -> ratios`` with ``dc_last`` :math:`\partial L/\partial c_T` of shape
+        (N, H), the forget gates ``f`` of shape (N, T, H) (``f[:, t-1]`` is :math:`f_t`) and
+        0 <= k <= T-1; ``ratios`` has shape (N,): :math:`\lVert \partial L/\partial c_T \odot
+        \prod_{t=T-k+1}^{T} f_t \rVert / \lVert \partial L/\partial c_T \rVert`.
+
+    Returns
+    -------
+    CheckResult
+        When right, the message compares the learner's prediction with the measured ratio and with
+        :math:`\sigma(b_f)^k` on an untrained LSTM at lag 30.
+    """
+    if not callable(fn):
+        return CheckResult(False, f"pass your function itself (not its result); got {type(fn).__name__}", _PREDICTION)
+    N, T, H = 3, 7, 4
+    for k, seed in _PREDICTION_CASES:
+        rng = np.random.default_rng(seed)
+        dc_last = rng.standard_normal((N, H))
+        f = rng.uniform(0.3, 0.99, size=(N, T, H))
+        value, error = _call(fn, dc_last.copy(), f.copy(), k)
+        if error:
+            return CheckResult(False, error, _PREDICTION)
+        got = _as_float_array(value)
+        want = highway_ratio(dc_last, f, k)
+        if got is None or got.shape != (N,):
+            shape = "None" if value is None else (got.shape if got is not None else type(value).__name__)
+            hint_shape = (" (one product per sequence and unit: now weigh them by dc_last and take the norm "
+                          "over the units)" if got is not None and got.shape == (N, H) else "")
+            return CheckResult(False, f"with dc_last of shape {(N, H)}, f of shape {(N, T, H)} and k = {k} it "
+                                      f"should return one ratio per sequence, shape {(N,)}; got {shape}"
+                                      + hint_shape, _PREDICTION)
+        if np.allclose(got, want, rtol=1e-9, atol=1e-14):
+            continue
+        for name, variant in _prediction_mistakes(dc_last, f, k).items():
+            if variant.shape == got.shape and np.allclose(got, variant, rtol=1e-9, atol=1e-14):
+                return CheckResult(False, f"for k = {k} (T = {T}) " + _PREDICTION_MESSAGES[name] + ".",
+                                   _PREDICTION)
+        return CheckResult(False, f"for k = {k} (T = {T}) expected {np.round(want, 6)}, got {np.round(got, 6)}. "
+                                  f"Try hint('{_PREDICTION}').", _PREDICTION)
+    # prediction against measurement on an untrained LSTM with forget bias 1 (the library's default)
+    model, x, y = _lstm_demo(1.0)
+    f = model.internals(x)["f"]  # (N, T, H)
+    k = f.shape[1] - 1
+    check = highway_check("demo", model, x, y, k)
+    dc_last = classifier_step_gradients(model, x, y).dc[:, -1]  # (N, H)
+    value, error = _call(fn, dc_last, f, k)
+    got = _as_float_array(value)
+    if error or got is None or got.shape != (len(x),):
+        return CheckResult(False, "right on the small test cases, but on an LSTM's real gates (shape "
+                                  f"{f.shape}, k = {k}) it failed: {error or 'wrong shape'}", _PREDICTION)
+    mine = float(np.median(got))
+    naive = float(sigmoid(1.0)) ** k
+    return CheckResult(True, f"the product of each unit's own crossed gates, weighed by dc_last. On an untrained "
+                             f"LSTM (forget bias 1, lag {k}, {len(x)} sequences, medians): sigma(1)^{k} = "
+                             f"{naive:.2g}; your prediction from its gates {mine:.2g}; the measured "
+                             f"||dL/dc_1|| / ||dL/dc_T|| {check.measured:.2g}. The gates explain the highway part "
+                             f"only; what entered the cell state at later steps through dL/dh_t adds up to "
+                             f"{check.other_path:.2g} of ||dL/dc_T||. The next cells do this for the trained "
+                             "models.", _PREDICTION)
+
+
+def solution_highway_prediction():
+    """The reference solution of the second exercise, as source text."""
+    return inspect.cleandoc('''
+        def highway_prediction_mine(dc_last, f, k):
+            N, T, H = f.shape
+            products = np.prod(f[:, T - k:], axis=1)       # (N, H)  f_(T-k+1) ... f_T, one product per unit
+            left = dc_last * products                        # (N, H)  the highway part of dL/dc_(T-k)
+            return np.linalg.norm(left, axis=1) / np.linalg.norm(dc_last, axis=1)  # (N,)
     ''')

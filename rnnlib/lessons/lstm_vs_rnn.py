@@ -9,8 +9,9 @@ conditions. This module holds the numbers behind it (numpy only):
   :func:`rnnlib.rnn.rnn_step_backward` / :func:`rnnlib.lstm.lstm_step_backward` from the last
   step backwards) and a batch summary (:func:`norm_profile`);
 * the highway alone: how much of :math:`\partial L / \partial c_t` survives k steps when only the
-  pointwise product with the forget gate carries it (:func:`surviving_fraction`,
-  :func:`highway_gradient`);
+  pointwise product with the forget gates carries it (:func:`forget_products`,
+  :func:`highway_ratio`, :func:`highway_gradient`), and that prediction against the measured
+  gradient of a trained model (:func:`highway_check`, :func:`highway_table`);
 * training the notebook's models: one run of the lag sweep with its model kept
   (:func:`train_memory_model`) and an RNN/LSTM pair on the word-sentiment data
   (:func:`train_word_models`, :func:`word_internals`).
@@ -51,7 +52,11 @@ __all__ = [
     "GradientReport",
     "gradient_report",
     "report_table",
-    "surviving_fraction",
+    "forget_products",
+    "highway_ratio",
+    "HighwayCheck",
+    "highway_check",
+    "highway_table",
     "highway_gradient",
     "MemoryRun",
     "train_memory_model",
@@ -227,20 +232,19 @@ def gradient_report(label, run, n=256):
 def report_table(reports):
     """The gradient reports as a fixed-width table (one row per model).
 
-    Columns: test accuracy; how much of the gradient at the last step reaches the first step
-    (t = 1, printed as the array index "t=0") along h and along c; the fraction of saturated
-    hidden values.
+    Columns: test accuracy; how much of the gradient at the last step, t = T, reaches the first
+    step, t = 1, along h and along c; the fraction of saturated hidden values.
     """
     reports = list(reports)
     if not reports or not all(isinstance(r, GradientReport) for r in reports):
         raise ValueError("reports must be a non-empty sequence of GradientReport")
     width = max(len(r.label) for r in reports)
-    head = (f"{'model':<{width}s}  {'test acc':>8s}  {'h: t=0 / last':>13s}  {'c: t=0 / last':>13s}  "
+    head = (f"{'model':<{width}s}  {'test acc':>8s}  {'h: t=1 / T':>10s}  {'c: t=1 / T':>10s}  "
             f"{'|h| > 0.99':>10s}")
     lines = [head]
     for r in reports:
         c = "-" if r.reach_c is None else f"{r.reach_c:.2g}"
-        lines.append(f"{r.label:<{width}s}  {r.accuracy:8.3f}  {r.reach_h:13.2g}  {c:>13s}  {r.saturated:10.0%}")
+        lines.append(f"{r.label:<{width}s}  {r.accuracy:8.3f}  {r.reach_h:10.2g}  {c:>10s}  {r.saturated:10.0%}")
     return "\n".join(lines)
 
 
@@ -249,33 +253,163 @@ def report_table(reports):
 # --------------------------------------------------------------------------------------------
 
 
-def surviving_fraction(f, k):
-    r"""Fraction of :math:`\partial L/\partial c_t` that survives k steps along the cell state alone.
+def forget_products(f, k):
+    r"""Per-unit product of the forget gates crossed going back k steps from the last step.
 
     Parameters
     ----------
-    f : float or array_like
-        Forget-gate value(s) in [0, 1], the same at every step.
+    f : array_like, shape (N, T, H)
+        Forget gates of every step (``f[:, t-1]`` is :math:`f_t`), for example
+        ``model.internals(x)["f"]``.
     k : int
-        Number of steps, >= 0.
+        Steps back from the last step, 0..T-1 (the memory task's lag is T - 1).
 
     Returns
     -------
-    float or numpy.ndarray
-        :math:`f^k` (same shape as ``f``).
+    numpy.ndarray, shape (N, H)
+        :math:`\prod_{t=T-k+1}^{T} f_t` per sequence and unit (ones for k = 0).
+
+    Notes
+    -----
+    Going back from :math:`c_T` to :math:`c_{T-k}` along the cell state alone crosses the gates
+    :math:`f_T, f_{T-1}, \dots, f_{T-k+1}`:
+
+    .. math::
+        \frac{\partial L}{\partial c_{T-k}}\Big|_{\text{highway}} = \frac{\partial L}{\partial c_T}
+        \odot \prod_{t=T-k+1}^{T} f_t
+
+    With every gate equal to one value f this is :math:`f^k`.
+    """
+    f = as_array("f", f, ("N", "T", "H"))
+    N, T, H = f.shape
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= T - 1:
+        raise ValueError(f"k must be an int between 0 and T-1={T - 1} (steps back from the last step); got {k!r}")
+    return np.prod(f[:, T - k:], axis=1)  # (N, H)  f_{T-k+1} ... f_T, indices T-k .. T-1
+
+
+def highway_ratio(dc_last, f, k):
+    r"""How much of :math:`\partial L/\partial c_T` the forget gates alone leave at step T - k (a norm ratio).
+
+    Parameters
+    ----------
+    dc_last : array_like, shape (N, H)
+        :math:`\partial L/\partial c_T`, where the error signal enters the cell state.
+    f : array_like, shape (N, T, H)
+        Forget gates of every step (``f[:, t-1]`` is :math:`f_t`).
+    k : int
+        Steps back, 0..T-1.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        One ratio per sequence.
 
     Notes
     -----
     .. math::
-        \frac{\partial L}{\partial c_{t-k}} = \frac{\partial L}{\partial c_t} \odot
-        f_t \odot f_{t-1} \odot \cdots \odot f_{t-k+1} = f^k \, \frac{\partial L}{\partial c_t}
+        r = \frac{\lVert \partial L/\partial c_T \odot \prod_{t=T-k+1}^{T} f_t \rVert}
+                 {\lVert \partial L/\partial c_T \rVert}
+
+    Each unit keeps its own product; the norm weighs the units by the gradient that entered them,
+    so the units with the largest products dominate.
     """
-    k = check_dim("k", k, lo=0)
-    f_arr = as_array("f", f, np.shape(f))
-    if np.any((f_arr < 0) | (f_arr > 1)):
-        raise ValueError(f"f must be forget-gate values in [0, 1]; got values from {f_arr.min()} to {f_arr.max()}")
-    out = f_arr**k
-    return float(out) if out.ndim == 0 else out
+    dims = {}
+    dc_last = as_array("dc_last", dc_last, ("N", "H"), dims)
+    f = as_array("f", f, ("N", "T", "H"), dims)
+    products = forget_products(f, k)  # (N, H)
+    entered = np.linalg.norm(dc_last, axis=1)  # (N,)
+    if np.any(entered == 0):
+        raise ValueError("dc_last has a zero row: the ratio of a sequence with no gradient is undefined")
+    return np.linalg.norm(dc_last * products, axis=1) / entered  # (N,)
+
+
+class HighwayCheck(NamedTuple):
+    """Prediction against measurement for one LSTM: how much cell-state gradient survives k steps.
+
+    Medians are over the test sequences; ``products`` keeps every sequence and unit.
+    """
+
+    label: str
+    k: int
+    mean_gate: float  # mean forget gate over the crossed steps, units and sequences
+    mean_power: float  # mean_gate ** k: one gate for every unit and step
+    products: np.ndarray  # (N, H)  per-unit products of the crossed gates
+    median_product: float  # median over sequences and units of products
+    top_share: float  # median share of the largest unit in ||dc_T * products||**2
+    predicted: float  # median highway_ratio: the forget gates alone
+    measured: float  # median ||dL/dc_{T-k}|| / ||dL/dc_T||, the full backward pass
+    other_path: float  # median ||dL/dc_{T-k} - highway part|| / ||dL/dc_T||: re-entered through h
+
+
+def highway_check(label, model, x, y, k=None):
+    r"""Predict the cell-state gradient ratio over k steps from a model's own forget gates; measure it.
+
+    Parameters
+    ----------
+    label : str
+    model : SequenceClassifier
+        An LSTM with one output (trained or not).
+    x : array_like, shape (N, T, D)
+    y : array_like of int, shape (N,)
+    k : int, optional
+        Steps back from the last step (default T - 1: from the last step to the first, the memory
+        task's lag).
+
+    Returns
+    -------
+    HighwayCheck
+
+    Notes
+    -----
+    The measured :math:`\partial L/\partial c_{T-k}` is the full gradient of each sequence's own
+    loss (:func:`~rnnlib.lessons.unrolled_many_to_one.classifier_step_gradients`): the highway part
+    :math:`\partial L/\partial c_T \odot \prod f` plus what entered the cell state at the later
+    steps through :math:`\partial L/\partial h_t \odot o_t \odot (1 - \tanh^2 c_t)`
+    (``other_path``).
+    """
+    if not isinstance(model, SequenceClassifier) or model.cell != "lstm":
+        raise ValueError(f"model must be an LSTM SequenceClassifier; got {model!r}")
+    grads = classifier_step_gradients(model, x, y)
+    f = model.internals(x)["f"]  # (N, T, H)
+    N, T, H = f.shape
+    k = T - 1 if k is None else k
+    products = forget_products(f, k)  # (N, H)
+    dc_last = grads.dc[:, T - 1]  # (N, H)  step T
+    entered = np.linalg.norm(dc_last, axis=1)  # (N,)
+    highway = dc_last * products  # (N, H)  the highway part of dL/dc_{T-k}
+    measured = grads.dc[:, T - 1 - k]  # (N, H)  step T-k
+    squares = highway**2  # (N, H)
+    crossed = f[:, T - k:]  # (N, k, H)
+    mean_gate = float(crossed.mean()) if k > 0 else float("nan")
+    return HighwayCheck(
+        label=label, k=int(k), mean_gate=mean_gate, mean_power=mean_gate**k if k > 0 else 1.0, products=products,
+        median_product=float(np.median(products)),
+        top_share=float(np.median(squares.max(axis=1) / squares.sum(axis=1))),
+        predicted=float(np.median(highway_ratio(dc_last, f, k))),
+        measured=float(np.median(np.linalg.norm(measured, axis=1) / entered)),
+        other_path=float(np.median(np.linalg.norm(measured - highway, axis=1) / entered)),
+    )
+
+
+def highway_table(checks):
+    """The highway checks as a fixed-width table, one row per model.
+
+    Columns: the mean forget gate; mean gate ** k; the median per-unit product; the largest unit's
+    share of the predicted norm; the prediction from the gates; the measurement; what re-entered
+    through h.
+    """
+    checks = list(checks)
+    if not checks or not all(isinstance(c, HighwayCheck) for c in checks):
+        raise ValueError("checks must be a non-empty sequence of HighwayCheck")
+    width = max(len(c.label) for c in checks)
+    k = checks[0].k
+    head = (f"{'model':<{width}s}  {'mean f':>6s}  {f'(mean f)^{k}':>11s}  {'unit products':>13s}  "
+            f"{'top unit':>8s}  {'predicted':>9s}  {'measured':>9s}  {'via h':>8s}")
+    lines = [head]
+    for c in checks:
+        lines.append(f"{c.label:<{width}s}  {c.mean_gate:6.3f}  {c.mean_power:11.2e}  {c.median_product:13.2e}  "
+                     f"{c.top_share:8.0%}  {c.predicted:9.2e}  {c.measured:9.2e}  {c.other_path:8.2e}")
+    return "\n".join(lines)
 
 
 def highway_gradient(dc_last, f):
