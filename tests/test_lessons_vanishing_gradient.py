@@ -291,18 +291,31 @@ def test_committed_sweep_plain_rnn_is_reliable_to_10_and_at_chance_from_20(commi
     assert summary["rnn_sgd"][20]["solved"] == 0 and summary["rnn_sgd"][20]["mean"] < 0.6
 
 
-def test_committed_sweep_lstm_and_the_twists_go_further(committed):
+def test_committed_sweep_is_version_2_with_every_cell_optimiser_and_init(committed):
     sweep, summary = committed
-    assert reliable_up_to(summary, "lstm_sgd_fb3") >= 40 > reliable_up_to(summary, "lstm_sgd_fb1") >= 20
-    assert reliable_up_to(summary, "rnn_adam") == 50 and reliable_up_to(summary, "rnn_orth") >= 30
+    assert sweep["meta"]["version"] == 2 and sweep["meta"]["lags"] == [5, 10, 15, 20, 30, 50, 100, 200]
+    assert sorted(summary) == sorted(f"{cell}_{opt}{init}" for cell in ("rnn", "lstm") for opt in ("sgd", "adam")
+                                     for init in ("", "_rec"))
+    assert all(row["runs"] == 3 for per in summary.values() for row in per.values())
+    assert all("steps_to_solve" in r for r in sweep["records"])
+
+
+def test_committed_sweep_what_the_table_says(committed):
+    """The sentences notebooks 04 and 06 write about the sweep, as numbers."""
+    sweep, summary = committed
+    reach = {key: reliable_up_to(summary, key) for key in summary}
+    assert reach == {"rnn_sgd": 10, "rnn_sgd_rec": 50, "rnn_adam": 200, "rnn_adam_rec": 30,
+                     "lstm_sgd": 20, "lstm_sgd_rec": None, "lstm_adam": 30, "lstm_adam_rec": 200}
+    assert chance_from(summary, "lstm_sgd") == 30 and chance_from(summary, "lstm_adam") == 50
+    assert summary["lstm_adam_rec"][200]["steps"] < summary["rnn_adam"][200]["steps"]  # 78 vs 98 median steps
     names = {key: config["name"] for key, config in sweep["configs"].items()}
     verdict = claim_verdict(summary, names=names)
     assert "reliable up to lag 10 and at chance (mean accuracy below 0.6) from lag 20 on" in verdict
     assert "That matches 'about 10 steps'" in verdict and "not a hard wall" in verdict
     table = sweep_table(summary, names).splitlines()
-    assert table[0].split()[1::2] == ["5", "10", "15", "20", "30", "40", "50"]  # "lag 5", "lag 10", ...
-    assert table[1].startswith("RNN, SGD+momentum, uniform init")
-    assert table[1].split()[-14:] == ["1.00", "(3/3)", "1.00", "(3/3)", "0.68", "(1/3)"] + ["0.52", "(0/3)"] * 4
+    assert table[0].split()[1::2] == ["5", "10", "15", "20", "30", "50", "100", "200"]  # "lag 5", "lag 10", ...
+    assert table[1].startswith("RNN, SGD+momentum, default init")
+    assert table[1].split()[-16:] == ["1.00", "(3/3)", "1.00", "(3/3)", "0.68", "(1/3)"] + ["0.52", "(0/3)"] * 5
 
 
 def test_rerun_record_reproduces_a_stored_run():
