@@ -103,6 +103,35 @@ def test_forgotten_input_transpose_is_a_shape_error_with_the_table_in_the_messag
     result = check_rnn_step(lambda x, h, wi, wh, bi, bh: np.tanh(x @ wi + h @ wh.T + bi + bh))
     assert not result.ok
     assert "raised ValueError" in result.message and "x @ weight_ih.T" in result.message
+    # the product that failed is named with both shapes, and the learner's line is quoted
+    assert "x (N, D) @ a matrix with H rows: weight_ih (H, D) without its .T" in result.message
+    assert "N = 2, D = 3, H = 4" in result.message and "x @ wi + h @ wh.T" in result.message
+
+
+def test_the_failing_product_is_named_even_when_it_is_the_recurrent_one():
+    def swapped(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        x_term = x @ weight_ih.T  # right
+        h_term = h_prev @ weight_ih.T  # the wrong matrix: (N, H) @ (D, H)
+        return np.tanh(x_term + h_term + bias_ih + bias_hh)
+
+    message = check_rnn_step(swapped).message
+    assert "h_prev (N, H) @ a matrix with D rows: weight_ih.T (D, H)" in message
+    assert "h_term = h_prev @ weight_ih.T" in message and "h_prev @ weight_hh.T" in message
+    assert "x (N, D) @" not in message  # the input product did not fail and is not blamed
+
+    def columns_in_rows(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+        return np.tanh(weight_ih @ x.T + weight_hh @ h_prev + (bias_ih + bias_hh)[:, None]).T
+
+    message = check_rnn_step(columns_in_rows).message
+    assert "weight_hh (H, H) @ h_prev (N, H)" in message and "weight_hh @ h_prev.T" in message
+
+    message = check_rnn_step(lambda x, h, wi, wh, bi, bh: np.tanh(wi @ x + wh @ h.T + (bi + bh)[:, None]).T).message
+    assert "weight_ih (H, D) @ x (N, D)" in message and "weight_ih @ x.T" in message
+
+
+def test_np_dot_shape_errors_are_named_too():
+    message = check_rnn_step(lambda x, h, wi, wh, bi, bh: np.tanh(np.dot(x, wi) + h @ wh.T + bi + bh)).message
+    assert "not aligned" in message and "weight_ih (H, D) without its .T" in message
 
 
 def test_column_form_mistakes():
@@ -160,6 +189,8 @@ def test_cases_catch_transposes_and_one_bias():
 def test_hints_gentle_to_specific():
     hints = HINTS["rnn_step"]
     assert len(hints) == 3
-    assert "solution_rnn_step" in hints[-1]
+    assert 'solution("rnn_step")' in hints[-1]
     assert "weight_ih" in hints[0] and "np.tanh" not in hints[0]
+    for text in hints:  # no hint gives the formula away: the last one points at the solution instead
+        assert ".T" not in text and "@" not in text and "tanh(" not in text
     assert hint("rnn_step", level=1).startswith("Hint 1/3")

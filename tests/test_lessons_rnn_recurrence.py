@@ -116,3 +116,34 @@ def test_pytorch_layout_shapes_and_the_pytorch_formula(rng):
     assert p["weight_ih_l0"][0, 0] != Wx[0, 0]
     with pytest.raises(ValueError, match="b"):
         pytorch_layout(Wx, Wh, np.ones(4))
+
+
+def test_prediction_report_right_off_and_missing():
+    from rnnlib.lessons.rnn_recurrence import prediction_report
+
+    measured = np.array([[0.4661, -0.0591, 0.663, 0.734]])  # (1, H)
+    assert prediction_report([0.47, -0.06, 0.66, 0.73], measured, "h_1").startswith("Right: you predicted h_1")
+    off = prediction_report([0.47, -0.06, 0.66, 0.93], measured, "h_1")
+    assert off.startswith("Not quite") and "hidden unit 4 (yours 0.9300, computed 0.7340)" in off
+    assert prediction_report(None, measured, "h_1").startswith("No prediction yet")
+    with pytest.raises(ValueError, match="must hold 4 numbers"):
+        prediction_report([0.1, 0.2], measured, "h_1")
+    with pytest.raises(ValueError, match="must be numbers"):
+        prediction_report(["a", "b", "c", "d"], measured, "h_1")
+
+
+def test_transpose_slips_raise_for_weight_ih_and_run_for_weight_hh():
+    from rnnlib.lessons.rnn_recurrence import transpose_slips
+
+    ih, hh, verdict = transpose_slips().split("\n")
+    assert "x @ weight_ih" in ih and "(2, 3) @ (4, 3): raises ValueError" in ih
+    assert "h_prev @ weight_hh" in hh and "runs" in hh
+    off = float(hh.rsplit("by up to ", 1)[1])
+    assert off > 0.1  # a non-symmetric weight_hh: the slip changes the numbers
+    assert "none yet" in verdict
+    assert "right" in transpose_slips("weight_ih").split("\n")[2]
+    assert "other way round" in transpose_slips("weight_hh").split("\n")[2]
+    with pytest.raises(ValueError, match="prediction must be"):
+        transpose_slips("ih")
+    with pytest.raises(ValueError, match="three different"):
+        transpose_slips(N=3, D=3, H=4)

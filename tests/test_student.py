@@ -112,7 +112,7 @@ def test_exercise_cells_find_function_and_checker_of_every_exercise():
     found = {nb.name: exercise_cells(nbformat.read(nb, as_version=4)) for nb in NOTEBOOKS}
     assert found["00_start_here.ipynb"] == []
     assert found["02_rnn_recurrence.ipynb"] == [{"exercise": "rnn_step", "checker": "check_rnn_step",
-                                                 "function": "rnn_step_forward_mine", "cell": 33, "check_cell": 34}]
+                                                 "function": "rnn_step_forward_mine", "cell": 36, "check_cell": 37}]
     for name, entries in found.items():
         for entry in entries:
             assert entry["checker"] is not None, f"{name} cell {entry['cell']}: no checker call on its function"

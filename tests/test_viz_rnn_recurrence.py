@@ -70,7 +70,19 @@ def test_step_bars_heights_are_the_intermediates(params):
         assert ax.get_xlabel() == "hidden unit $j$ = 1 … 4"  # numbered from 1, and the label says so
     assert fig.axes[0].get_ylabel() == "value"
     lo, hi = fig.axes[0].get_ylim()
-    assert lo == -hi and hi >= 1.0
+    assert lo == -hi and hi >= 1.25
+
+
+def test_step_bars_draw_the_tanh_range_as_dotted_lines_inside_the_panel(params):
+    # the notebook's prose says "tanh squashes each a_t into (-1, 1) (dotted lines)": they must be visible,
+    # that is strictly inside the y range, not on the frame (the demo step's values are all below 1)
+    steps = word_steps("good", params["Wx"], params["Wh"], params["b"])
+    ax = plot_step_bars(steps.step(2)).axes[-1]
+    dotted = sorted(line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == ":")
+    assert dotted == [-1.0, 1.0]
+    lo, hi = ax.get_ylim()
+    assert lo < -1.0 and hi > 1.0
+    assert {text.get_text() for text in ax.texts} >= {"+1", "−1"}
 
 
 def test_step_bars_bad_input(params):
@@ -185,7 +197,8 @@ def test_values_on_bars_only_while_they_fit():
     fig = plot_step_bars(word_steps("good", small["Wx"], small["Wh"], small["b"]).step(2))
     assert [t.get_text() for t in fig.axes[0].texts][:1] == ["-0.05"]
     fig = plot_step_bars(word_steps("good", large["Wx"], large["Wh"], large["b"]).step(2))
-    assert not any(ax.texts for ax in fig.axes)  # 8 bars per panel: no room for the numbers
+    values = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_text() not in ("+1", "−1")]
+    assert values == []  # 8 bars per panel: no room for the numbers (only the tanh range is labelled)
     steps = word_steps("good", large["Wx"], large["Wh"], large["b"])
     painter = WordStepsFigure(steps, 2, dpi=40)
     np.testing.assert_allclose([bar.get_height() for bar in painter.bars.bars["h"]], steps.h[1])

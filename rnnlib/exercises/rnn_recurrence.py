@@ -16,10 +16,16 @@ result is matched against the typical mistakes (:data:`MISTAKES`, each a one-lin
 solution) and the message names the term that went wrong. The function may return ``h`` or
 ``(h, cache)``.
 
-Hints: ``hint("rnn_step")`` (three, gentle to specific); solution: :func:`solution_rnn_step`.
+A matrix product that fails on its shapes is named with both operands' shapes (which product, and
+whether it is the input or the recurrent one).
+
+Hints: ``hint("rnn_step")`` (three, gentle to specific); solution: ``solution("rnn_step")``.
 """
 
 from __future__ import annotations
+
+import re
+import traceback
 
 import numpy as np
 
@@ -195,6 +201,59 @@ def _shape_message(h, N, D, H):
     return msg
 
 
+_SIZES = (re.compile(r"size (\d+) is different from (\d+)"),  # np.matmul / @: right rows, left columns
+          re.compile(r"(\d+) \(dim \d+\) != (\d+) \(dim 0\)"))  # np.dot: left columns, right rows
+
+
+def _inner_sizes(text):
+    """``(left operand's columns, right operand's rows)`` from numpy's error text, or None."""
+    found = _SIZES[0].search(text)
+    if found:
+        return int(found.group(2)), int(found.group(1))
+    found = _SIZES[1].search(text)
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    return None
+
+
+def _learner_line(exc):
+    """The learner's line of code where the error happened (None when it is not known)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    return frames[-1].line.strip() if frames and frames[-1].line else None
+
+
+def _matmul_note(exc, N, D, H):
+    """Which matrix product failed, with both operands' shapes, and what it should be."""
+    sizes = _inner_sizes(str(exc))
+    line = _learner_line(exc)
+    where = f" in `{line}`" if line else ""
+    if sizes is None:
+        return (f" (a matrix product whose inner sizes differ{where}: x_t W_x is x @ weight_ih.T, (N, D) @ (D, H); "
+                f"h_{{t-1}} W_h is h_prev @ weight_hh.T, (N, H) @ (H, H))")
+    left, right = sizes
+    name = {N: "N", D: "D", H: "H"}
+    pair = (name.get(left), name.get(right))
+    shapes = f"N = {N}, D = {D}, H = {H}"
+    known = {
+        ("D", "H"): ("x (N, D) @ a matrix with H rows: weight_ih (H, D) without its .T, or weight_hh (H, H), "
+                     "which belongs to h_prev",
+                     "the input term x_t W_x is x @ weight_ih.T, (N, D) @ (D, H): weight_ih is W_x transposed"),
+        ("H", "D"): ("h_prev (N, H) @ a matrix with D rows: weight_ih.T (D, H)",
+                     "weight_ih belongs to the input x; the recurrent term h_{t-1} W_h is h_prev @ weight_hh.T, "
+                     "(N, H) @ (H, H)"),
+        ("D", "N"): ("weight_ih (H, D) @ x (N, D), the column form with x still in rows",
+                     "in the column form x enters as columns: weight_ih @ x.T is (H, D) @ (D, N) = (H, N)"),
+        ("H", "N"): ("weight_hh (H, H) @ h_prev (N, H), the column form with h_prev still in rows",
+                     "in the column form h_prev enters as columns: weight_hh @ h_prev.T is (H, H) @ (H, N)"),
+    }
+    if pair in known:
+        product, advice = known[pair]
+        return f" (the product that failed{where}: {product}; here {shapes}. {advice})"
+    return (f" (the product that failed{where} multiplies a left operand with {left} columns by a right operand "
+            f"with {right} rows; here {shapes}. x_t W_x is x @ weight_ih.T, (N, D) @ (D, H); h_{{t-1}} W_h is "
+            f"h_prev @ weight_hh.T, (N, H) @ (H, H))")
+
+
 def _run(learner_fn, args):
     copies = tuple(a.copy() for a in args)
     try:
@@ -204,10 +263,9 @@ def _run(learner_fn, args):
     except Exception as exc:  # any learner bug is reported, never raised
         msg = f"your function raised {type(exc).__name__}: {exc}"
         text = str(exc)
-        if isinstance(exc, ValueError) and "matmul" in text:
-            msg += (" (a matrix product whose inner sizes differ: weight_ih has shape (H, D), the transpose of "
-                    "the course's Wx (D, H), so x (N, D) needs x @ weight_ih.T; weight_hh (H, H) is Wh "
-                    "transposed: h_prev @ weight_hh.T)")
+        if isinstance(exc, ValueError) and ("matmul" in text or "not aligned" in text):
+            x, _, _, weight_hh = args[:4]
+            msg += _matmul_note(exc, x.shape[0], x.shape[1], weight_hh.shape[0])
         elif isinstance(exc, ValueError) and "broadcast" in text:
             msg += (" (shapes that do not add up: x @ weight_ih.T and h_prev @ weight_hh.T are both (N, H), and "
                     "a bias (H,) adds to every row; in the column form, weight_ih @ x.T is (H, N) and a bias "
@@ -283,7 +341,7 @@ def check_rnn_step(learner_fn, seed=0):
 
 
 def solution_rnn_step():
-    """The reference solution as source text (``print`` it to read it).
+    """The reference solution as source text (``solution("rnn_step")`` shows it).
 
     Returns
     -------
@@ -293,11 +351,11 @@ def solution_rnn_step():
 
 
 register_hints(EXERCISE, [
-    "Use the table of section 6: which of the course's matrices is weight_ih, which is weight_hh, and what "
-    "became of b? The shapes are a clue: weight_ih is (H, D), the course's Wx is (D, H).",
-    "weight_ih is Wx transposed, so the input term x_t Wx is x @ weight_ih.T, of shape (N, H); weight_hh is Wh "
-    "transposed, and the course's b is bias_ih + bias_hh. Add the four terms, then apply tanh once. Careful: "
-    "weight_hh is square, so forgetting its .T raises no error.",
-    "a = x @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh, then return np.tanh(a). The full solution: "
-    "print(rnnlib.exercises.rnn_recurrence.solution_rnn_step()).",
+    "Start from the table of section 6: which of the course's matrices does weight_ih hold, and does it hold it "
+    "as it is or transposed? The same for weight_hh. And what became of the course's single bias b?",
+    "Shapes: x is (N, D), h_prev (N, H), and your h must be (N, H). To turn x into H columns, the matrix on its "
+    "right must be (D, H), but weight_ih is (H, D). weight_hh is square, so its shape cannot tell you whether it "
+    "needs the same treatment: the table can. Both biases are (H,) and go inside the tanh.",
+    "If you are still stuck, solution(\"rnn_step\") shows the reference solution with a shape comment on every "
+    "line. Read it, close it, and write your own version from memory.",
 ])

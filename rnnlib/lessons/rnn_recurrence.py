@@ -19,7 +19,8 @@ last step of a word of length T gives :math:`h_T`, the state the read-out score
 :func:`step_in_three_notations` computes one step in the course's row form and in the two other
 forms a reader meets (the column form of Karpathy's slides and the essay's Figure 1, colah's
 concatenated form); :func:`pytorch_layout` gives the course's weights in the layout of PyTorch's
-``nn.RNN``.
+``nn.RNN``. :func:`prediction_report` and :func:`transpose_slips` compare a learner's prediction
+with what the code then computes.
 
 Numpy only (no matplotlib, no ipywidgets).
 """
@@ -44,6 +45,8 @@ __all__ = [
     "NOTATIONS",
     "step_in_three_notations",
     "pytorch_layout",
+    "prediction_report",
+    "transpose_slips",
 ]
 
 class StepIntermediates(NamedTuple):
@@ -203,7 +206,7 @@ def demo_parameters(hidden_size=4, seed=0):
 
 NOTATIONS = (
     "course (rows):  tanh(x_t W_x + h_{t-1} W_h + b)",
-    "Karpathy, Figure 1 (columns):  tanh(W_hh h_{t-1} + W_xh x_t + b)",
+    "Karpathy, Figure 1 (columns):  tanh(W_hh h_{t-1} + W_xh x_t (+ b, which the slide leaves out))",
     "colah (concatenated):  tanh(W [h_{t-1}, x_t] + b)",
 )
 """The names of the three forms, in the order :func:`step_in_three_notations` returns them."""
@@ -289,3 +292,95 @@ def pytorch_layout(Wx, Wh, b):
     b = as_array("b", b, ("H",), dims)
     return {"weight_ih_l0": Wx.T.copy(), "weight_hh_l0": Wh.T.copy(),  # (H, D), (H, H)
             "bias_ih_l0": b.copy(), "bias_hh_l0": np.zeros_like(b)}  # (H,), (H,)
+
+
+def prediction_report(predicted, measured, name, atol=0.01):
+    r"""Compare a learner's predicted numbers with the computed ones, as one line of text per outcome.
+
+    Parameters
+    ----------
+    predicted : None, float or array_like
+        The prediction; ``None`` means "not made yet" (the report then only shows the value).
+    measured : array_like
+        What the code computed, e.g. :math:`a_1` of shape (1, H) or (H,).
+    name : str
+        What was predicted, e.g. ``"a_1"``.
+    atol : float
+        A prediction within ``atol`` of every entry counts as right (numbers read off a printout
+        with 2 decimals are close enough).
+
+    Returns
+    -------
+    str
+        ``"Right: ..."``, ``"Not quite: ..."`` (naming the entry furthest off, hidden units
+        numbered from 1) or ``"No prediction yet ..."``.
+    """
+    measured = np.asarray(measured, dtype=float).ravel()  # (H,)
+    shown = np.array2string(measured, precision=4, suppress_small=True)
+    if predicted is None:
+        return f"No prediction yet (replace None above); the computed {name} = {shown}"
+    try:
+        guess = np.asarray(predicted, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"the prediction of {name} must be numbers; got {predicted!r}") from None
+    if guess.shape != measured.shape:
+        raise ValueError(f"the prediction of {name} must hold {measured.size} numbers (one per hidden unit); "
+                         f"got {guess.size}")
+    off = np.abs(guess - measured)  # (H,)
+    if np.all(off <= atol):
+        return f"Right: you predicted {name} = {np.array2string(guess, precision=4)}, computed {shown}"
+    j = int(np.argmax(off))
+    return (f"Not quite: you predicted {name} = {np.array2string(guess, precision=4)}, computed {shown}; "
+            f"furthest off at hidden unit {j + 1} (yours {guess[j]:.4f}, computed {measured[j]:.4f})")
+
+
+def transpose_slips(prediction=None, N=2, D=3, H=4, seed=0):
+    r"""What each forgotten transpose does in PyTorch's layout, and whether the prediction was right.
+
+    In PyTorch's layout the input term :math:`x_t W_x` is ``x @ weight_ih.T`` and the recurrent
+    term :math:`h_{t-1} W_h` is ``h_prev @ weight_hh.T``. Forgetting the first ``.T`` multiplies
+    (N, D) by (H, D): the inner sizes differ (when D != H) and numpy raises. Forgetting the second
+    multiplies (N, H) by the square (H, H): it runs, with wrong numbers (unless ``weight_hh`` is
+    symmetric).
+
+    Parameters
+    ----------
+    prediction : {None, "weight_ih", "weight_hh"}
+        The learner's answer to "forgetting whose .T raises an error?"; None when not given yet.
+    N, D, H : int
+        Batch, input and hidden sizes of the random demo arrays; must all differ.
+    seed : int
+        Of ``np.random.default_rng``.
+
+    Returns
+    -------
+    str
+        Three lines: the two slips run on random arrays, then the verdict on the prediction.
+    """
+    if prediction not in (None, "weight_ih", "weight_hh"):
+        raise ValueError(f"prediction must be 'weight_ih', 'weight_hh' or None; got {prediction!r}")
+    if len({N, D, H}) != 3 or min(N, D, H) < 1:
+        raise ValueError(f"N, D and H must be three different positive sizes; got N={N}, D={D}, H={H}")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, D))  # (N, D)
+    h_prev = rng.uniform(-1.0, 1.0, (N, H))  # (N, H)
+    weight_ih = rng.uniform(-0.8, 0.8, (H, D))  # (H, D) = Wx.T
+    weight_hh = rng.uniform(-0.8, 0.8, (H, H))  # (H, H) = Wh.T, not symmetric
+    raised = "runs"
+    try:
+        x @ weight_ih  # (N, D) @ (H, D): the .T forgotten
+    except ValueError as exc:  # numpy: the inner sizes D and H differ
+        raised = f"raises {type(exc).__name__}"
+    ih = (f"x @ weight_ih      (N, D) @ (H, D) = ({N}, {D}) @ ({H}, {D}): {raised}, the inner sizes "
+          f"D = {D} and H = {H} differ")
+    off = float(np.abs(h_prev @ weight_hh - h_prev @ weight_hh.T).max())  # (N, H) both
+    hh = (f"h_prev @ weight_hh (N, H) @ (H, H) = ({N}, {H}) @ ({H}, {H}): runs (a square matrix fits either "
+          f"way) but differs from h_prev @ weight_hh.T by up to {off:.2f}")
+    if prediction is None:
+        verdict = "Your answer: none yet (set raises_mine above to 'weight_ih' or 'weight_hh')."
+    elif prediction == "weight_ih":
+        verdict = "Your answer 'weight_ih': right. Only the numbers can catch the weight_hh slip: a checker must."
+    else:
+        verdict = ("Your answer 'weight_hh': the other way round. weight_hh is square, so any (N, H) @ (H, H) "
+                   "runs; weight_ih is (H, D) and cannot multiply x (N, D) from the right.")
+    return "\n".join((ih, hh, verdict))

@@ -340,8 +340,10 @@ class _StepBars:
             ax.set_xticks(units)
             ax.set_xlabel(f"hidden unit $j$ = 1 … {H}", fontsize=10)
             ax.tick_params(labelsize=10)
-        for level in (-1.0, 1.0):
-            axes[-1].axhline(level, color=PALETTE["grey"], linewidth=0.8, linestyle=":")
+        for level in (-1.0, 1.0):  # the range of tanh, in the h_t panel
+            axes[-1].axhline(level, color=PALETTE["grey"], linewidth=1.0, linestyle=":")
+        axes[-1].text(H + 0.45, 1.0, "+1", ha="right", va="bottom", fontsize=8, color=PALETTE["grey"])
+        axes[-1].text(H + 0.45, -1.0, "−1", ha="right", va="top", fontsize=8, color=PALETTE["grey"])
         axes[0].set_ylabel("value", fontsize=10)
         self.set_limit(limit)
 
@@ -378,7 +380,8 @@ def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(10.0, 3.0),
         Figure title.
     limit : float, optional
         The y axes run from ``-limit`` to ``limit`` (default: a quarter above the largest value,
-        room for the numbers on the bars, at least 1, so the tanh bound is visible).
+        room for the numbers on the bars, and at least 1.25, so the dotted lines at :math:`\pm 1`,
+        the range of tanh, lie inside the panels, not on their frames).
         With at most ``MAX_ANNOTATED_H`` hidden units each bar carries its value.
     axes : sequence of 5 Axes, optional
         Where to draw (default: a new figure with one row of five panels).
@@ -398,7 +401,7 @@ def plot_step_bars(step, title=None, limit=None, axes=None, figsize=(10.0, 3.0),
     values = _term_values(step)
     H = values["h"].shape[0]
     if limit is None:
-        limit = max(1.0, 1.25 * max(float(np.abs(v).max()) for v in values.values()))
+        limit = max(1.25, 1.25 * max(float(np.abs(v).max()) for v in values.values()))
     if axes is None:
         fig, axes = new_figure(figsize=figsize, dpi=dpi, nrows=1, ncols=5, sharey=True)
     else:
