@@ -15,10 +15,12 @@ from rnnlib.exercises.lstm_cell import (
     check_lstm_backward,
     check_lstm_latch,
     check_lstm_step_backward,
+    check_retention_prediction,
     sequence_backward_with_mistake,
     solution_lstm_backward,
     solution_lstm_latch,
     solution_lstm_step_backward,
+    solution_retention_prediction,
 )
 from rnnlib.lstm import LSTMStepCache
 
@@ -33,6 +35,7 @@ def _exec(source):
 lstm_step_backward_solution = _exec(solution_lstm_step_backward())
 lstm_latch_solution = _exec(solution_lstm_latch())
 lstm_backward_solution = _exec(solution_lstm_backward())
+retention_solution = _exec(solution_retention_prediction())
 
 GRADS = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 
@@ -122,9 +125,9 @@ def test_backward_never_crashes_on_bad_learners():
 
 
 def test_hints_go_from_gentle_to_the_solution():
-    for name in ("lstm_latch", "lstm_step_backward", "lstm_backward"):
+    for name in ("lstm_latch", "lstm_step_backward", "lstm_backward", "retention_prediction"):
         assert len(HINTS[name]) == 3
-        assert "solution" in HINTS[name][2]
+        assert f'solution("{name}")' in HINTS[name][2]  # the form notebook 00 teaches (rnnlib is not imported)
         assert hint(name, 1).startswith(f"Hint 1/3 for {name}")
     assert solution_lstm_latch().startswith("def lstm_latch_mine():")
     assert solution_lstm_backward().startswith("def lstm_backward_mine(dhs, cache):")
@@ -132,7 +135,7 @@ def test_hints_go_from_gentle_to_the_solution():
 
 
 # --------------------------------------------------------------------------- the latch
-_RIGHT_WX = np.array([[16.0, -16.0, 4.0, 0.0], [16.0, -16.0, -4.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+_RIGHT_WX = np.array([[16.0, -16.0, -4.0, 0.0], [16.0, -16.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0]])  # write 0, 1, nothing
 _RIGHT_B = np.array([-8.0, 8.0, 0.0, 8.0])
 
 
@@ -148,13 +151,19 @@ def test_latch_accepts_the_solution_and_other_working_weights():
 
 @pytest.mark.parametrize("Wx, b, expected", [
     # the forget gate does not close on a write: the old bit and the new one cancel
-    ([[16, 0, 4, 0], [16, 0, -4, 0], [0, 0, 0, 0]], _RIGHT_B,
+    ([[16, 0, -4, 0], [16, 0, 4, 0], [0, 0, 0, 0]], _RIGHT_B,
      "on 'write 0' at t = 22 the forget gate stays open (f = 1.000)"),
     (_RIGHT_WX, [-8, 2, 0, 8], "the forget gate is not near 1 on 'nothing' (f = 0.8808 at t = 2, 3"),
     (_RIGHT_WX + [[0, 0, 0, 0], [0, 0, 0, 0], [16, 0, 1, 0]], _RIGHT_B,
      "the input gate lets 'nothing' write into the cell: at t = 2"),
-    ([[0, -16, 4, 0], [0, -16, -4, 0], [0, 0, 0, 0]], _RIGHT_B, "the input gate barely opens on 'write 1' at t = 1"),
-    ([[16, -16, -4, 0], [16, -16, 4, 0], [0, 0, 0, 0]], _RIGHT_B,
+    ([[0, -16, -4, 0], [0, -16, 4, 0], [0, 0, 0, 0]], _RIGHT_B, "the input gate barely opens on 'write 1' at t = 1"),
+    # a half-open input gate alone: i = sigmoid(0) = 0.5 stores tanh(0.5 * 0.9993) = 0.46 < 0.5
+    ([[8, -16, -4, 0], [8, -16, 4, 0], [0, 0, 0, 0]], _RIGHT_B,
+     "the input gate opens only partly on 'write 1' at t = 1 (i = 0.500)"),
+    # both the input and the forget gate too weak: f^50 = 0.88^50 = 0.0018 costs far more than i = 0.88
+    ([[4, 0, -4, 0], [4, 0, 4, 0], [0, 0, 0, 0]], [-2, 2, 0, 2],
+     "the forget gate is not near 1 on 'nothing' (f = 0.8808 at t = 2, 3"),
+    ([[16, -16, 4, 0], [16, -16, -4, 0], [0, 0, 0, 0]], _RIGHT_B,
      "on 'write 1' at t = 1 the candidate is g = -0.999; it must be near +1"),
     (_RIGHT_WX, [-8, 8, 0, -8], "the output gate at the last step is o = 0.000"),
 ])
@@ -166,7 +175,7 @@ def test_latch_names_the_misbehaving_gate(Wx, b, expected):
 
 
 def test_latch_counts_the_right_cases_and_reads_the_bit_from_h_T():
-    result = check_lstm_latch(_latch([[16, 0, 4, 0], [16, 0, -4, 0], [0, 0, 0, 0]], _RIGHT_B))
+    result = check_lstm_latch(_latch([[16, 0, -4, 0], [16, 0, 4, 0], [0, 0, 0, 0]], _RIGHT_B))
     # without closing the forget gate only the three overwrite cases fail
     assert f"(3 of {len(LATCH_CASES)} cases right.)" in result.message
     assert "case 'write 1, 20 x nothing, write 0, 30 x nothing' should read bit 0, but h_T = -0.007 is too faint" \
@@ -210,3 +219,18 @@ def test_sequence_backward_never_crashes_on_bad_learners():
     message = check_lstm_backward(lambda dhs, cache: tuple(g.T for g in lstm_backward(dhs, cache))).message
     assert "dx has shape (3, 5, 2); expected (2, 5, 3)" in message
     assert "pass your function itself" in check_lstm_backward("f").message
+
+
+# --------------------------------------------------------------------------- predict the decay f^k
+def test_retention_prediction_accepts_the_solution_and_names_each_slip():
+    result = check_retention_prediction(retention_solution)
+    assert result.ok and "sigma(4)^60 = 0.3366" in result.message and "49% (chance)" in result.message
+    sigma4 = 1 / (1 + np.exp(-4.0))
+    assert check_retention_prediction(lambda: (sigma4**60 * 1.03, False)).ok  # within 5 %
+    message = check_retention_prediction(lambda: (sigma4, False)).message
+    assert "f60 = 0.982, but sigma(4)^60 = 0.3366: f is sigma(b_f)" in message and "survive" not in message
+    message = check_retention_prediction(lambda: (sigma4**60, True)).message
+    assert "reads the bit back on 49% of 200 sequences" in message and "does not survive" in message
+    assert "f60 must be a number" in check_retention_prediction(lambda: ("x", False)).message
+    assert "True or False" in check_retention_prediction(lambda: (0.34, "no")).message
+    assert "return two values" in check_retention_prediction(lambda: 0.34).message

@@ -177,11 +177,18 @@ def test_the_trained_memory_lstm_solves_lag_20_by_rewriting_the_bit():
     assert np.all(internals["i"][:, 1:].mean(axis=(0, 1)) > 0.5)
     assert np.all(internals["f"][:, 1:].mean(axis=(0, 1)) < 0.95)
     table = memory_gate_table(internals).splitlines()
-    assert len(table) == 2 + 4 and table[2].split()[0] == "1"
-    assert float(table[2].split()[5]) == pytest.approx(internals["f"][:, 1:, 0].mean(), abs=0.006)
+    assert len(table) == 3 + 4 + 1 and table[3].split()[0] == "1" and "mean over both sequences" in table[2]
+    assert float(table[3].split()[5]) == pytest.approx(internals["f"][:, 1:, 0].mean(), abs=0.006)
+    assert f"i from {internals['i'][:, 1:].min():.2f} to {internals['i'][:, 1:].max():.2f}" in table[-1]
     assert step_labels(x[1])[:2] == ["1", "\u00b7"] and step_labels(x[0])[0] == "0"
     x_test, y_test = memory_task(1000, 20, 8, seed=20_000)
     assert model.accuracy(x_test, y_test) == 1.0
     before = model.params["Wh"].copy()
     assert accuracy_without_recurrence(model, x_test, y_test) < 0.6  # without W_h the bit is lost
     np.testing.assert_array_equal(model.params["Wh"], before)  # the model is left as it was
+    # the bit comes back through the candidate's block of W_h only: cutting it loses the bit, cutting i, f, o does not
+    assert accuracy_without_recurrence(model, x_test, y_test, block="g") < 0.6
+    assert all(accuracy_without_recurrence(model, x_test, y_test, block=k) > 0.95 for k in "ifo")
+    np.testing.assert_array_equal(model.params["Wh"], before)
+    with pytest.raises(ValueError, match="block must be None or one of"):
+        accuracy_without_recurrence(model, x_test, y_test, block="c")

@@ -154,6 +154,8 @@ def test_gate_heatmap_letters_and_labels(rng):
     assert ax.get_ylabel() == "hidden unit (1..4)"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3", "4"]  # numbered from 1
     assert "forget gate" in ax.get_title()
+    titled = plot_gate_heatmap(values, "unhappy", "g", title="candidate g, bit-1 sequence").axes[0]
+    assert titled.get_title() == "candidate g, bit-1 sequence"
     image = ax.get_images()[0]
     assert image.get_array().shape == (4, 7)  # units down, time across
     np.testing.assert_array_equal(image.get_array(), values.T)

@@ -1,7 +1,7 @@
 r"""Exercises of the LSTM notebook: build a one-bit memory by hand, then the backward pass of a step and of a sequence.
 
 * :func:`check_lstm_latch` runs the learner's hand-set weights of a one-unit LSTM (symbols
-  "write 1", "write 0", "nothing") on every case of :data:`LATCH_CASES` and, for the first case
+  "write 0", "write 1", "nothing") on every case of :data:`LATCH_CASES` and, for the first case
   it gets wrong, says which gate misbehaves where: a forget gate not near 1 on "nothing", an
   input gate that lets "nothing" write, a write that does not open the input gate or does not
   close the forget gate (the old bit and the new one cancel), a candidate with the wrong sign,
@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradcheck import numerical_gradient, relative_error
+from ..lessons.lstm_cell import latch_accuracy
 from ..lstm import (
     GATE_NAMES,
     LSTMStepCache,  # noqa: F401  (the written solution of lstm_backward uses it)
@@ -45,6 +46,8 @@ __all__ = [
     "solution_lstm_latch",
     "solution_lstm_step_backward",
     "solution_lstm_backward",
+    "check_retention_prediction",
+    "solution_retention_prediction",
     "LATCH_CASES",
     "SEQUENCE_MISTAKES",
     "sequence_backward_with_mistake",
@@ -98,7 +101,7 @@ register_hints(BACKWARD, [
     "Through the activations: di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o), "
     "concatenated in the order i, f, g, o into da (N, 4H); then dx = da @ Wx.T, dh_prev = da @ Wh.T, "
     "dWx = x.T @ da, dWh = h_prev.T @ da, db = da.sum(axis=0). The full solution: "
-    "print(rnnlib.exercises.lstm_cell.solution_lstm_step_backward()).",
+    "print(solution(\"lstm_step_backward\")).",
 ])
 
 
@@ -312,8 +315,8 @@ def check_lstm_step_backward(learner_fn):
 
 
 # --------------------------------------------------------------------------- build: a one-bit latch
-SYMBOLS = ("write 1", "write 0", "nothing")  # one-hot features 0, 1, 2 of the latch exercise
-_W1, _W0, _NOTHING = 0, 1, 2
+SYMBOLS = ("write 0", "write 1", "nothing")  # one-hot features 0, 1, 2 (section 4's latch: feature 0 = bit 0)
+_W0, _W1, _NOTHING = 0, 1, 2
 _READ_MARGIN = 0.5  # |h_T| the checker asks for: the bit must be read clearly, not by a hair
 
 # name -> (symbols t = 1..T as (symbol, repeat) runs, the bit h_T must read)
@@ -337,9 +340,9 @@ def _latch_sequence(runs):
 
 _LATCH_SOLUTION = """\
 def lstm_latch_mine():
-    # rows of Wx: the symbols write 1, write 0, nothing; columns: the gates i, f, g, o
-    Wx = np.array([[16.0, -16.0, 4.0, 0.0],  # write 1: open i, close f, candidate tanh(4) ~ +1
-                   [16.0, -16.0, -4.0, 0.0],  # write 0: open i, close f, candidate tanh(-4) ~ -1
+    # rows of Wx: the symbols write 0, write 1, nothing; columns: the gates i, f, g, o
+    Wx = np.array([[16.0, -16.0, -4.0, 0.0],  # write 0: open i, close f, candidate tanh(-4) ~ -1
+                   [16.0, -16.0, 4.0, 0.0],  # write 1: open i, close f, candidate tanh(4) ~ +1
                    [0.0, 0.0, 0.0, 0.0]])  # nothing: the biases alone (i shut, f open)
     Wh = np.zeros((1, 4))  # (H, 4H): the latch needs no recurrence through h
     b = np.array([-8.0, 8.0, 0.0, 8.0])  # (4H,): i shut, f = sigmoid(8) = 0.9997, o open
@@ -359,8 +362,30 @@ def _t_list(steps):
     return f"t = {shown}"
 
 
+def _forget_problem(f, nothing):
+    """The forget gate not near 1 on 'nothing' (a message), or None."""
+    low = nothing[f[nothing] < 0.99]
+    if not low.size:
+        return None
+    k = nothing.size
+    return (f"the forget gate is not near 1 on 'nothing' (f = {f[nothing].min():.4f} at "
+            f"{_t_list(low + 1)}): the stored value is multiplied by f at every such step, about "
+            f"f^{k} = {f[nothing].min() ** k:.2g} after the {k} 'nothing' steps of this case; "
+            "a pre-activation of 8 gives f = sigmoid(8) = 0.9997")
+
+
+def _held_decay(f, symbols, t):
+    """The product of f over the 'nothing' steps that follow the write at index t (until the next write)."""
+    decay = 1.0
+    for s in range(t + 1, len(symbols)):
+        if symbols[s] != _NOTHING:
+            break
+        decay *= f[s]
+    return decay
+
+
 def _diagnose_latch(gates, symbols, bit):
-    """What the gates do wrong on one case, most basic problem first."""
+    """What the gates do wrong on one case, the problem that costs the most first."""
     i, f, g, o, c = (gates[k][0, :, 0] for k in "ifgoc")  # (T,) each, [t-1] is step t
     nothing = np.flatnonzero(symbols == _NOTHING)
     writes = np.flatnonzero(symbols != _NOTHING)
@@ -369,7 +394,14 @@ def _diagnose_latch(gates, symbols, bit):
         want = 1.0 if symbols[t] == _W1 else -1.0
         name = SYMBOLS[symbols[t]]
         if i[t] < 0.9:
-            problems.append(f"the input gate barely opens on '{name}' at t = {t + 1} (i = {i[t]:.3f}): "
+            # a weak write scales the stored value by i, the hold after it by f^k: blame the larger loss
+            decay = _held_decay(f, symbols, t)
+            forget = _forget_problem(f, nothing) if decay < i[t] else None
+            if forget:
+                return forget + (f"; this loses more than the partly open input gate on '{name}' at "
+                                 f"t = {t + 1} (i = {i[t]:.3f}), fix the forget gate first")
+            how = "barely opens" if i[t] < 0.5 else "opens only partly"
+            problems.append(f"the input gate {how} on '{name}' at t = {t + 1} (i = {i[t]:.3f}): "
                             "a write must let the candidate in (i near 1)")
         elif want * g[t] < 0.9:
             problems.append(f"on '{name}' at t = {t + 1} the candidate is g = {g[t]:+.3f}; it must be near "
@@ -387,13 +419,9 @@ def _diagnose_latch(gates, symbols, bit):
             return (f"the input gate lets 'nothing' write into the cell: at t = {worst + 1}, i = {i[worst]:.3f} "
                     f"and g = {g[worst]:+.3f} add i * g = {i[worst] * g[worst]:+.3f}; shut the input gate on "
                     "'nothing' (i near 0, a pre-activation of about -8) or make its candidate 0")
-        low = nothing[f[nothing] < 0.99]
-        if low.size:
-            k = nothing.size
-            return (f"the forget gate is not near 1 on 'nothing' (f = {f[nothing].min():.4f} at "
-                    f"{_t_list(low + 1)}): the stored value is multiplied by f at every such step, about "
-                    f"f^{k} = {f[nothing].min() ** k:.2g} after the {k} 'nothing' steps of this case; "
-                    "a pre-activation of 8 gives f = sigmoid(8) = 0.9997")
+        forget = _forget_problem(f, nothing)
+        if forget:
+            return forget
     T = len(symbols)
     if o[-1] < 0.7:
         return (f"the output gate at the last step is o = {o[-1]:.3f}, so h_T = o * tanh(c_T) = "
@@ -406,7 +434,8 @@ def _diagnose_latch(gates, symbols, bit):
 def check_lstm_latch(learner_fn):
     r"""Check hand-set weights of a one-unit LSTM that stores a bit: ``learner_fn() -> (Wx, Wh, b)``.
 
-    The inputs are one-hot over three symbols (feature 0 "write 1", 1 "write 0", 2 "nothing");
+    The inputs are one-hot over three symbols (feature 0 "write 0", 1 "write 1", 2 "nothing", in the order
+    of section 4's latch, whose feature 0 is bit 0);
     ``Wx`` (3, 4), ``Wh`` (1, 4) and ``b`` (4,) hold the gate columns in the order i, f, g, o.
     Each case of :data:`LATCH_CASES` runs :func:`rnnlib.lstm_forward` from :math:`h_0 = c_0 = 0`;
     the bit is read as :math:`h_T > 0` (1) or :math:`h_T < 0` (0), and :math:`|h_T| \ge 0.5` is
@@ -442,7 +471,7 @@ def check_lstm_latch(learner_fn):
             problems.append(msg)
         params[name] = arr
     if problems:
-        return CheckResult(False, "; ".join(problems) + " (D = 3 symbols: write 1, write 0, nothing; H = 1 unit; "
+        return CheckResult(False, "; ".join(problems) + " (D = 3 symbols: write 0, write 1, nothing; H = 1 unit; "
                                                         "gate columns i, f, g, o)", LATCH)
     right, first = 0, None
     for name, (runs, bit) in LATCH_CASES.items():
@@ -467,14 +496,98 @@ def check_lstm_latch(learner_fn):
 register_hints(LATCH, [
     "One gate at a time, as in the latch of section 4. Which gate must open on a write and stay shut on "
     "'nothing'? Which must be near 1 on 'nothing'? With Wh = 0 each gate's pre-activation is "
-    "Wx[symbol, gate] + b[gate]: rows are the symbols (write 1, write 0, nothing), columns the gates i, f, g, o.",
+    "Wx[symbol, gate] + b[gate]: rows are the symbols (write 0, write 1, nothing), columns the gates i, f, g, o.",
     "Large pre-activations make gates nearly shut or open: sigmoid(8) = 0.9997, sigmoid(-8) = 0.0003, "
-    "tanh(4) = 0.9993. Input gate: b_i = -8 and +16 in both write rows. Candidate: +4 in the 'write 1' "
-    "row, -4 in the 'write 0' row. Forget gate: b_f = 8. Output gate: b_o = 8.",
+    "tanh(4) = 0.9993. Input gate: b_i = -8 and +16 in both write rows. Candidate: -4 in the 'write 0' "
+    "row, +4 in the 'write 1' row. Forget gate: b_f = 8. Output gate: b_o = 8.",
     "The overwrite cases need the forget gate to CLOSE on a write; otherwise c_t = f * (+1) + i * (-1) is "
     "about 0 and the old and new bits cancel. Put -16 in the forget column of both write rows (a_f = -8 on "
     "a write, +8 on 'nothing'). The full solution: print(solution(\"lstm_latch\")).",
 ])
+
+
+# --------------------------------------------------------------------------- predict, then check: the decay f^k
+RETENTION = "retention_prediction"
+RETENTION_SETTING = {"f_bias": 4.0, "f_lag": 60, "survive_bias": 2.0, "survive_lag": 200}
+
+_RETENTION_SOLUTION = """\
+def retention_prediction_mine():
+    f = 1 / (1 + np.exp(-4.0))  # sigma(4) = 0.982
+    f60 = f**60  # c_T ~ f^k c_1 with k = 60 held steps: 0.34
+    # b_f = 2: f = sigma(2) = 0.881, f^200 ~ 1e-11, far below the distractors' writes of ~0.00025 a step
+    survives_200 = False
+    return f60, survives_200
+"""
+
+
+def solution_retention_prediction():
+    """The source of a reference solution of the decay prediction (print it)."""
+    return _RETENTION_SOLUTION
+
+
+register_hints(RETENTION, [
+    "With the input gate shut, each held step multiplies the cell state by f = sigma(b_f): c_T ~ f^k c_1.",
+    "sigma(4) = 1 / (1 + e^-4) = 0.982; raise it to the 60th power. For b_f = 2, compare sigma(2)^200 with the "
+    "distractors' small writes, i * g ~ sigma(-8) * tanh(1) ~ 0.00025 per step.",
+    "f60 = sigma(4)**60 = 0.34; at b_f = 2 the bit does not survive 200 steps (f^200 ~ 1e-11). The full "
+    "solution: print(solution(\"retention_prediction\")).",
+])
+
+
+def check_retention_prediction(learner_fn):
+    r"""Check ``learner_fn() -> (f60, survives_200)``: the decay of the latch of section 4, predicted.
+
+    Parameters
+    ----------
+    learner_fn : callable
+        Takes no argument; returns the predicted :math:`f^{60}` at forget bias 4 (a number) and whether
+        the bit is still read back after :math:`k = 200` held steps at forget bias 2 (a bool).
+
+    Returns
+    -------
+    CheckResult
+        Correct when :math:`f^{60}` is within 5 % of :math:`\sigma(4)^{60}` and the bool matches the
+        read-back that :func:`rnnlib.lessons.lstm_cell.latch_accuracy` measures (above 75 % counts as
+        surviving); otherwise what is off (the exponent, :math:`\sigma` forgotten, ...).
+
+    Notes
+    -----
+    .. math:: c_T \approx f^{\,k} c_1, \qquad f = \sigma(b_f)
+    """
+    out, err = call_learner(learner_fn, ())
+    if err:
+        return CheckResult(False, err, RETENTION)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return CheckResult(False, "return two values: f60 (a number) and survives_200 (True or False)", RETENTION)
+    f60, survives = out
+    try:
+        f60 = float(f60)
+    except (TypeError, ValueError):
+        return CheckResult(False, f"f60 must be a number; got {type(f60).__name__}", RETENTION)
+    if not isinstance(survives, (bool, np.bool_)):
+        return CheckResult(False, f"survives_200 must be True or False; got {survives!r}", RETENTION)
+    st = RETENTION_SETTING
+    f = 1.0 / (1.0 + np.exp(-st["f_bias"]))
+    want = f ** st["f_lag"]
+    accuracy = latch_accuracy(st["survive_lag"], forget_bias=st["survive_bias"])
+    alive = accuracy > 0.75
+    f2 = 1.0 / (1.0 + np.exp(-st["survive_bias"]))
+    problems = []
+    if abs(f60 - want) > 0.05 * want:
+        if abs(f60 - f) < 0.01 or abs(f60 - st["f_bias"] ** st["f_lag"]) < 1:
+            why = "f is sigma(b_f) = sigma(4) = 0.982, and it is raised to the power k = 60"
+        else:
+            why = "c_T ~ f^k c_1 with f = sigma(4) and k = 60"
+        problems.append(f"f60 = {f60:.4g}, but sigma(4)^60 = {want:.4f}: {why}")
+    if bool(survives) != alive:
+        problems.append(f"at forget bias 2 the latch reads the bit back on {accuracy:.0%} of 200 sequences after "
+                        f"k = 200 steps, so it {'survives' if alive else 'does not survive'}: f^200 = {f2:.3f}^200 = "
+                        f"{f2 ** 200:.1g}, far below the distractors' leak of about 0.00025 a step")
+    if problems:
+        return CheckResult(False, "; ".join(problems) + ".", RETENTION)
+    return CheckResult(True, (f"sigma(4)^60 = {want:.4f}: after 60 steps a third of c_1 is left, its sign still "
+                              f"clear. At forget bias 2, f^200 = {f2 ** 200:.1g}: the measured read-back is "
+                              f"{accuracy:.0%} (chance). The table below shows both."), RETENTION)
 
 
 # --------------------------------------------------------------------------- backward through a sequence

@@ -410,37 +410,51 @@ def memory_gate_table(internals):
     str
         One row per unit j = 1..H: :math:`c_1` and :math:`c_T` for bit 1 and bit 0, and the mean
         over the distractor steps t = 2..T (both sequences) of :math:`f`, :math:`i` and, for each
-        bit, of the candidate :math:`g`.
+        bit, of the candidate :math:`g`; a last line gives the range of :math:`i` and :math:`f`
+        over those steps, all units and both sequences (the per-step values the means hide).
     """
     c = as_array("internals['c']", internals["c"], (2, "T", "H"))
     f, i, g = (as_array(f"internals[{k!r}]", internals[k], c.shape) for k in "fig")
     lines = ["unit   c_1 (bit 1, bit 0)   c_T (bit 1, bit 0)   mean f   mean i   mean g (bit 1, bit 0)",
-             "                                                 over the distractor steps t = 2..T"]
+             "                                                 over the distractor steps t = 2..T",
+             "                                                 (f and i: mean over both sequences)"]
     for j in range(c.shape[2]):
         lines.append(f"{j + 1:4d}   {c[1, 0, j]:+8.2f} {c[0, 0, j]:+8.2f}   {c[1, -1, j]:+8.2f} {c[0, -1, j]:+8.2f}"
                      f"   {f[:, 1:, j].mean():6.2f}   {i[:, 1:, j].mean():6.2f}"
                      f"   {g[1, 1:, j].mean():+8.2f} {g[0, 1:, j].mean():+8.2f}")
+    lines.append(f"per step (t = 2..T, all units, both sequences): i from {i[:, 1:].min():.2f} to "
+                 f"{i[:, 1:].max():.2f}, f from {f[:, 1:].min():.2f} to {f[:, 1:].max():.2f}")
     return "\n".join(line.rstrip() for line in lines)
 
 
-def accuracy_without_recurrence(model, x, y):
-    r"""The model's accuracy with :math:`W_h` set to zero (the model itself is not changed).
+def accuracy_without_recurrence(model, x, y, block=None):
+    r"""The model's accuracy with :math:`W_h`, or one gate block of it, set to zero (the model is not changed).
 
     Without :math:`W_h` the gates and the candidate see only :math:`x_t`; a model that keeps
-    its memory by re-writing it from :math:`h_{t-1}` at every step loses it.
+    its memory by re-writing it from :math:`h_{t-1}` at every step loses it. Zeroing one block
+    (the columns ``Wh[:, 2*H:3*H]`` for ``block="g"``) cuts only that gate's (or the candidate's)
+    view of :math:`h_{t-1}`.
 
     Parameters
     ----------
     model : SequenceClassifier
     x : array_like, shape (N, T, D)
     y : array_like, shape (N,)
+    block : {None, "i", "f", "g", "o"}, optional
+        None zeroes all of :math:`W_h` (H, 4H); a letter zeroes only that block's H columns.
 
     Returns
     -------
     float
     """
+    if block is not None and block not in GATE_BLOCKS:
+        raise ValueError(f"block must be None or one of 'i', 'f', 'g', 'o'; got {block!r}")
     saved = model.params["Wh"]
-    model.params["Wh"] = np.zeros_like(saved)
+    H = saved.shape[0]
+    zeroed = np.zeros_like(saved) if block is None else saved.copy()  # (H, 4H)
+    if block is not None:
+        zeroed[:, GATE_BLOCKS[block] * H:(GATE_BLOCKS[block] + 1) * H] = 0.0
+    model.params["Wh"] = zeroed
     try:
         return model.accuracy(x, y)
     finally:

@@ -434,7 +434,7 @@ def _letters(letters, T):
     return letters
 
 
-def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True, step_label="letter read"):
+def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True, step_label="letter read", title=None):
     r"""One gate (or state) over a sequence as a heatmap: time left to right, hidden units top to bottom.
 
     Parameters
@@ -449,6 +449,8 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True, step_label=
     colorbar : bool
     step_label : str
         What the tick labels are, for the x-axis label ("time step t = 1..T (<step_label>)").
+    title : str, optional
+        The panel's title; by default the gate's name ("candidate g").
 
     Returns
     -------
@@ -477,7 +479,7 @@ def plot_gate_heatmap(values, letters, gate, ax=None, colorbar=True, step_label=
     ax.set_xlabel(f"time step t = 1..{T} ({step_label})")
     ax.set_ylabel(f"hidden unit (1..{H})")
     ax.set_yticks(range(H), [str(j) for j in range(1, H + 1)])
-    ax.set_title(f"{name} ${_TEX[gate]}$", fontsize=10)
+    ax.set_title(f"{name} ${_TEX[gate]}$" if title is None else title, fontsize=10)
     if colorbar:
         bar = fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02)
         bar.set_label(f"${_TEX[gate]}$", labelpad=6)
