@@ -62,7 +62,8 @@ from ..train import Callback, progress_bar, train
 from .unrolled_many_to_one import classifier_step_gradients, step_gradients
 
 __all__ = [
-    "RunConfig", "CONFIGS", "train_memory_run", "run_memory_task", "lag_sweep", "summarise", "load_sweep",
+    "RunConfig", "CONFIGS", "chrono_biases", "steps_to_solve", "train_memory_run", "run_memory_task", "lag_sweep",
+    "summarise", "save_sweep", "load_sweep",
     "MAX_DERIVATIVE",
     "activation_rnn_forward",
     "gradient_bound",
@@ -84,6 +85,8 @@ __all__ = [
     "describe_config",
     "sweep_table",
     "sweep_cell",
+    "steps_cell",
+    "cell_comparison",
     "sweep_accuracy",
     "conditions_table",
     "claim_verdict",
