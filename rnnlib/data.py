@@ -30,7 +30,7 @@ __all__ = [
     "memory_task",
 ]
 
-ALPHABET = string.ascii_lowercase  # feature k of a one-hot letter is ALPHABET[k]
+ALPHABET = string.ascii_lowercase  # feature i of a one-hot letter is ALPHABET[i]
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -277,8 +277,8 @@ def encode_words(words, max_len=None):
     Returns
     -------
     x : numpy.ndarray, shape (N, T, 26), float64
-        ``x[n, t - 1, k] = 1`` when letter t of word n (step t, counted from 1) is
-        ``ALPHABET[k]``. Steps after a word's end are zero rows (padding).
+        ``x[n, t - 1, i] = 1`` when letter t of word n (step t, counted from 1) is
+        ``ALPHABET[i]``. Steps after a word's end are zero rows (padding).
     lengths : numpy.ndarray of int, shape (N,)
         Each word's length. A many-to-one model reads its output at step t = ``lengths[n]``
         (index ``lengths[n] - 1``), so the padding after a word never changes its prediction.

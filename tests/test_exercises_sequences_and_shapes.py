@@ -107,7 +107,7 @@ def test_broken_functions_are_reported_not_raised():
 def test_hints_and_solution():
     hints = HINTS["growth_predictions"]
     assert len(hints) == 3
-    assert "solution_growth_predictions" in hints[-1]
+    assert 'solution("growth_predictions")' in hints[-1]
     assert hint("growth_predictions", 1).startswith("Hint 1/3")
     source = solution_growth_predictions()
     namespace = {}

@@ -12,6 +12,7 @@ from rnnlib.lessons.start_here import (
     _version_tuple,
     environment_report,
     format_report,
+    python_status,
     verdict,
 )
 from rnnlib.widgets.start_here import widget_check
@@ -61,6 +62,21 @@ def test_versions_that_differ_from_the_tested_ones_work_but_say_what_to_do():
     assert "Widgets" not in text
     widgets = PackageStatus("jupyterlab_widgets", "3.1.0", "3.0", "front end", tested="3.0.17")
     assert "if the slider below does not answer" in verdict([widgets])
+
+
+def test_the_python_row_compares_major_minor_with_the_tested_version():
+    assert python_status("3.11.7", tested="3.11").advice == "ok"
+    newer, older = python_status("3.13.1", tested="3.11"), python_status("3.10.4", tested="3.11")
+    assert newer.ok and newer.advice.startswith("works, but newer than the tested 3.11: if a cell fails")
+    assert older.ok and older.advice.startswith("works, but older than the tested 3.11")
+    assert "Python 3.11" in newer.advice and "environment.yml" in newer.advice
+    assert python_status("3.9.18", tested="3.11").advice.startswith("too old (need >= 3.10)")
+    rows = [PackageStatus("numpy", "2.4.6", "1.24", "maths", tested="2.4.6")]
+    report = format_report(rows, python_version="3.13.1").splitlines()
+    assert report[1].split()[:3] == ["python", "3.13.1", "3.11"] and "works, but newer" in report[1]
+    assert report[-1].startswith("Should work: every package is new enough, but python differs")
+    assert format_report(rows, python_version="3.11.2").endswith("All set: these are the versions the course was "
+                                                                  "tested with.")
 
 
 def test_a_stale_rnnlib_install_is_flagged():

@@ -58,10 +58,9 @@ def test_one_hot_word_shows_the_matrix():
     fig = plot_one_hot_word("good", max_len=6)
     ax = fig.axes[0]
     assert _labelled(ax)
-    np.testing.assert_array_equal(ax.images[0].get_array(), one_hot_word("good", 6))
-    assert [t.get_text() for t in ax.get_xticklabels()] == list("abcdefghijklmnopqrstuvwxyz")
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["t=1: g", "t=2: o", "t=3: o", "t=4: d", "t=5: pad",
-                                                            "t=6: pad"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), one_hot_word("good", 6).T)  # (D, T): time left to right
+    assert [t.get_text() for t in ax.get_yticklabels()] == list("abcdefghijklmnopqrstuvwxyz")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1\ng", "2\no", "3\no", "4\nd", "5\npad", "6\npad"]
     assert "(6, 26)" in ax.get_title()
     with pytest.raises(ValueError, match="lower-case"):
         plot_one_hot_word("Good")

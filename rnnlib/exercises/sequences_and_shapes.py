@@ -184,5 +184,5 @@ register_hints(EXERCISE, [
     "Parameters do not contain N or T. For H, split the count: D*H doubles, H*H quadruples; with D = 26 and "
     "H = 32 the two parts are about equal, so the total lands near 3.",
     "data (2, 2, 1), parameters (1, 1, 3), compute (2, 2, 3), memory (2, 2, 2). The full solution: "
-    "print(rnnlib.exercises.sequences_and_shapes.solution_growth_predictions())",
+    "solution(\"growth_predictions\")",
 ])

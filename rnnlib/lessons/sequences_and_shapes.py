@@ -220,7 +220,8 @@ def format_volume_table(N, T, D, H, n_classes=1, dtype="float64"):
     """:func:`volume_rows` as a plain-text table (for printing in a notebook)."""
     rows = [("", "RNN", "feed-forward"), *volume_rows(N, T, D, H, n_classes, dtype)]
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
-    lines = [f"N={N}, T={T}, D={D}, H={H}, C={n_classes}"]
+    outputs = "C = 1 output (one logit)" if n_classes == 1 else f"C = {n_classes} outputs (logits)"
+    lines = [f"N={N}, T={T}, D={D}, H={H}; {outputs}"]
     for r in rows:
         lines.append(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}")
     return "\n".join(lines)
@@ -265,7 +266,7 @@ def rnn_costs(N, T, D, H, seed=0):
     -----
     .. math:: h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \quad t = 1, \dots, T, \qquad s = h_T W_y + b_y
 
-    An (n, k) @ (k, m) product costs n k m multiply-adds, so the count equals
+    An (n, j) @ (j, m) product costs n j m multiply-adds, so the count equals
     ``rnn_vs_feedforward(N, T, D, H)["rnn"]["macs_forward"]``; here it is counted, not derived.
     """
     N = check_dim("N", N)
@@ -278,7 +279,7 @@ def rnn_costs(N, T, D, H, seed=0):
     p = model.params
     counted = {"compute": 0, "sequential": 0}
 
-    def matmul(a, w):  # (n, k) @ (k, m): n * k * m multiply-adds
+    def matmul(a, w):  # (n, j) @ (j, m): n * j * m multiply-adds
         counted["compute"] += a.shape[0] * a.shape[1] * w.shape[1]
         return a @ w
 
@@ -431,7 +432,7 @@ def context_accuracy(words):
 
     Notes
     -----
-    .. math:: \hat{c} = \arg\max_{c} \#\{\text{(word, position) with context } k \text{ and letter } c\}
+    .. math:: \hat{c} = \arg\max_{c} \#\{\text{(word, position) with the given context and letter } c\}
 
     In-sample by design: it measures how much the context pins a letter down in this vocabulary,
     not how a model generalises. A word boundary counts as a neighbour (``"^"``, ``"$"``).
@@ -506,8 +507,8 @@ def expected_relative_deviation(batch_sizes, n_total, scale):
     n_total : int
         M, the data set size.
     scale : float
-        :math:`\sigma / \lVert g \rVert`: the per-example gradient spread relative to the full
-        gradient's norm.
+        :math:`\rho = v / \lVert \nabla L \rVert`: the per-example gradient spread v relative to
+        the norm of the full-batch gradient :math:`\nabla L`.
 
     Returns
     -------
@@ -515,14 +516,19 @@ def expected_relative_deviation(batch_sizes, n_total, scale):
 
     Notes
     -----
-    The mean of N examples drawn without replacement from M has
+    With :math:`\nabla L = \frac{1}{M}\sum_m \nabla L_m` the full-batch gradient,
+    :math:`v^2 = \frac{1}{M}\sum_m \lVert \nabla L_m - \nabla L \rVert^2` the spread of the
+    per-example gradients, the mean :math:`\nabla L_{\mathcal{B}}` of N examples drawn without
+    replacement from M has
 
     .. math::
-        \mathbb{E}\,\lVert g_N - g \rVert^2 = \frac{\sigma^2}{N}\,\frac{M - N}{M - 1}, \qquad
-        \text{so}\quad \frac{\lVert g_N - g \rVert}{\lVert g \rVert} \approx
-        \text{scale}\,\sqrt{\frac{M - N}{N (M - 1)}}
+        \mathbb{E}\,\lVert \nabla L_{\mathcal{B}} - \nabla L \rVert^2 = \frac{v^2}{N}\,\frac{M - N}{M - 1},
+        \qquad \text{so}\quad \frac{\lVert \nabla L_{\mathcal{B}} - \nabla L \rVert}{\lVert \nabla L \rVert}
+        \approx \rho\,\sqrt{\frac{M - N}{N (M - 1)}}
 
-    Four times the batch halves the noise; the full batch (N = M) has none.
+    The factor (M - N)/(M - 1) is the finite-population correction of drawing without
+    replacement: close to 1 for N much smaller than M, 0 for the full batch. Four times the batch
+    halves the noise; the full batch (N = M) has none.
     """
     M = check_dim("n_total", n_total, lo=2)
     if not (np.isscalar(scale) and np.isfinite(scale) and scale >= 0):
@@ -544,21 +550,25 @@ class BatchNoiseResult:
     n_total : int
         M.
     cosines : tuple of K numpy.ndarray
-        Every mini-batch's cosine with the full-batch gradient (1 = same direction, < 0 = the
-        step goes partly uphill for the full loss); the full batch has one entry, 1.
+        Every mini-batch's cosine with the full-batch gradient (1 = same direction, < 0 = a
+        descent step against the mini-batch gradient goes partly uphill for the full loss); the
+        full batch has one entry, 1.
     rel_devs : tuple of K numpy.ndarray
-        Every mini-batch's relative deviation :math:`\\lVert g_N - g\\rVert / \\lVert g \\rVert`
+        Every mini-batch's relative deviation
+        :math:`\\lVert \\nabla L_{\\mathcal{B}} - \\nabla L\\rVert / \\lVert \\nabla L \\rVert`
         (the full batch: one entry, 0).
     cosine_mean, cosine_std, frac_opposite : numpy.ndarray, shape (K,)
         Mean and spread of ``cosines``; the fraction of mini-batches with cosine < 0.
     rel_dev_rms : numpy.ndarray, shape (K,)
-        :math:`\\sqrt{\\mathrm{mean}\\,\\lVert g_N - g\\rVert^2} / \\lVert g \\rVert`.
+        :math:`\\sqrt{\\mathrm{mean}\\,\\lVert \\nabla L_{\\mathcal{B}} - \\nabla L\\rVert^2}
+        / \\lVert \\nabla L \\rVert` (the "rel. deviation" column of :meth:`noise_table`).
     seconds_per_step, seconds_per_step_min : numpy.ndarray, shape (K,)
         Median and fastest wall time of one forward + backward pass (machine-dependent).
     steps_per_epoch : numpy.ndarray of int, shape (K,)
         ceil(M / N).
     noise_scale : float
-        Least-squares fit of ``scale`` in :func:`expected_relative_deviation` to ``rel_dev_rms``.
+        :math:`\\rho = v / \\lVert \\nabla L \\rVert`: least-squares fit of ``scale`` in
+        :func:`expected_relative_deviation` to ``rel_dev_rms``.
     full_loss : float
     """
 
@@ -601,10 +611,10 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
                               seed=0, time_repeats=3, clock=time.perf_counter):
     r"""Measure gradient noise and time per step of mini-batches against the full batch.
 
-    At the model's current (fixed) weights, the full-batch gradient g is computed once; then for
-    each batch size N, ``n_batches`` mini-batches are drawn without replacement (seeded) and each
-    mini-batch gradient :math:`g_N` is compared with g. Every mini-batch's forward + backward pass
-    is timed.
+    At the model's current (fixed) weights, the full-batch gradient :math:`\nabla L` is computed
+    once; then for each batch size N, ``n_batches`` mini-batches are drawn without replacement
+    (seeded) and each mini-batch gradient :math:`\nabla L_{\mathcal{B}}` is compared with it. Every
+    mini-batch's forward + backward pass is timed.
 
     Parameters
     ----------
@@ -633,11 +643,12 @@ def gradient_noise_experiment(model, x, y, lengths, batch_sizes=(8, 32, 128, 512
     Notes
     -----
     .. math::
-        g = \frac{1}{M}\sum_{m=1}^{M} \nabla L_m, \qquad g_N = \frac{1}{N}\sum_{m \in \mathcal{B}} \nabla L_m,
-        \qquad \cos(g_N, g) = \frac{g_N \cdot g}{\lVert g_N\rVert \lVert g \rVert}
+        \nabla L = \frac{1}{M}\sum_{m=1}^{M} \nabla L_m, \qquad
+        \nabla L_{\mathcal{B}} = \frac{1}{N}\sum_{m \in \mathcal{B}} \nabla L_m, \qquad
+        \cos = \frac{\nabla L_{\mathcal{B}} \cdot \nabla L}{\lVert \nabla L_{\mathcal{B}}\rVert \lVert \nabla L \rVert}
 
-    :math:`g_N` is an unbiased estimate of g whose spread shrinks like :math:`1/\sqrt{N}` (see
-    :func:`expected_relative_deviation`), while a step's cost grows with N.
+    :math:`\nabla L_{\mathcal{B}}` is an unbiased estimate of :math:`\nabla L` whose spread shrinks
+    like :math:`1/\sqrt{N}` (see :func:`expected_relative_deviation`), while a step's cost grows with N.
     """
     dims = {}
     x = as_array("x", x, ("M", "T", model.input_size), dims)

@@ -17,8 +17,10 @@ from importlib import metadata
 from .. import __version__ as CODE_VERSION
 from .._locked_versions import LOCKED, PYTHON
 
-__all__ = ["PackageStatus", "environment_report", "format_report", "verdict", "WIDGET_FIX", "LOCKED",
-           "REQUIREMENTS"]
+__all__ = ["PackageStatus", "environment_report", "python_status", "format_report", "verdict", "WIDGET_FIX",
+           "LOCKED", "REQUIREMENTS", "PYTHON_MINIMUM"]
+
+PYTHON_MINIMUM = "3.10"  # pyproject.toml's requires-python
 
 # package -> (minimum version, why the course needs it)
 REQUIREMENTS = {
@@ -40,6 +42,8 @@ WIDGET_FIX = (
     "reinstalls them), then restart JupyterLab itself, not only the kernel, and reload the page."
 )
 REINSTALL = "run `make lab` in the course folder (it reinstalls the tested versions from requirements-lock.txt)"
+NEW_PYTHON = ("use Python {tested} for the course's environment (with conda, `conda env create -f environment.yml` "
+              "pins it; with make, `make lab PYTHON=python{tested}` on a fresh clone)")
 
 
 @dataclass(frozen=True)
@@ -64,22 +68,31 @@ class PackageStatus:
 
     @property
     def as_tested(self):
-        """Installed at exactly the tested version (True when there is no tested version to compare)."""
-        return self.tested is None or self.installed == self.tested
+        """Installed at the tested version (True when there is no tested version to compare).
+
+        A tested version with fewer parts is a prefix: Python tested as ``3.11`` matches ``3.11.7``.
+        """
+        if self.tested is None or self.installed == self.tested:
+            return True
+        if self.installed is None:
+            return False
+        tested, installed = _version_tuple(self.tested), _version_tuple(self.installed)
+        return len(tested) < len(installed) and installed[:len(tested)] == tested
 
     @property
     def advice(self):
         if self.installed is None:
             return "not installed: run `make lab` (or `pip install -e .`) from the course folder"
+        fix = NEW_PYTHON.format(tested=self.tested) if self.name == "python" else REINSTALL
         if not self.ok:
-            return f"too old (need >= {self.minimum}): {REINSTALL}"
+            return f"too old (need >= {self.minimum}): {fix}"
         if self.name == "rnnlib" and not self.as_tested:
             return (f"the installed package says {self.installed} but the code imported is {self.tested}: "
                     "reinstall it with `pip install --no-deps -e .` from the course folder (or `make lab`)")
         if not self.as_tested:
             direction = "newer" if _version_tuple(self.installed) > _version_tuple(self.tested) else "older"
             return (f"works, but {direction} than the tested {self.tested}: if a cell fails or a figure "
-                    f"looks wrong, {REINSTALL}")
+                    f"looks wrong, {fix}")
         return "ok"
 
 
@@ -121,6 +134,24 @@ def environment_report(requirements=None, tested=None):
             for name, (minimum, purpose) in (requirements or REQUIREMENTS).items()]
 
 
+def python_status(version=None, tested=PYTHON):
+    """The Python interpreter as a report row: tested ``major.minor`` (the lock's) against this one.
+
+    Parameters
+    ----------
+    version : str, optional
+        The interpreter's version; this kernel's (``platform.python_version()``) by default.
+    tested : str
+        The ``major.minor`` the course was tested with.
+
+    Returns
+    -------
+    PackageStatus
+    """
+    version = platform.python_version() if version is None else version
+    return PackageStatus("python", version, PYTHON_MINIMUM, "the interpreter", tested)
+
+
 def verdict(rows):
     """One plain sentence (or a few) on what to do, from the report's rows."""
     bad = [r.name for r in rows if not r.ok or (r.name == "rnnlib" and not r.as_tested)]
@@ -137,11 +168,14 @@ def verdict(rows):
     return text
 
 
-def format_report(rows=None):
-    """The report as aligned text, with Python's version first and a verdict last."""
-    rows = environment_report() if rows is None else rows
-    lines = [f"{'package':20s} {'installed':12s} {'tested':12s} status",
-             f"{'python':20s} {platform.python_version():12s} {PYTHON:12s} ok"]
+def format_report(rows=None, python_version=None):
+    """The report as aligned text, with Python's version first and a verdict last.
+
+    ``python_version`` replaces this kernel's (for a test); the Python row gets the same advice as
+    the packages' (tested ``major.minor`` from the lock).
+    """
+    rows = [python_status(python_version), *(environment_report() if rows is None else rows)]
+    lines = [f"{'package':20s} {'installed':12s} {'tested':12s} status"]
     for r in rows:
         lines.append(f"{r.name:20s} {r.installed or '-':12s} {r.tested or '-':12s} {r.advice}")
     lines.append("")

@@ -108,14 +108,17 @@ def plot_context_accuracy(result, ax=None):
 
 
 def plot_one_hot_word(word, max_len=None, ax=None):
-    """A word as its (T, 26) one-hot matrix: one row per letter (step t = 1..T), one column per feature a-z.
+    """A word's (T, 26) one-hot matrix drawn on the card's heatmap layout: time left to right.
+
+    Column t is the step t = 1..T (row t-1 of the array, :math:`x_t`), row k the feature of the
+    k-th letter a..z (top to bottom), so the picture is the array transposed, (D, T).
 
     Parameters
     ----------
     word : str
         Lower-case a-z.
     max_len : int, optional
-        Pad to this many steps (padding rows are all zero).
+        Pad to this many steps (padding columns are all zero).
 
     Returns
     -------
@@ -123,18 +126,19 @@ def plot_one_hot_word(word, max_len=None, ax=None):
     """
     x = one_hot_word(word, max_len)  # (T, 26)
     T, D = x.shape
-    fig, ax = get_ax(ax, figsize=(7.0, 0.9 + 0.3 * T))
-    ax.imshow(x, cmap=CMAP, vmin=0, vmax=1, aspect="equal")
-    ax.set_xticks(np.arange(D), list(ALPHABET))
-    rows = [f"t={t}: {word[t - 1]}" if t <= len(word) else f"t={t}: pad" for t in range(1, T + 1)]  # row t-1 is x_t
-    ax.set_yticks(np.arange(T), rows)
-    ax.set_xticks(np.arange(-0.5, D), minor=True)
-    ax.set_yticks(np.arange(-0.5, T), minor=True)
+    fig, ax = get_ax(ax, figsize=(2.8 + 0.3 * T, 7.6))
+    ax.imshow(x.T, cmap=CMAP, vmin=0, vmax=1, aspect="equal")  # (D, T): time left to right
+    cols = [f"{t}\n{word[t - 1]}" if t <= len(word) else f"{t}\npad" for t in range(1, T + 1)]  # column t-1 is x_t
+    ax.set_xticks(np.arange(T), cols)
+    ax.set_yticks(np.arange(D), list(ALPHABET))
+    ax.set_xticks(np.arange(-0.5, T), minor=True)
+    ax.set_yticks(np.arange(-0.5, D), minor=True)
     ax.grid(which="minor", color="white", lw=0.6)
     ax.tick_params(which="minor", length=0)
-    ax.set_xlabel(f"feature (which letter), D = {D}")
-    ax.set_ylabel("step t (row t-1 of the array)")
-    ax.set_title(f"'{word}' as a one-hot matrix, shape (T, D) = ({T}, {D}); yellow = 1, purple = 0", fontsize=11)
+    ax.set_xlabel("step t and its letter\n(x[t-1] in code)")
+    ax.set_ylabel(f"feature (which letter), D = {D}")
+    ax.set_title(f"'{word}' one-hot: array (T, D) = ({T}, {D}),\ndrawn with time left to right;\n"
+                 "yellow = 1, purple = 0", fontsize=10)
     return fig
 
 
@@ -334,9 +338,9 @@ def plot_gradient_noise(result):
     """Batch-size trade-off from :func:`rnnlib.lessons.sequences_and_shapes.gradient_noise_experiment`.
 
     Three panels against the batch size N: the mini-batch gradient's relative deviation from the
-    full-batch gradient (with the 1/sqrt(N) law fitted), its cosine to the full-batch gradient
-    (every batch a grey dot; below 0 the step goes partly uphill for the full loss), and the
-    measured time per step.
+    full-batch gradient ∇L (with the 1/sqrt(N) law fitted), its cosine to the full-batch gradient
+    (every batch a grey dot; below 0 a descent step, against the mini-batch gradient, goes partly
+    uphill for the full loss), and the measured time per step.
 
     Returns
     -------
@@ -358,7 +362,7 @@ def plot_gradient_noise(result):
         grid = np.unique(np.geomspace(Ns[partial].min(), min(M - 1, Ns[partial].max() * 2), 50).round())
         if np.isfinite(result.noise_scale):
             ax_dev.plot(grid, expected_relative_deviation(grid, M, result.noise_scale), "--",
-                        color=PALETTE["orange"], label="theory: s·√((M−N) / (N(M−1)))")
+                        color=PALETTE["orange"], label=r"theory: $\rho\,\sqrt{(M-N)\,/\,(N(M-1))}$")
         ax_dev.set_xscale("log")
         ax_dev.set_yscale("log")
         _plain_log_ticks(ax_dev.xaxis, Ns[partial])
@@ -366,7 +370,7 @@ def plot_gradient_noise(result):
         _plain_log_ticks(ax_dev.yaxis, _decades(devs[devs > 0].min(), devs.max()))
         ax_dev.legend(fontsize=8)
     ax_dev.set_xlabel("batch size N (log)")
-    ax_dev.set_ylabel("‖g_N − g‖ / ‖g‖ (log)")
+    ax_dev.set_ylabel(r"$\|\nabla L_{\mathcal{B}} - \nabla L\| \,/\, \|\nabla L\|$ (log)")
     ax_dev.set_title("Gradient noise (full batch: 0)", fontsize=11)
 
     for b, cos in zip(Ns, result.cosines, strict=True):
@@ -378,7 +382,7 @@ def plot_gradient_noise(result):
     _plain_log_ticks(ax_cos.xaxis, Ns)
     ax_cos.set_ylim(min(0.0, min(float(c.min()) for c in result.cosines)) - 0.05, 1.05)
     ax_cos.set_xlabel("batch size N (log)")
-    ax_cos.set_ylabel("cosine(g_N, g): dots = batches")
+    ax_cos.set_ylabel(r"cosine($\nabla L_{\mathcal{B}}$, $\nabla L$): dots = batches")
     ax_cos.set_title("Agreement with the full-batch direction", fontsize=11)
 
     ax_time.plot(Ns, result.seconds_per_step * 1e3, "o-", color=PALETTE["vermillion"], label="median")
