@@ -261,8 +261,9 @@ def test_conditions_table_states_the_conditions():
     assert list(CONFIGS)[:3] == ["rnn_sgd", "rnn_sgd_rec", "rnn_adam"]
     assert lines[0] == ("rnn_sgd       RNN  H=32, uniform W_h; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
                         "clip 1")
-    assert "orthogonal W_h" in lines[1] and "Adam lr 0.01" in lines[2]
-    assert "LSTM H=32, forget bias 1; SGD" in lines[4] and "chrono biases (up to 200 steps)" in lines[5]
+    assert "orthogonal W_h" in lines[1] and "Adam lr 0.01 (beta 0.9/0.999, eps 1e-8);" in lines[2]
+    assert "LSTM H=32, uniform W_h, forget bias 1; SGD" in lines[4]
+    assert "LSTM H=32, uniform W_h, chrono biases (up to 200 steps); SGD" in lines[5]
     assert conditions_table(load_sweep()["configs"], ["rnn_adam", "rnn_sgd"]).splitlines() == [lines[2], lines[0]]
     with pytest.raises(ValueError, match="keys must name configurations"):
         conditions_table(CONFIGS, ["gru"])
@@ -474,3 +475,10 @@ def test_cell_comparison_says_which_cell_reached_further_per_setting():
     assert lines[1].endswith("rnn_adam: up to lag 20; lstm_adam: up to lag 20  -> the same reach")
     with pytest.raises(ValueError, match="key must be one of"):
         cell_comparison(summarise(recs), settings=("rec",))
+    # a cell that fails the smallest lag, and one that solves longer lags after a miss
+    acc = {"rnn_x": [0.5, 1.0, 0.5], "lstm_x": [1.0, 0.5, 1.0]}
+    recs = [{"config": k, "lag": lag, "seed": 0, "accuracy": a}
+            for k, accs in acc.items() for lag, a in zip((5, 10, 20), accs)]
+    assert cell_comparison(summarise(recs), settings=("x",)) == (
+        "x         rnn_x: not reliable at lag 5 (seeds solved: 1/1 at lag 10); "
+        "lstm_x: up to lag 5 (seeds solved: 1/1 at lag 20)  -> LSTM further")
