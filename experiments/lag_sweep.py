@@ -25,7 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlib.lessons.vanishing_gradient import CONFIGS, lag_sweep, save_sweep, summarise, sweep_cell
+from rnnlib.lessons.vanishing_gradient import (
+    CONFIGS,
+    RunConfig,
+    conditions_table,
+    lag_sweep,
+    load_sweep,
+    save_sweep,
+    summarise,
+    sweep_cell,
+)
 
 HERE = Path(__file__).resolve().parent
 LAGS = (5, 10, 15, 20, 30, 50, 100, 200)
@@ -46,12 +55,41 @@ def steps_cell(row):
     return "-" if row["steps"] is None else f"{row['steps']:.0f}"
 
 
+def write_markdown(path, records, configs, meta):
+    """The sweep as Markdown: its conditions, then accuracy and steps-to-solve tables."""
+    summary = summarise(records)
+    seeds = ", ".join(str(seed) for seed in meta["seeds"])
+    text = (
+        "# Lag sweep: accuracy against lag on the memory task\n\n"
+        f"Memory task with 8 features (one signal at t = 1, lag distractors after it); every run trains on fresh "
+        f"sequences for its step budget and is tested on 1000 held-out sequences; seeds {seeds}; a run is solved "
+        "at test accuracy >= 0.9 (chance 0.5). Steps to solve: the first training step at which the mean accuracy "
+        "of the last 10 training batches (fresh data, scored before the update) reached 0.9; 10 is the floor. "
+        f"{len(records)} runs, {meta['seconds']} s with {meta['workers']} worker processes; written by "
+        f"`{meta['command']}`.\n\n"
+        "Configurations (key, cell, initialisation, optimiser, budget):\n\n```\n"
+        + conditions_table(configs) + "\n```\n\n"
+        "Mean test accuracy (seeds with accuracy >= 0.9 / seeds)\n\n" + markdown_table(summary, configs)
+        + "\n\nMedian steps to solve (of the seeds that solved it; - if none)\n\n"
+        + markdown_table(summary, configs, steps_cell) + "\n"
+    )
+    Path(path).write_text(text)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two lags, one seed, not saved")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: one per core)")
     parser.add_argument("--out", type=Path, default=HERE.parent / "rnnlib" / "results" / "lag_sweep.json")
+    parser.add_argument("--markdown-only", action="store_true",
+                        help="rewrite the .md next to --out from the saved JSON, without running anything")
     args = parser.parse_args(argv)
+    if args.markdown_only:
+        sweep = load_sweep(args.out)
+        configs = {key: RunConfig(**c) for key, c in sweep["configs"].items()}
+        write_markdown(args.out.with_suffix(".md"), sweep["records"], configs, sweep["meta"])
+        print(f"wrote {args.out.with_suffix('.md')}")
+        return 0
     lags, seeds = ((5, 30), (0,)) if args.quick else (LAGS, SEEDS)
     start = time.perf_counter()
     records = lag_sweep(CONFIGS, lags, seeds, progress=True, workers=args.workers)
@@ -68,10 +106,7 @@ def main(argv=None):
                 "numpy": np.__version__, "python": platform.python_version(),
                 "command": "OPENBLAS_NUM_THREADS=1 .venv/bin/python experiments/lag_sweep.py"}
         save_sweep(args.out, records, CONFIGS, meta)
-        (args.out.with_suffix(".md")).write_text(
-            "Mean test accuracy (seeds with accuracy >= 0.9 / seeds)\n\n" + markdown_table(summary, CONFIGS)
-            + "\n\nMedian steps to solve (of the seeds that solved it; - if none)\n\n"
-            + markdown_table(summary, CONFIGS, steps_cell) + "\n")
+        write_markdown(args.out.with_suffix(".md"), records, CONFIGS, meta)
         print(f"wrote {args.out}")
     return 0
 
