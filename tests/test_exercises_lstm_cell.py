@@ -234,3 +234,11 @@ def test_retention_prediction_accepts_the_solution_and_names_each_slip():
     assert "f60 must be a number" in check_retention_prediction(lambda: ("x", False)).message
     assert "True or False" in check_retention_prediction(lambda: (0.34, "no")).message
     assert "return two values" in check_retention_prediction(lambda: 0.34).message
+
+
+def test_retention_prediction_rejects_nan_and_inf():
+    from rnnlib.exercises.lstm_cell import check_retention_prediction
+
+    for bad in (float("nan"), float("inf")):
+        result = check_retention_prediction(lambda bad=bad: (bad, False))
+        assert not result.ok and "finite" in result.message

@@ -564,6 +564,8 @@ def check_retention_prediction(learner_fn):
         f60 = float(f60)
     except (TypeError, ValueError):
         return CheckResult(False, f"f60 must be a number; got {type(f60).__name__}", RETENTION)
+    if not np.isfinite(f60):
+        return CheckResult(False, f"f60 must be a finite number (a fraction between 0 and 1); got {f60}", RETENTION)
     if not isinstance(survives, (bool, np.bool_)):
         return CheckResult(False, f"survives_200 must be True or False; got {survives!r}", RETENTION)
     st = RETENTION_SETTING
