@@ -379,14 +379,64 @@ def test_the_loss_spikes_after_learning_are_steep_wh_gradients_not_hard_batches(
     assert trace.loss[s] > 0.1 and trace.loss[s - 1] < 0.05
     assert trace.held_out_loss[s - 1] > 10 * trace.held_out_loss[s - 4]  # the weights moved, not the batch
     assert trace.grad_norm[s] > 10 and trace.param_grad_norm["Wh"][s] > 0.9 * trace.grad_norm[s]
-    text = trace.describe(s)
-    assert f"step {s}: mini-batch loss {trace.loss[s]:.3f}" in text
+    text = trace.describe(s)  # index s is update s + 1
+    assert f"update {s + 1}: mini-batch loss {trace.loss[s]:.3f}" in text
     assert f"(of it Wh {trace.param_grad_norm['Wh'][s]:.2f})" in text
-    assert f"{trace.grad_norm[s - 1]:.2f} at step {s - 1}" in text  # the gradient grows before the loss does
+    assert f"{trace.grad_norm[s - 1]:.2f} at update {s}" in text  # the gradient grows before the loss does
     assert trace.grad_norm[s - 1] > 20 * trace.grad_norm[s - 3] and trace.loss[s - 1] < 0.05
-    assert "after clipping 1.00" in text and f"again at step {s + 1}" in text
-    with pytest.raises(ValueError, match="s must be a training step"):
+    assert "after clipping 1.00" in text and f"again at update {s + 2}" in text
+    with pytest.raises(ValueError, match="s must be an update index"):
         trace.describe(0)
+
+
+@pytest.mark.slow
+def test_steps_table_puts_the_clipped_gradient_next_to_the_step_taken(trace):
+    lines = trace.steps_table(74, 77).splitlines()
+    assert len(lines) == 5 and lines[0].split()[0] == "update"
+    for line in lines[1:]:
+        n, loss, g, pushed, step, held = line.split()
+        s = int(n) - 1  # update n sits at index n - 1
+        assert float(loss) == pytest.approx(trace.loss[s], abs=1e-4)
+        assert float(pushed) == pytest.approx(trace.lr * min(trace.grad_norm[s], 1.0), abs=1e-3)
+        assert float(step) == pytest.approx(trace.step_norm[s], abs=1e-3)
+        assert float(held) == pytest.approx(trace.held_out_loss[s], abs=1e-4)
+    with pytest.raises(ValueError, match="first and last"):
+        trace.steps_table(0, 3)
+
+
+# ---------------------------------------------------------------- what a run did to its weights
+def test_memory_run_probe_measures_the_run_that_train_memory_run_trains():
+    from dataclasses import replace
+
+    from rnnlib.data import memory_task
+    from rnnlib.lessons.vanishing_gradient import CONFIGS, memory_run_probe, train_memory_run
+
+    config = CONFIGS["rnn_adam"]
+    p = memory_run_probe(config, lag=6, seed=1, every=5, n_probe=16, steps=10)
+    assert list(p.updates) == [1, 5, 10]
+    model, _, _, _ = train_memory_run(replace(config, steps=10), 6, 1)  # the same run, without the probe
+    x, y = memory_task(16, 6, seed=40_001)  # the probe's sequences
+    loss, grads, s = model.loss(x, y)
+    assert p.loss[-1] == pytest.approx(loss, rel=1e-12)
+    assert p.grad_signal[-1] == pytest.approx(np.linalg.norm(grads["Wx"][:2]), rel=1e-12)
+    assert p.grad_distractor[-1] == pytest.approx(np.linalg.norm(grads["Wx"][2:]), rel=1e-12)
+    assert p.wx_signal[-1] == pytest.approx(np.linalg.norm(model.params["Wx"][:2]), rel=1e-12)
+    assert p.radius[-1] == pytest.approx(np.max(np.abs(np.linalg.eigvals(model.params["Wh"]))), rel=1e-12)
+    assert p.accuracy[-1] == pytest.approx(np.mean((s[:, 0] > 0) == (y == 1)))
+    assert memory_run_probe(config, 6, 1, n_probe=16, steps=12, at=(3, 7)).updates.tolist() == [3, 7]
+    assert p.table().splitlines()[1].split()[0] == "1"
+
+
+def test_memory_run_probe_signal_rows_get_gradient_only_from_step_one():
+    from rnnlib.lessons.vanishing_gradient import CONFIGS, memory_run_probe
+
+    short = memory_run_probe(CONFIGS["rnn_sgd"], lag=2, seed=0, n_probe=32, steps=1)
+    long = memory_run_probe(CONFIGS["rnn_sgd"], lag=40, seed=0, n_probe=32, steps=1)
+    # the distractor rows hear from the last step, the signal rows only from step 1, 40 steps back
+    assert long.grad_signal[0] < 1e-4 * long.grad_distractor[0]
+    assert short.grad_signal[0] > 1e-2 * short.grad_distractor[0]
+    with pytest.raises(ValueError, match="config.cell must be 'rnn'"):
+        memory_run_probe(CONFIGS["lstm_sgd"], 5, 0)
 
 
 # ---------------------------------------------------------------- running the sweep: steps to solve, chrono, workers

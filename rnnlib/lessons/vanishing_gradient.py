@@ -47,7 +47,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +79,8 @@ __all__ = [
     "clipping_summary",
     "TrainingTrace",
     "trace_training",
+    "RunProbe",
+    "memory_run_probe",
     "ratio_table",
     "reliable_up_to",
     "chance_from",
@@ -574,7 +576,9 @@ def clipping_summary(runs, last=20):
 class TrainingTrace:
     """Per-step record of one run of :func:`trace_training` (the set-up of :func:`clipping_runs`).
 
-    Every array has shape (S,), one entry per training step s = 0..S-1 (as ``History``).
+    Every array has shape (S,), one entry per training step (update), at index ``s``: as
+    ``History``, index 0 is the first update. The text of :meth:`describe` and :meth:`steps_table`
+    counts updates from 1, as the lag sweep's steps to solve: index ``s`` is update ``s + 1``.
     """
 
     loss: np.ndarray  # (S,) mini-batch loss, before the step's update
@@ -605,8 +609,8 @@ class TrainingTrace:
         Returns
         -------
         list of int
-            Steps s whose loss is a local maximum (above both neighbours) and above ``learnt``,
-            after the first step with a loss below ``learnt``; the highest first.
+            Indices s (update s + 1) whose loss is a local maximum (above both neighbours) and above
+            ``learnt``, after the first update with a loss below ``learnt``; the highest first.
         """
         below = np.flatnonzero(self.loss < learnt)
         if below.size == 0:
@@ -617,16 +621,16 @@ class TrainingTrace:
         return sorted(peaks, key=lambda s: -L[s])[:top]
 
     def describe(self, s, before=3, learnt=0.05):
-        """What happened around training step ``s``, in measured numbers.
+        """What happened around the update at index ``s``, in measured numbers (updates counted from 1).
 
         Parameters
         ----------
         s : int
-            A training step (1..S-1), for example one of :meth:`spikes`.
+            An index 1..S-1 into the arrays (update ``s + 1``), for example one of :meth:`spikes`.
         before : int
-            How many steps before ``s`` to show (the steps that moved the weights there).
+            How many updates before it to show (the updates that moved the weights there).
         learnt : float
-            The loss level that counts as learnt again (the recovery is the next step below it).
+            The loss level that counts as learnt again (the recovery is the next update below it).
 
         Returns
         -------
@@ -634,21 +638,52 @@ class TrainingTrace:
         """
         S = len(self.loss)
         if not isinstance(s, (int, np.integer)) or not 1 <= s < S:
-            raise ValueError(f"s must be a training step from 1 to {S - 1}; got {s!r}")
+            raise ValueError(f"s must be an update index from 1 to {S - 1}; got {s!r}")
         s, lo = int(s), max(int(s) - before, 1)
         top = max(self.param_grad_norm, key=lambda k: self.param_grad_norm[k][s])
         tau = self.clip if self.clip else np.inf
         pushed = self.lr * np.minimum(self.grad_norm[lo:s], tau)  # what lr x (clipped) gradient alone moves
         back = next((r for r in range(s + 1, S) if self.loss[r] < learnt), None)
-        return (f"step {s}: mini-batch loss {self.loss[s]:.3f}, up from {self.loss[s - 1]:.3f} at step {s - 1}; "
-                f"held-out loss {self.held_out_loss[lo - 1]:.4f} after step {lo - 1}, {self.held_out_loss[s - 1]:.4f} "
-                f"after step {s - 1}. Steps {lo}..{s - 1} moved the weights by {self.step_norm[lo:s].min():.3f} "
-                f"to {self.step_norm[lo:s].max():.3f} each (lr x clipped gradient: at most {pushed.max():.3f}). "
-                f"Gradient norm before clipping {self.grad_norm[s - 1]:.2f} at step {s - 1}, {self.grad_norm[s]:.2f} "
-                f"at step {s} (of it {top} {self.param_grad_norm[top][s]:.2f}); after clipping "
-                f"{min(self.grad_norm[s], tau):.2f}. "
-                + (f"Loss below {learnt:g} again at step {back}." if back is not None else
+        n = s + 1  # the update's number, counted from 1
+        return (f"update {n}: mini-batch loss {self.loss[s]:.3f}, up from {self.loss[s - 1]:.3f} at update {n - 1}; "
+                f"held-out loss {self.held_out_loss[lo - 1]:.4f} after update {lo}, {self.held_out_loss[s - 1]:.4f} "
+                f"after update {n - 1}. Updates {lo + 1}..{n - 1} moved the weights by "
+                f"{self.step_norm[lo:s].min():.3f} to {self.step_norm[lo:s].max():.3f} each (the clipped gradient "
+                f"alone would move them at most {pushed.max():.3f}; the rest is momentum). "
+                f"Gradient norm before clipping {self.grad_norm[s - 1]:.2f} at update {n - 1}, "
+                f"{self.grad_norm[s]:.2f} at update {n} (of it {top} {self.param_grad_norm[top][s]:.2f}); after "
+                f"clipping {min(self.grad_norm[s], tau):.2f}. "
+                + (f"Loss below {learnt:g} again at update {back + 1}." if back is not None else
                    f"The loss does not fall below {learnt:g} again."))
+
+    def steps_table(self, first, last):
+        """Updates ``first..last`` (counted from 1) as a text table: what moved the weights, and how far.
+
+        Parameters
+        ----------
+        first, last : int
+            Update numbers, 1 <= first <= last <= S.
+
+        Returns
+        -------
+        str
+            One row per update: the mini-batch loss (before the update), the gradient norm before
+            clipping, ``lr * min(norm, clip)`` (how far the clipped gradient alone moves the weights),
+            the length of the update actually taken (momentum included) and the held-out loss after it.
+        """
+        S = len(self.loss)
+        if not (isinstance(first, (int, np.integer)) and isinstance(last, (int, np.integer))
+                and 1 <= first <= last <= S):
+            raise ValueError(f"first and last must be updates with 1 <= first <= last <= {S}; got {first!r}, {last!r}")
+        tau = self.clip if self.clip else np.inf
+        lines = [f"{'update':>6s} {'batch loss':>10s} {'||g||':>7s} {'lr x min(||g||, clip)':>22s} "
+                 f"{'step length':>11s} {'held-out loss after':>19s}"]
+        for n in range(int(first), int(last) + 1):
+            s = n - 1
+            lines.append(f"{n:6d} {self.loss[s]:10.4f} {self.grad_norm[s]:7.2f} "
+                         f"{self.lr * min(self.grad_norm[s], tau):22.3f} {self.step_norm[s]:11.3f} "
+                         f"{self.held_out_loss[s]:19.4f}")
+        return "\n".join(lines)
 
 
 class _StepRecorder(Callback):
@@ -709,6 +744,114 @@ def trace_training(clip=1.0, lag=20, wh_scale=3.0, lr=0.1, steps=300, hidden_siz
         param_grad_norm={k: np.array([g[k] for g in grads]) for k in names},
         step_norm=np.sqrt(sum(v**2 for v in param_step.values())), param_step_norm=param_step,
         held_out_loss=np.asarray(held), lr=float(lr), clip=None if clip is None else float(clip), momentum=0.9)
+
+
+@dataclass
+class RunProbe:
+    """What one memory-task run did to its weights, every few updates (see :func:`memory_run_probe`).
+
+    Every array has shape (P,), one entry per probed update; ``updates`` holds their numbers
+    (counted from 1).
+    """
+
+    updates: np.ndarray  # (P,) update numbers, from 1
+    radius: np.ndarray  # (P,) spectral radius of W_h after the update
+    grad_signal: np.ndarray  # (P,) ||dL/dW_x|| over the signal rows (features 0, 1), probe batch
+    grad_distractor: np.ndarray  # (P,) ||dL/dW_x|| over the distractor rows (features 2..D-1)
+    wx_signal: np.ndarray  # (P,) ||W_x|| over the signal rows
+    loss: np.ndarray  # (P,) loss on the probe batch after the update
+    accuracy: np.ndarray  # (P,) accuracy on the probe batch after the update
+    test_accuracy: float  # on the run's held-out test set, after the last update
+    lag: int
+
+    def table(self):
+        """The probe as a text table, one row per probed update."""
+        lines = [f"{'update':>6s} {'radius(W_h)':>11s} {'||dL/dW_x|| signal':>19s} {'distractor':>11s} "
+                 f"{'||W_x|| signal':>14s} {'loss':>7s} {'accuracy':>8s}"]
+        for j, n in enumerate(self.updates):
+            lines.append(f"{n:6d} {self.radius[j]:11.2f} {self.grad_signal[j]:19.1e} {self.grad_distractor[j]:11.1e} "
+                         f"{self.wx_signal[j]:14.2f} {self.loss[j]:7.3f} {self.accuracy[j]:8.2f}")
+        return "\n".join(lines)
+
+
+class _WeightProbe(Callback):
+    """Measures W_h's spectral radius and the gradient on W_x's rows every ``every`` updates."""
+
+    def __init__(self, model, x, y, at):
+        self.model, self.x, self.y, self.at = model, x, y, at
+        self.rows = []
+
+    def on_step_end(self, info):
+        n = info["step"] + 1  # this update's number, from 1
+        if not self.at(n):
+            return
+        p = self.model.params
+        loss, grads, s = self.model.loss(self.x, self.y)
+        g = grads["Wx"]  # (D, H)
+        accuracy = float(np.mean((np.asarray(s).reshape(-1) > 0) == (self.y == 1)))
+        self.rows.append((n, float(np.max(np.abs(np.linalg.eigvals(p["Wh"])))), float(np.linalg.norm(g[:2])),
+                          float(np.linalg.norm(g[2:])), float(np.linalg.norm(p["Wx"][:2])), float(loss), accuracy))
+
+
+def memory_run_probe(config, lag, seed, every=10, n_probe=64, steps=None, at=None):
+    r"""Train one memory-task run and watch how it learns: W_h's spectral radius and W_x's gradient.
+
+    Parameters
+    ----------
+    config : RunConfig
+        An RNN configuration (e.g. ``CONFIGS["rnn_adam"]``).
+    lag : int
+    seed : int
+        As in :func:`train_memory_run`.
+    every : int
+        Probe after update 1 and after every ``every``-th update.
+    n_probe : int
+        Fresh memory-task sequences (never trained on) on which the gradient is measured.
+    steps : int, optional
+        Train for this many updates instead of ``config.steps`` (the training data shrinks with
+        it, so the batches differ from the full run's).
+    at : sequence of int, optional
+        Probe after exactly these updates (counted from 1) instead of every ``every``-th.
+
+    Returns
+    -------
+    RunProbe
+
+    Notes
+    -----
+    The signal of the memory task sits at step 1 on input features 0 and 1, so the rows 0 and 1 of
+    :math:`W_x` receive gradient only from step 1,
+    :math:`\partial L/\partial W_x[0{:}2] = x_1[0{:}2]^\top\, \partial L/\partial a_1`, which carries the
+    error back over all ``lag`` steps; the distractor rows 2..D-1 receive it from every later step.
+    Comparing the two tells whether a run learnt by carrying error back over the lag.
+    """
+    if config.cell != "rnn":
+        raise ValueError(f"config.cell must be 'rnn' (the probe reads the RNN's W_h); got {config.cell!r}")
+    every = check_dim("every", every)
+    n_probe = check_dim("n_probe", n_probe)
+    if steps is not None:
+        config = replace(config, steps=check_dim("steps", steps))
+    lag = check_dim("lag", lag, lo=1)
+    if at is None:
+        def chosen(n):
+            return n == 1 or n % every == 0
+    else:
+        wanted = {check_dim("at", int(n)) for n in at}
+
+        def chosen(n):
+            return n in wanted
+    x, y = memory_task(n_probe, lag, seed=40_000 + seed)  # (n_probe, lag + 1, 8)  not the training data
+    probes = []
+
+    def attach(model):  # called by train_memory_run with the model it built
+        probes.append(_WeightProbe(model, x, y, chosen))
+        return probes
+
+    model, _, x_test, y_test = train_memory_run(config, lag, seed, callbacks=attach)
+    rows = np.array(probes[0].rows).reshape(-1, 7)  # (P, 7)
+    return RunProbe(updates=rows[:, 0].astype(int), radius=rows[:, 1], grad_signal=rows[:, 2],
+                    grad_distractor=rows[:, 3], wx_signal=rows[:, 4], loss=rows[:, 5], accuracy=rows[:, 6],
+                    test_accuracy=float(model.accuracy(x_test, y_test)), lag=lag)
 
 
 def ratio_table(lags, ratios):
@@ -1217,7 +1360,9 @@ def train_memory_run(config, lag, seed, n_test=1000, n_features=8, callbacks=())
     seed : int
         Seeds the weights, the training data and the test data (all different streams).
     n_test, n_features : int
-    callbacks : sequence of rnnlib.train.Callback
+    callbacks : sequence of rnnlib.train.Callback, or callable
+        A callable is called with the freshly built model and returns the callbacks (for a
+        callback that reads the model's weights, as :func:`memory_run_probe`).
 
     Returns
     -------
@@ -1235,6 +1380,8 @@ def train_memory_run(config, lag, seed, n_test=1000, n_features=8, callbacks=())
         if config.cell != "lstm":
             raise ValueError(f"config.chrono is for the LSTM; got cell={config.cell!r}")
         model.params["b"] = chrono_biases(model.params["b"], config.hidden_size, config.chrono, seed=30_000 + seed)
+    if callable(callbacks):
+        callbacks = callbacks(model)
     history = train(model, x, y, epochs=1, batch_size=config.batch_size, optimizer=config.optimizer,
                     lr=config.lr, momentum=config.momentum, clip=config.clip, seed=seed,
                     on_divergence="stop", callbacks=callbacks)
