@@ -229,3 +229,46 @@ def test_cell_state_limit():
 
 
 # ------------------------------------------------------------------ the sweep in words
+
+
+# ------------------------------------------------------------------ the start of a run, the gates, a guess
+def test_initial_memory_model_is_the_sweeps_starting_point():
+    from rnnlib.lessons.lstm_vs_rnn import initial_memory_model
+    from rnnlib.lessons.vanishing_gradient import CONFIGS
+
+    plain = initial_memory_model(CONFIGS["lstm_sgd"], seed=0)
+    ref = SequenceClassifier(8, 32, cell="lstm", seed=0)
+    for name in ref.params:
+        np.testing.assert_array_equal(plain.params[name], ref.params[name])
+    chrono = initial_memory_model(CONFIGS["lstm_sgd_rec"], seed=0)
+    b, H = chrono.params["b"], 32
+    np.testing.assert_allclose(b[:H], -b[H:2 * H])  # input bias = -forget bias
+    assert np.all((np.exp(b[H:2 * H]) >= 1) & (np.exp(b[H:2 * H]) <= 199))  # b_f = log u, u in [1, 199]
+    np.testing.assert_array_equal(chrono.params["Wh"], ref.params["Wh"])  # only the biases differ
+    with pytest.raises(ValueError, match="RunConfig"):
+        initial_memory_model({"cell": "lstm"}, seed=0)
+
+
+def test_gate_table_known_gates():
+    from rnnlib.lessons.lstm_vs_rnn import gate_table
+
+    lstm = SequenceClassifier(3, 2, cell="lstm", seed=0)
+    for name in ("Wx", "Wh"):
+        lstm.params[name][:] = 0.0
+    lstm.params["b"][:] = 0.0
+    lstm.params["b"][2:4] = np.log(3.0)  # forget gates sigma(log 3) = 0.75; input gates sigma(0) = 0.5
+    lines = gate_table({"toy": lstm}, np.ones((4, 5, 3))).splitlines()
+    assert lines[1].split() == ["toy", "0.500", "0.750"]
+    with pytest.raises(ValueError, match="LSTM"):
+        gate_table({"rnn": SequenceClassifier(3, 2)}, np.ones((1, 2, 3)))
+
+
+def test_guess_feedback_factors():
+    from rnnlib.lessons.lstm_vs_rnn import guess_feedback
+
+    text = guess_feedback(1e-4, 1e-2, 1e-5)
+    assert "your guess 1.00e-04 is 100 times below it" in text and "1.00e-05 is 1e+03 times below it" in text
+    assert "is equal to it" in guess_feedback(1e-2, 1e-2, 1e-5)
+    assert "2 times above it" in guess_feedback(2e-2, 1e-2, 1e-5)
+    with pytest.raises(ValueError, match="guess must be a positive number"):
+        guess_feedback(None, 1e-2, 1e-5)

@@ -45,19 +45,18 @@ register_hints(_PREDICTION, [
     "and unit. The gradient left at c_(T-k) is dc_last * products; divide its norm (over the units) by "
     "the norm of dc_last. Careful: f[:, -k:] is the whole array when k = 0.",
     "products = np.prod(f[:, T - k:], axis=1); return np.linalg.norm(dc_last * products, axis=1) / "
-    "np.linalg.norm(dc_last, axis=1). The reference solution is in "
-    "rnnlib.exercises.lstm_vs_rnn.solution_highway_prediction().",
+    "np.linalg.norm(dc_last, axis=1). The reference solution: solution(\"highway_prediction\").",
 ])
 
 register_hints(_HIGHWAY, [
-    "Start at the last step, t = T: dc[:, T-1] is dc_last itself (index t-1 holds step t). Then walk "
-    "backwards, t = T-1, ..., 1.",
-    "Going from step t+1 back to step t crosses the forget gate of step t+1, the gate that "
-    "multiplied c_t in c_{t+1} = f_{t+1} * c_t + i_{t+1} * g_{t+1}. With index t-1 for step t: "
-    "dc[:, t-1] = dc[:, t] * f[:, t].",
+    "Differentiate c_(t+1) = f_(t+1) * c_t + i_(t+1) * g_(t+1) with respect to c_t, holding the gates "
+    "fixed (with W_h = 0 they do not depend on c_t): each unit's derivative is its own forget gate "
+    "f_(t+1). So dL/dc_t = dL/dc_(t+1) * f_(t+1). Start at t = T with dc_last and walk backwards.",
+    "With index t-1 for step t: dc[:, T-1] = dc_last, then for t = T-1, ..., 1: "
+    "dc[:, t-1] = dc[:, t] * f[:, t] (f[:, t] is f_(t+1), the gate that multiplied c_t).",
     "Allocate dc = np.empty_like(f), set dc[:, -1] = dc_last and loop "
-    "`for t in range(T - 1, 0, -1): dc[:, t - 1] = dc[:, t] * f[:, t]`. The reference solution is in "
-    "rnnlib.exercises.lstm_vs_rnn.solution_cell_highway().",
+    "`for t in range(T - 1, 0, -1): dc[:, t - 1] = dc[:, t] * f[:, t]`. The reference solution: "
+    'solution("cell_highway").',
 ])
 
 

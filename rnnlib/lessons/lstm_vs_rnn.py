@@ -42,7 +42,7 @@ from ..data import encode_words, one_hot_word, split_by_family, split_random, wo
 from ..model import SequenceClassifier
 from ..train import train
 from .unrolled_many_to_one import StepGradients, classifier_step_gradients
-from .vanishing_gradient import train_memory_run
+from .vanishing_gradient import chrono_biases, train_memory_run
 
 __all__ = [
     "gradient_norms",
@@ -60,6 +60,9 @@ __all__ = [
     "highway_gradient",
     "MemoryRun",
     "train_memory_model",
+    "initial_memory_model",
+    "gate_table",
+    "guess_feedback",
     "WordModels",
     "train_word_models",
     "word_internals",
@@ -490,6 +493,81 @@ def train_memory_model(config, lag, seed, steps=None, n_test=1000, n_features=8)
     model, history, x_test, y_test = train_memory_run(config, lag, seed, n_test, n_features)
     accuracy = 0.5 if history.diverged else model.accuracy(x_test, y_test)
     return MemoryRun(model, accuracy, history, x_test, y_test)
+
+
+def initial_memory_model(config, seed, n_features=8):
+    """The model a run of the lag sweep starts from, before its first training step.
+
+    Parameters
+    ----------
+    config : rnnlib.lessons.vanishing_gradient.RunConfig
+    seed : int
+    n_features : int
+
+    Returns
+    -------
+    SequenceClassifier
+        Built as :func:`rnnlib.lessons.vanishing_gradient.train_memory_run` builds it: the same
+        seed, initialisation, forget bias and (LSTM) chrono biases.
+    """
+    if not dataclasses.is_dataclass(config) or not hasattr(config, "cell"):
+        raise ValueError(f"config must be a rnnlib.lessons.vanishing_gradient.RunConfig; got {type(config).__name__}")
+    model = SequenceClassifier(check_dim("n_features", n_features), config.hidden_size, cell=config.cell, seed=seed,
+                               init=config.init, forget_bias=config.forget_bias)
+    if config.chrono:
+        model.params["b"] = chrono_biases(model.params["b"], config.hidden_size, config.chrono, seed=30_000 + seed)
+    return model
+
+
+def gate_table(models, x):
+    r"""Mean input and forget gates of LSTMs on a batch, one line per model.
+
+    Parameters
+    ----------
+    models : dict of str to SequenceClassifier
+        Label -> LSTM.
+    x : array_like, shape (N, T, D)
+
+    Returns
+    -------
+    str
+        Columns: the mean input gate at t = 1 (where the memory task's signal is written into
+        :math:`c_1 = i_1 \odot g_1`), and the mean forget gate over all sequences, steps and units.
+    """
+    if not models or not all(isinstance(m, SequenceClassifier) and m.cell == "lstm" for m in models.values()):
+        raise ValueError("models must be a non-empty dict of LSTM SequenceClassifiers")
+    width = max(len(label) for label in models)
+    lines = [f"{'model':<{width}s}  {'mean i at t=1':>13s}  {'mean f':>6s}"]
+    for label, model in models.items():
+        gates = model.internals(x)
+        lines.append(f"{label:<{width}s}  {gates['i'][:, 0].mean():13.3f}  {gates['f'].mean():6.3f}")
+    return "\n".join(lines)
+
+
+def guess_feedback(guess, measured, reference):
+    """Compare a learner's guess of a ratio with the measurement and with a first-guess reference.
+
+    Parameters
+    ----------
+    guess, measured, reference : float > 0
+
+    Returns
+    -------
+    str
+        Each value, and by what factor the guess and the reference miss the measurement.
+    """
+    values = {"guess": guess, "measured": measured, "reference": reference}
+    for name, v in values.items():
+        if not isinstance(v, (int, float, np.floating)) or not np.isfinite(v) or v <= 0:
+            raise ValueError(f"{name} must be a positive number; got {v!r}")
+
+    def factor(a):
+        r = a / measured
+        return "equal to it" if np.isclose(r, 1.0, rtol=0.05) else (
+            f"{1 / r:.3g} times below it" if r < 1 else f"{r:.3g} times above it")
+
+    return (f"measured {measured:.2e}; your guess {guess:.2e} is {factor(guess)}; "
+            f"the first guess {reference:.2e} is {factor(reference)}.")
 
 
 class WordModels(NamedTuple):
