@@ -8,13 +8,13 @@ from rnnlib.exercises.vanishing_gradient import (
     NORM_MISTAKES,
     backprop_norms_with_mistake,
     check_backprop_norms,
-    check_gradient_bound,
+    check_radius_prediction,
     solution_backprop_norms,
-    solution_gradient_bound,
+    solution_radius_prediction,
     solution_ratio_prediction,
 )
 from rnnlib.lessons.unrolled_many_to_one import step_gradients
-from rnnlib.lessons.vanishing_gradient import gradient_bound
+from rnnlib.model import SequenceClassifier
 from rnnlib.rnn import rnn_forward
 
 
@@ -25,7 +25,7 @@ def _exec(source):
 
 
 backprop_norms_solution = _exec(solution_backprop_norms())
-gradient_bound_solution = _exec(solution_gradient_bound())
+radius_solution = _exec(solution_radius_prediction())
 
 # ------------------------------------------------------------------ exercise 1: the norms
 
@@ -130,45 +130,42 @@ def test_broken_learner_functions_are_reported_not_raised(fn, expected):
     assert expected in result.message
 
 
-# ------------------------------------------------------------------ exercise 2: the bound
+# ------------------------------------------------------------------ exercise 3: bound or spectral radius
 
 
-def test_reference_bound_agrees_with_rnnlib(rng):
-    Wh = rng.normal(size=(4, 4))
-    np.testing.assert_allclose(gradient_bound_solution(Wh, 6, 0.25), gradient_bound(Wh, 6, "sigmoid"), rtol=1e-12)
+def _sv(Wh):
+    return np.linalg.norm(Wh, 2)
 
 
-def test_correct_bound_passes():
-    assert check_gradient_bound(gradient_bound_solution).ok
-    assert check_gradient_bound(lambda Wh, T, m: (m * np.linalg.norm(Wh, 2)) ** np.arange(T - 1, -1, -1)).ok
+def _rho(Wh):
+    return np.max(np.abs(np.linalg.eigvals(Wh)))
 
 
-def _e(T):
-    return np.arange(T - 1, -1, -1)
+def test_radius_solution_passes_and_puts_both_predictions_next_to_the_measurement():
+    Wh = SequenceClassifier(8, 32, seed=0).params["Wh"]
+    from_bound, from_radius = radius_solution(Wh)
+    assert from_bound == pytest.approx(_sv(Wh) ** 20) and from_bound > 1  # the bound allows no decay
+    assert from_radius == pytest.approx(_rho(Wh) ** 20) and from_radius < 1e-3
+    result = check_radius_prediction(radius_solution)
+    assert result.ok, result.message
+    assert f"{_sv(Wh):.2f}^20 = {_sv(Wh) ** 20:.2g}" in result.message
+    assert f"{_rho(Wh):.2f}^20 = {_rho(Wh) ** 20:.2g}" in result.message and "smaller still" in result.message
 
 
 @pytest.mark.parametrize("fn, expected", [
-    (lambda Wh, T, m: (m * np.max(np.abs(np.linalg.eigvals(Wh)))) ** _e(T), "spectral radius"),
-    (lambda Wh, T, m: (m * np.linalg.norm(Wh)) ** _e(T), "Frobenius"),
-    (lambda Wh, T, m: (m * np.linalg.svd(Wh, compute_uv=False)[-1]) ** _e(T), "smallest singular value"),
-    (lambda Wh, T, m: (m * np.linalg.norm(Wh, 2)) ** (_e(T) + 1), "exponent is off by one"),
-    (lambda Wh, T, m: np.linalg.norm(Wh, 2) ** _e(T), "max_fprime is missing"),
-    (lambda Wh, T, m: (m * np.linalg.norm(Wh, 2)) ** np.arange(T), "reversed in time"),
+    (lambda Wh: (_rho(Wh) ** 20, _sv(Wh) ** 20), "swapped"),
+    (lambda Wh: (_sv(Wh) ** 21, _rho(Wh) ** 20), "from_bound: the exponent is off by one"),
+    (lambda Wh: (_sv(Wh) ** 20, _rho(Wh) ** 21), "from_radius: the exponent is off by one"),
+    (lambda Wh: (_sv(Wh) ** 20, _sv(Wh) ** 20), "That is the bound again"),
+    (lambda Wh: (_rho(Wh) ** 20, _rho(Wh) ** 20), "That is the spectral radius's prediction"),
+    (lambda Wh: (np.linalg.norm(Wh) ** 20, _rho(Wh) ** 20), "Frobenius"),
+    (lambda Wh: 1.8, "got one number"),
+    (lambda Wh: (1.8, -1.0), "positive"),
 ])
-def test_typical_bound_mistakes_are_named(fn, expected):
-    result = check_gradient_bound(fn)
+def test_typical_radius_mistakes_are_named(fn, expected):
+    result = check_radius_prediction(fn)
     assert not result.ok
-    assert expected in result.message
-
-
-def test_an_unrecognised_bound_names_the_step():
-    result = check_gradient_bound(lambda Wh, T, m: np.ones(T))
-    assert not result.ok and "bound[0] (step t = 1) is 1" in result.message
-
-
-def test_bound_checker_survives_a_crash():
-    result = check_gradient_bound(lambda Wh, T, m: Wh @ np.ones(T))
-    assert not result.ok and "ValueError" in result.message
+    assert expected in result.message, result.message
 
 
 # ------------------------------------------------------------------ hints and solutions
@@ -176,11 +173,11 @@ def test_bound_checker_survives_a_crash():
 
 @pytest.mark.parametrize("name, solution", [("backprop_norms", solution_backprop_norms),
                                             ("ratio_prediction", solution_ratio_prediction),
-                                            ("gradient_bound", solution_gradient_bound)])
+                                            ("radius_prediction", solution_radius_prediction)])
 def test_hints_get_specific_and_end_with_the_solution(name, solution):
     assert len(HINTS[name]) == 3
     assert f"Hint 1/3 for {name}" in hint(name, level=1)
-    assert "solution_" in hint(name, level=3)
+    assert f"solution('{name}')" in hint(name, level=3)
     assert solution().startswith("def ")
 
 
@@ -197,7 +194,9 @@ def test_the_bound_prediction_passes_and_the_message_explains_the_gap():
     assert r.bound[0] == pytest.approx(0.9**39)
     assert f"(1 x 0.9)^39 = {0.9 ** 39:.3g}" in result.message
     assert f"measures {r.rnn_ratio:.3g}" in result.message and "1 - h_t^2" in result.message
-    assert check_ratio_prediction(lambda: 0.0164).ok  # a rounded number is fine
+    assert "your guess assumed 0.80" in result.message
+    assert check_ratio_prediction(lambda: (0.0164, 1e-5)).ok  # a rounded bound is fine
+    assert "times below the measurement" in check_ratio_prediction(lambda: (0.0164, 1e-9)).message
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -209,18 +208,25 @@ def test_the_bound_prediction_passes_and_the_message_explains_the_gap():
     (1.0, "at least 1"),
     (1e-12, "below what the network will measure"),
     (0.05, "factor of 0.926 per step"),
-    (-0.1, "positive"),
 ])
-def test_wrong_predictions_get_their_own_message(value, expected):
+def test_wrong_bounds_get_their_own_message(value, expected):
     from rnnlib.exercises.vanishing_gradient import check_ratio_prediction
 
-    result = check_ratio_prediction(lambda: value)
+    result = check_ratio_prediction(lambda: (value, 1e-6))
     assert not result.ok
     assert expected in result.message, result.message
+
+
+def test_a_guess_of_the_measurement_at_the_bound_is_explained():
+    from rnnlib.exercises.vanishing_gradient import check_ratio_prediction
+
+    result = check_ratio_prediction(lambda: (0.9**39, 0.9**39))
+    assert not result.ok and "not below it" in result.message and "1 - h_t^2" in result.message
 
 
 def test_a_prediction_function_returning_nothing_is_explained():
     from rnnlib.exercises.vanishing_gradient import check_ratio_prediction
 
     assert "returned None" in check_ratio_prediction(lambda: None).message
-    assert "one number" in check_ratio_prediction(lambda: [1, 2]).message
+    assert "two numbers" in check_ratio_prediction(lambda: 0.0164).message
+    assert "positive" in check_ratio_prediction(lambda: (-0.1, 1e-5)).message

@@ -232,7 +232,10 @@ def test_claim_verdict_follows_the_data():
     recs = _records()
     s = summarise(recs)
     text = claim_verdict(s, plain="a", twists=("b", "c"), names={"a": "plain", "b": "twist"})
-    assert text.startswith("Under the essay's conditions (plain) the RNN is reliable up to lag 10 and at chance")
+    assert text.startswith("Trained by the plainest recipe (plain; the essay names none), the RNN is reliable up to "
+                           "lag 10 and at chance")
+    budget = claim_verdict(s, plain="a", twists=("b", "c"), names={"a": "plain"}, budget="300 training steps")
+    assert budget.startswith("Trained by the plainest recipe (plain; the essay names none) within 300 training steps, ")
     assert "That matches 'about 10 steps'" in text
     assert "twist is reliable up to lag 30" in text and "not a hard wall" in text
     assert "c " not in text.split("(", 2)[-1]  # c never beat a: not listed
@@ -245,7 +248,7 @@ def test_clipping_summary_and_ratio_table():
 
     h = History(step_loss=[0.7, 0.1], step_grad_norm=[120.0, 0.5])
     text = clipping_summary({None: h, 1.0: History()})
-    assert "no clipping: gradient norm at step 0    120.0, largest    120.0" in text
+    assert "no clipping: gradient norm at update 1    120.0, largest    120.0" in text
     assert "mean loss of the last 20 steps 0.400; diverged: None" in text
     assert "clip at 1: no step taken" in text
     table = ratio_table([5, 10], {"A": [0.5, 0.25], "B": [1.0, 2.0]})

@@ -11,46 +11,46 @@ Steps count from 1, as on the notation card: ``hs[t-1]`` is :math:`h_t`, and a l
   (:data:`NORM_MISTAKES`): the tanh derivative missing or taken at the wrong step, ``Wh`` instead
   of ``Wh.T``, ``1 - h`` or ``h`` instead of ``1 - h**2``; and the result reversed or shifted by
   one step, squared norms, gradients returned instead of their norms.
-* :func:`check_gradient_bound`: the learner computes the bound
-  ``(max|f'| * sigma_max(Wh)) ** (T-t)``; the reference is
-  :func:`rnnlib.lessons.vanishing_gradient.gradient_bound`, and the checker recognises the spectral
-  radius or the Frobenius norm used instead of the largest singular value, the exponent
-  ``T-t+1``, a missing ``max|f'|`` and a reversed result.
+* :func:`check_radius_prediction`: bound or spectral radius? For the default-initialised RNN's
+  :math:`W_h` (uniform, seed 0) the learner predicts the lag-20 ratio once from the bound,
+  :math:`\sigma_{\max}(W_h)^{20}`, and once from the spectral radius, :math:`\rho(W_h)^{20}`; the checker
+  puts both next to the measured ratio (:func:`rnnlib.lessons.vanishing_gradient.gradient_ratio`).
 
 * :func:`check_ratio_prediction`: predict, then check. Before the microscope shows it, the learner
   predicts ``||dL/dh_1|| / ||dL/dh_T||`` for the notebook's RNN (tanh, :math:`W_h` = 0.9 times an
-  orthogonal matrix, T = 40) from the bound; the checker compares the prediction with the bound
-  and with the measured ratio (:func:`rnnlib.lessons.vanishing_gradient.microscope`) and explains
+  orthogonal matrix, T = 40) twice: the bound, and a guess of the measurement. The checker compares
+  both with the measured ratio (:func:`rnnlib.lessons.vanishing_gradient.microscope`) and explains
   the gap (every :math:`\tanh'(a_t) = 1 - h_t^2` is below 1; the bound counts it as 1).
 
-Hints: ``hint("backprop_norms")``, ``hint("gradient_bound")``, ``hint("ratio_prediction")``;
-solutions: ``print(solution_backprop_norms())``.
+Hints: ``hint("backprop_norms")``, ``hint("radius_prediction")``, ``hint("ratio_prediction")``;
+solutions: ``solution("backprop_norms")`` etc.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..data import memory_task
 from ..gradcheck import _ranges
 from ..lessons.unrolled_many_to_one import step_gradients
-from ..lessons.vanishing_gradient import gradient_bound, microscope
+from ..lessons.vanishing_gradient import gradient_ratio, microscope
+from ..model import SequenceClassifier
 from ..rnn import RNNCache
 from .base import CheckResult, call_learner, register_hints, with_mistake
 
 __all__ = [
     "check_backprop_norms",
-    "check_gradient_bound",
+    "check_radius_prediction",
     "check_ratio_prediction",
     "solution_ratio_prediction",
     "PREDICTION_SETTING",
     "solution_backprop_norms",
-    "solution_gradient_bound",
+    "solution_radius_prediction",
     "backprop_norms_with_mistake",
     "NORM_MISTAKES",
 ]
 
 NORMS = "backprop_norms"
-BOUND = "gradient_bound"
 _RTOL, _ATOL = 1e-7, 1e-12
 
 # --------------------------------------------------------------------------- solutions
@@ -66,21 +66,9 @@ def backprop_norms_mine(dh_last, hs, Wh):
     return norms
 """
 
-_BOUND_SOLUTION = """\
-def gradient_bound_mine(Wh, T, max_fprime):
-    sigma_max = np.linalg.norm(Wh, 2)  # largest singular value
-    return (max_fprime * sigma_max) ** np.arange(T - 1, -1, -1)  # (T,)  bound[t-1] = (...) ** (T-t)
-"""
-
-
 def solution_backprop_norms():
     """The source of a reference solution of the first exercise (print it)."""
     return _NORMS_SOLUTION
-
-
-def solution_gradient_bound():
-    """The source of a reference solution of the second exercise (print it)."""
-    return _BOUND_SOLUTION
 
 
 register_hints(NORMS, [
@@ -89,20 +77,8 @@ register_hints(NORMS, [
     "One step back multiplies by the derivative of tanh at step t, elementwise, then by the recurrent "
     "weights transposed: the forward pass used h_{t-1} @ Wh, so the backward pass uses (...) @ Wh.T.",
     "With h_t = hs[t-1]: dh = (dh * (1 - hs[t-1]**2)) @ Wh.T gives dL/dh_{t-1}; store "
-    "norms[t-2] = np.linalg.norm(dh). The full solution: "
-    "print(rnnlib.exercises.vanishing_gradient.solution_backprop_norms()).",
+    "norms[t-2] = np.linalg.norm(dh). The full solution: solution('backprop_norms').",
 ])
-
-register_hints(BOUND, [
-    "Each step back multiplies by diag(f'(a_t)) (operator norm at most max|f'|) and by Wh.T "
-    "(operator norm sigma_max(Wh), the largest singular value). Norms of products are at most the "
-    "products of the norms.",
-    "sigma_max is np.linalg.svd(Wh, compute_uv=False)[0] (or np.linalg.norm(Wh, 2)), not the largest "
-    "|eigenvalue| and not the Frobenius norm. From step T back to step t there are T-t steps.",
-    "return (max_fprime * sigma_max) ** np.arange(T - 1, -1, -1) (bound[t-1] belongs to step t). The full "
-    "solution: print(rnnlib.exercises.vanishing_gradient.solution_gradient_bound()).",
-])
-
 
 # --------------------------------------------------------------------------- shared helpers
 def _as_vector(value, T, what):
@@ -252,76 +228,127 @@ def check_backprop_norms(learner_fn):
                              "or grow by the factor of one Jacobian, diag(1 - h_t^2) Wh^T, per step.", NORMS)
 
 
-# --------------------------------------------------------------------------- exercise 2: the bound
-def _bound_case(seed, H):
-    rng = np.random.default_rng(100 + seed)
-    # non-normal: sigma_max, spectral radius and Frobenius norm all differ
-    return rng.normal(scale=0.5, size=(H, H)) + np.triu(rng.normal(scale=0.6, size=(H, H)), 1)
+# --------------------------------------------------------------------------- exercise 3: bound or spectral radius?
+RADIUS = "radius_prediction"
+RADIUS_LAG = 20  # the lag of the prediction: T = 21, so 20 Jacobians between h_1 and h_T
+RADIUS_SEED = 0  # SequenceClassifier(8, 32, seed=0): the default (uniform) initialisation
+
+_RADIUS_SOLUTION = """\
+def lag20_predictions_mine(Wh):
+    n_jacobians = 20  # lag 20: T = 21 steps, 20 Jacobians from h_21 back to h_1
+    from_bound = np.linalg.norm(Wh, 2) ** n_jacobians  # sigma_max(W_h)^20, max|tanh'| = 1
+    from_radius = np.max(np.abs(np.linalg.eigvals(Wh))) ** n_jacobians  # rho(W_h)^20: the long-run rate
+    return from_bound, from_radius
+"""
 
 
-def _bound_reference(Wh, T, max_fprime):
-    """:func:`rnnlib.lessons.vanishing_gradient.gradient_bound` for max|f'| = 1 (tanh) or 1/4 (sigmoid)."""
-    return gradient_bound(Wh, T, {1.0: "tanh", 0.25: "sigmoid"}[max_fprime])
+def solution_radius_prediction():
+    """The source of a reference solution of the bound-or-radius exercise (print it)."""
+    return _RADIUS_SOLUTION
 
 
-def _bound_variants(Wh, T, max_fprime):
-    sv = np.linalg.svd(Wh, compute_uv=False)
-    radius = np.max(np.abs(np.linalg.eigvals(Wh)))
-    fro = np.linalg.norm(Wh)
-    e = np.arange(T - 1, -1, -1)
-    ref = (max_fprime * sv[0]) ** e
-    return [
-        ("you used the spectral radius (largest |eigenvalue|); the bound needs the largest SINGULAR value "
-         "sigma_max(Wh) (np.linalg.norm(Wh, 2)): for a non-symmetric Wh they differ", (max_fprime * radius) ** e),
-        ("you used the Frobenius norm np.linalg.norm(Wh); the bound needs the largest singular value, "
-         "np.linalg.norm(Wh, 2) (the Frobenius norm is a looser bound)", (max_fprime * fro) ** e),
-        ("you used the smallest singular value; the bound needs the largest, sigma_max(Wh)",
-         (max_fprime * sv[-1]) ** e),
-        ("the exponent is off by one: from step T back to step t there are T-t Jacobians, so "
-         "bound[T-1] (step T) = 1", (max_fprime * sv[0]) ** (e + 1)),
-        ("max_fprime is missing: each step also multiplies by diag(f'(a_k)), whose norm is at most max|f'|",
-         sv[0] ** e),
-        ("your result is reversed in time: bound[T-1] = 1 (the last step, t = T) and the exponent grows towards "
-         "t = 1",
-         ref[::-1]),
-    ]
+register_hints(RADIUS, [
+    "Both predictions are a per-step factor raised to a power. How many Jacobians lie between h_1 and h_T when "
+    "the lag is 20 (T = lag + 1)? max|tanh'| = 1 for both.",
+    "The bound's factor is sigma_max(W_h) = np.linalg.norm(Wh, 2), the largest singular value; the long-run factor "
+    "is the spectral radius, np.max(np.abs(np.linalg.eigvals(Wh))), the largest |eigenvalue|.",
+    "from_bound = np.linalg.norm(Wh, 2) ** 20 and from_radius = np.max(np.abs(np.linalg.eigvals(Wh))) ** 20. "
+    "The full solution: solution('radius_prediction').",
+])
 
 
-def check_gradient_bound(learner_fn):
-    """Check ``learner_fn(Wh, T, max_fprime) -> bound`` of shape (T,).
+def _default_wh(seed=RADIUS_SEED):
+    return SequenceClassifier(8, 32, seed=seed).params["Wh"].copy()  # (32, 32)  uniform init
+
+
+def _radius_reference():
+    """sigma_max, spectral radius and the measured lag-20 ratio of the default RNN (seed 0)."""
+    model = SequenceClassifier(8, 32, seed=RADIUS_SEED)
+    Wh = model.params["Wh"]
+    x, y = memory_task(128, RADIUS_LAG, 8, seed=RADIUS_LAG)  # the sequences of ratio_vs_lag
+    return (float(np.linalg.norm(Wh, 2)), float(np.max(np.abs(np.linalg.eigvals(Wh)))),
+            gradient_ratio(model, x, y))
+
+
+def _two_numbers(out, names):
+    """The learner's pair of positive numbers, or a message."""
+    what = f"two numbers, ({names[0]}, {names[1]})"
+    if out is None:
+        return None, f"your function returned None: end it with return {names[0]}, {names[1]}."
+    try:
+        values = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"your function must return {what}; got {type(out).__name__}"
+    if values.shape != (2,):
+        return None, f"your function must return {what}; got " + (
+            f"shape {values.shape}" if values.ndim else "one number")
+    if not np.isfinite(values).all() or (values <= 0).any():
+        return None, f"your numbers are {values[0]:.3g} and {values[1]:.3g}: both must be positive and finite."
+    return (float(values[0]), float(values[1])), None
+
+
+def _near(a, b, rtol=0.05):
+    return abs(a - b) <= rtol * abs(b)
+
+
+def check_radius_prediction(learner_fn):
+    """Check ``learner_fn(Wh) -> (from_bound, from_radius)`` for the default RNN's W_h at lag 20.
 
     Parameters
     ----------
     learner_fn : callable
-        Returns ``bound[t-1] = (max_fprime * sigma_max(Wh)) ** (T-t)``, t = 1..T.
+        Gets :math:`W_h` of ``SequenceClassifier(8, 32, seed=0)`` (uniform initialisation) and returns two
+        predictions of the lag-20 ratio :math:`\\lVert \\partial L/\\partial x_1\\rVert /
+        \\lVert \\partial L/\\partial x_T\\rVert`: :math:`\\sigma_{\\max}(W_h)^{20}` (the bound) and
+        :math:`\\rho(W_h)^{20}` (the spectral radius).
 
     Returns
     -------
     CheckResult
+        Correct when both are within 5 %; the message then puts them next to the measured ratio of
+        the same network. Mistakes named: the two swapped, the exponent off by one, the Frobenius
+        norm.
     """
-    for seed, (H, T, mf) in enumerate([(4, 6, 1.0), (3, 8, 0.25), (5, 5, 1.0)]):
-        Wh = _bound_case(seed, H)
-        want = _bound_reference(Wh, T, mf)
-        out, err = call_learner(learner_fn, (Wh.copy(), T, mf))
-        if err:
-            return CheckResult(False, err, BOUND)
-        got, err = _as_vector(out, T, "one bound per step")
-        if err:
-            return CheckResult(False, err, BOUND)
-        if _close(got, want):
+    out, err = call_learner(learner_fn, (_default_wh(),))
+    if err:
+        return CheckResult(False, err, RADIUS)
+    pair, err = _two_numbers(out, ("from_bound", "from_radius"))
+    if err:
+        return CheckResult(False, err, RADIUS)
+    got_bound, got_radius = pair
+    sigma, rho, measured = _radius_reference()
+    k = RADIUS_LAG
+    if _near(got_bound, rho**k) and _near(got_radius, sigma**k, 0.01):
+        return CheckResult(False, "the two are swapped: the bound uses the largest singular value sigma_max(W_h), "
+                                  "the long-run rate the spectral radius (largest |eigenvalue|).", RADIUS)
+    # sigma_max is close to 1 here: sigma^20 and sigma^21 differ by 3 %, so the bound is judged within 1 %
+    ok = {"from_bound": _near(got_bound, sigma**k, 0.01), "from_radius": _near(got_radius, rho**k)}
+    for got, base, name in ((got_bound, sigma, "from_bound"), (got_radius, rho, "from_radius")):
+        if ok[name]:
             continue
-        for message, variant in _bound_variants(Wh, T, mf):
-            if _close(got, variant):
-                return CheckResult(False, message + ".", BOUND)
-        wrong = np.flatnonzero(~np.isclose(got, want, rtol=_RTOL, atol=_ATOL)) + 1  # steps t = 1..T
-        t = int(wrong[0])
-        return CheckResult(False, (f"with T = {T}, max_fprime = {mf}: bound[{t - 1}] (step t = {t}) is "
-                                   f"{got[t - 1]:.6g}, expected {want[t - 1]:.6g} (wrong at t = {_steps(wrong)}). "
-                                   "hint('gradient_bound') helps."),
-                           BOUND)
-    return CheckResult(True, "the bound matches for three matrices, including max|f'| = 0.25 (the sigmoid). "
-                             "Below one per step it forces the gradient to vanish; above one it only allows "
-                             "growth.", BOUND)
+        if _near(got, base ** (k + 1), 0.01) or _near(got, base ** (k - 1), 0.01):
+            return CheckResult(False, f"{name}: the exponent is off by one. Lag 20 means T = 21 steps, and from h_21 "
+                                      "back to h_1 there are 20 Jacobians.", RADIUS)
+    if _near(got_bound, np.linalg.norm(_default_wh()) ** k):
+        return CheckResult(False, "from_bound uses the Frobenius norm np.linalg.norm(Wh); the bound needs the largest "
+                                  "singular value, np.linalg.norm(Wh, 2).", RADIUS)
+    if not ok["from_bound"]:
+        hint_text = (" That is the spectral radius's prediction, not the bound's." if _near(got_bound, rho**k) else "")
+        return CheckResult(False, (f"from_bound is {got_bound:.3g}; the bound's factor per step is max|tanh'| x "
+                                   f"sigma_max(W_h), with sigma_max(W_h) the largest singular value.{hint_text} "
+                                   "hint('radius_prediction') helps."), RADIUS)
+    if not ok["from_radius"]:
+        hint_text = (" That is the bound again: use the eigenvalues, not the singular values."
+                     if _near(got_radius, sigma**k) else "")
+        return CheckResult(False, (f"from_radius is {got_radius:.3g}; the spectral radius is the largest "
+                                   f"|eigenvalue| of W_h, np.max(np.abs(np.linalg.eigvals(Wh))).{hint_text}"), RADIUS)
+    return CheckResult(True, (
+        f"sigma_max(W_h) = {sigma:.2f}, so the bound is {sigma:.2f}^{k} = {sigma**k:.2g}: at least 1, it allows no "
+        f"decay at all. The spectral radius is {rho:.2f}, and {rho:.2f}^{k} = {rho**k:.2g}: the long-run rate of W_h^k "
+        f"predicts a strong decay. This network's measured ratio at lag {k} (128 sequences) is "
+        f"{measured:.2g}, "
+        "smaller still: each step also multiplies by tanh'(a_t) <= 1. The bound is a ceiling; for this W_h it is "
+        "far above what happens, and the spectral radius is the better guess."), RADIUS)
 
 
 # --------------------------------------------------------------------------- exercise 3: predict, then check
@@ -333,7 +360,11 @@ _PREDICT_SOLUTION = """\
 def predicted_ratio_mine():
     # T - 1 = 39 Jacobians lie between h_40 and h_1; each multiplies the norm by at most
     # max|tanh'| * sigma_max(W_h) = 1 * 0.9
-    return (1.0 * 0.9) ** 39
+    bound = (1.0 * 0.9) ** 39
+    # the measurement is smaller: tanh'(a_t) = 1 - h_t^2 < 1 wherever a unit is not at zero;
+    # a guess of 0.8 for its typical value per step gives
+    measured = bound * 0.8 ** 39
+    return bound, measured
 """
 
 
@@ -343,12 +374,14 @@ def solution_ratio_prediction():
 
 
 register_hints(PREDICT, [
-    "Section 1's bound: going back one step multiplies the norm of dL/dh by at most max|f'| * sigma_max(W_h). "
-    "How large is each factor here, and how many steps lie between h_T and h_1?",
-    "For tanh, max|f'| = 1. W_h is 0.9 times an orthogonal matrix, so every singular value is 0.9. With T = 40 "
-    "there are T - 1 = 39 Jacobians from h_40 back to h_1; the factors multiply.",
-    "return (1.0 * 0.9) ** 39. The full solution: "
-    "print(rnnlib.exercises.vanishing_gradient.solution_ratio_prediction()).",
+    "Section 1's bound: going back one step multiplies the norm of dL/dh by at most max|phi'| * sigma_max(W_h). "
+    "How large is each factor here, and how many steps lie between h_T and h_1? For the measurement: which "
+    "factor does the bound count as 1 that is really smaller?",
+    "For tanh, max|phi'| = 1. W_h is 0.9 times an orthogonal matrix, so every singular value is 0.9. With T = 40 "
+    "there are T - 1 = 39 Jacobians from h_40 back to h_1; the factors multiply. The measurement also multiplies "
+    "by tanh'(a_t) = 1 - h_t^2 < 1 at every step: guess a typical value and raise it to the 39th power too.",
+    "return (1.0 * 0.9) ** 39, (0.9 * 0.8) ** 39 (any guess below the bound is a fair prediction). The full "
+    "solution: solution('ratio_prediction').",
 ])
 
 
@@ -359,76 +392,75 @@ def _prediction_reference():
 
 
 def check_ratio_prediction(learner_fn):
-    """Check ``learner_fn() -> prediction`` of ``||dL/dh_1|| / ||dL/dh_T||`` from the bound.
+    """Check ``learner_fn() -> (bound, measured)``: two predictions of ``||dL/dh_1|| / ||dL/dh_T||``.
 
     Parameters
     ----------
     learner_fn : callable
-        Takes no argument and returns a number: the learner's prediction for the microscope's RNN
-        of :data:`PREDICTION_SETTING` (tanh, sigma_max(W_h) = 0.9, T = 40).
+        Takes no argument and returns two numbers for the microscope's RNN of
+        :data:`PREDICTION_SETTING` (tanh, sigma_max(W_h) = 0.9, T = 40): the bound, and the
+        learner's guess of the measured ratio.
 
     Returns
     -------
     CheckResult
-        Correct when the prediction is the bound ``(max|f'| sigma_max)^(T-1)`` (within 5 %); the
-        message then compares it with the measured ratio and explains the gap. A wrong prediction
-        gets the mistake it matches (exponent off by one, a sum instead of a product, the sigmoid's
-        1/4, the measured value, a ratio above 1 or below the measurement).
+        Correct when the first number is the bound ``(max|phi'| sigma_max)^(T-1)`` (within 5 %) and the
+        guess lies below it; the message then compares the guess with the measured ratio and explains
+        the gap. A wrong bound gets the mistake it matches (exponent off by one, a sum instead of a
+        product, the sigmoid's 1/4, the measured value, a ratio above 1 or below the measurement); a
+        guess at or above the bound is told why the measurement is smaller.
     """
     out, err = call_learner(learner_fn, ())
     if err:
         return CheckResult(False, err, PREDICT)
-    if out is None:
-        return CheckResult(False, "your function returned None: end it with return and your predicted number.",
-                           PREDICT)
-    try:
-        value = float(np.asarray(out, dtype=np.float64))
-    except (TypeError, ValueError):
-        return CheckResult(False, f"your function must return one number, the predicted ratio; got "
-                                  f"{type(out).__name__}" + (f" of shape {np.shape(out)}" if np.ndim(out) else ""),
-                           PREDICT)
-    if not np.isfinite(value) or value <= 0:
-        return CheckResult(False, f"your prediction is {value}: a ratio of two norms is a positive, finite number.",
-                           PREDICT)
+    pair, err = _two_numbers(out, ("bound", "measured"))
+    if err:
+        return CheckResult(False, err, PREDICT)
+    value, guess = pair
     bound, measured, factor = _prediction_reference()
     T = PREDICTION_SETTING["T"]
     n = T - 1  # Jacobians between h_T and h_1
-
-    def near(a, b, rtol=0.05):
-        return abs(a - b) <= rtol * abs(b)
-
     gap = measured / bound
-    if near(value, bound):
-        return CheckResult(True, (
-            f"the bound is (1 x {factor:.1f})^{n} = {bound:.3g}, and that is your prediction. The microscope below "
-            f"measures {measured:.3g}, about {1 / gap:.0f} times smaller. Here W_h is {factor:.1f} times an orthogonal "
-            f"matrix, so W_h^T shrinks every vector by exactly {factor:.1f}: the whole gap comes from the other "
-            f"factor of each step, tanh'(a_t) = 1 - h_t^2, which the bound counts as 1 but which is below 1 "
-            f"wherever a unit is not at zero (on average a factor {gap ** (1 / n):.2f} per step here). "
-            "The bound is a ceiling, not a prediction of the measurement."), PREDICT)
-    if near(value, factor ** T) or near(value, factor ** (T - 2)):
-        return CheckResult(False, f"the exponent is off by one: from h_{T} back to h_1 there are T - 1 = {n} "
-                                  "Jacobians, one per step back.", PREDICT)
-    if near(value, (0.25 * factor) ** n):
-        return CheckResult(False, "1/4 is the largest derivative of the sigmoid; this RNN uses tanh, whose "
-                                  "derivative 1 - tanh(a)^2 is at most 1.", PREDICT)
-    if near(value, factor * n) or near(value, factor * T):
-        return CheckResult(False, "the per-step factors multiply (one Jacobian after the other), they do not add: "
-                                  f"{factor:.1f} x {factor:.1f} x ... ({n} factors).", PREDICT)
-    if near(value, measured, rtol=0.5):
-        return CheckResult(False, (f"{value:.3g} is (close to) the measured ratio, not the bound's prediction. "
-                                   "Predict first, from sigma_max(W_h), max|tanh'| and T alone: what does the "
-                                   "bound of section 1 give?"), PREDICT)
-    if value >= 1:
-        return CheckResult(False, (f"your prediction {value:.3g} is at least 1: with sigma_max(W_h) = {factor:.1f} "
-                                   "< 1 and |tanh'| <= 1 every step back shrinks the bound, so it is below 1."),
-                           PREDICT)
-    per_step = value ** (1 / n)
-    if value < measured:
-        return CheckResult(False, (f"your prediction {value:.3g} is below what the network will measure, so it "
-                                   "cannot be the bound (an upper limit). Each step's factor is at most "
-                                   f"max|tanh'| x sigma_max(W_h); yours works out at {per_step:.3f} per step over "
-                                   f"{n} steps."), PREDICT)
-    return CheckResult(False, (f"your prediction {value:.3g} is not the bound: it amounts to a factor of "
-                               f"{per_step:.3f} per step over the {n} steps from h_{T} back to h_1. The bound's factor "
-                               "per step is max|tanh'| x sigma_max(W_h); hint('ratio_prediction') helps."), PREDICT)
+    if not _near(value, bound):
+        if _near(value, factor ** T) or _near(value, factor ** (T - 2)):
+            return CheckResult(False, f"bound: the exponent is off by one: from h_{T} back to h_1 there are T - 1 = "
+                                      f"{n} Jacobians, one per step back.", PREDICT)
+        if _near(value, (0.25 * factor) ** n):
+            return CheckResult(False, "bound: 1/4 is the largest derivative of the sigmoid; this RNN uses tanh, "
+                                      "whose derivative 1 - tanh(a)^2 is at most 1.", PREDICT)
+        if _near(value, factor * n) or _near(value, factor * T):
+            return CheckResult(False, "bound: the per-step factors multiply (one Jacobian after the other), they do "
+                                      f"not add: {factor:.1f} x {factor:.1f} x ... ({n} factors).", PREDICT)
+        if _near(value, measured, rtol=0.5):
+            return CheckResult(False, (f"bound: {value:.3g} is (close to) the measured ratio, not the bound. The bound "
+                                       "uses sigma_max(W_h), max|tanh'| and T alone: what does section 1 give?"),
+                               PREDICT)
+        if value >= 1:
+            return CheckResult(False, (f"bound: {value:.3g} is at least 1: with sigma_max(W_h) = {factor:.1f} < 1 and "
+                                       "|tanh'| <= 1 every step back shrinks the bound, so it is below 1."), PREDICT)
+        per_step = value ** (1 / n)
+        if value < measured:
+            return CheckResult(False, (f"bound: {value:.3g} is below what the network will measure, so it cannot be "
+                                       "the bound (an upper limit). Each step's factor is at most max|tanh'| x "
+                                       f"sigma_max(W_h); yours works out at {per_step:.3f} per step over {n} steps."),
+                               PREDICT)
+        return CheckResult(False, (f"bound: {value:.3g} amounts to a factor of {per_step:.3f} per step over the {n} "
+                                   f"steps from h_{T} back to h_1. The bound's factor per step is max|tanh'| x "
+                                   "sigma_max(W_h); hint('ratio_prediction') helps."), PREDICT)
+    if guess >= bound * 0.999:
+        return CheckResult(False, (f"the bound {bound:.3g} is right, but your guess of the measurement, "
+                                   f"{guess:.3g}, is not below it. The bound counts every tanh'(a_t) = 1 - h_t^2 "
+                                   "as 1; it is 1 only where a unit sits exactly at 0. Guess a typical value "
+                                   "below 1 per step: the measurement is the bound times that value to the power "
+                                   f"{n}."), PREDICT)
+    yours = (guess / bound) ** (1 / n)
+    closeness = ("within a factor of 10 of it" if 0.1 <= guess / measured <= 10 else
+                 f"{guess / measured:.2g} times the measurement" if guess > measured else
+                 f"{measured / guess:.2g} times below the measurement")
+    return CheckResult(True, (
+        f"the bound is (1 x {factor:.1f})^{n} = {bound:.3g}. The microscope below measures {measured:.3g}, about "
+        f"{1 / gap:.0f} times smaller; your guess {guess:.3g} is {closeness}. Here W_h is {factor:.1f} times an "
+        f"orthogonal matrix, so W_h^T shrinks every vector by exactly {factor:.1f}: the whole gap comes from the other "
+        f"factor of each step, tanh'(a_t) = 1 - h_t^2, which the bound counts as 1 (on average a factor "
+        f"{gap ** (1 / n):.2f} per step here; your guess assumed {yours:.2f}). The bound is a ceiling, not a "
+        "prediction of the measurement."), PREDICT)

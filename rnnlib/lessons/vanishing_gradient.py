@@ -5,13 +5,13 @@ the notation card's convention (row vectors, weights multiply from the right, st
 ``hs[:, t-1]`` is :math:`h_t`, :math:`h_0` the initial state)::
 
     a_t = x_t @ Wx + h_{t-1} @ Wh + b                    # (N, H)
-    h_t = f(a_t)                                         # (N, H)
-    dL/dh_{t-1} = (dL/dh_t * f'(a_t)) @ Wh.T             # (N, H)   one Jacobian per step
+    h_t = phi(a_t)                                       # (N, H)
+    dL/dh_{t-1} = (dL/dh_t * phi'(a_t)) @ Wh.T           # (N, H)   one Jacobian per step
 
 so the gradient reaching step ``t`` from a loss at the last step ``T`` is a product of ``T-t``
-Jacobians ``diag(f'(a_k)) Wh^T``. Its norm is at most
+Jacobians ``diag(phi'(a_s)) Wh^T``. Its norm is at most
 
-    ||dL/dh_t|| <= ||dL/dh_T|| * (max|f'| * sigma_max(Wh)) ** (T-t)
+    ||dL/dh_t|| <= ||dL/dh_T|| * (max|phi'| * sigma_max(Wh)) ** (T-t)
 
 which shrinks geometrically when the factor is below one (vanishing) and may grow when it is
 above one (exploding; the bound only *allows* growth, saturation can still shrink the product).
@@ -95,7 +95,7 @@ __all__ = [
     "rerun_record",
 ]
 
-# Largest |f'(a)| over all a: the per-step factor of the bound besides sigma_max(Wh).
+# Largest |phi'(a)| over all a: the per-step factor of the bound besides sigma_max(Wh).
 MAX_DERIVATIVE = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "identity": 1.0}
 
 
@@ -130,7 +130,7 @@ def activation_rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
         ``hs[:, t-1]`` is :math:`h_t`.
     cache : rnnlib.rnn.RNNCache
     fprime : numpy.ndarray, shape (N, T, H), or None
-        :math:`f'(a_t)` at every step, for
+        :math:`\phi'(a_t)` at every step, for
         :func:`rnnlib.lessons.unrolled_many_to_one.step_gradients`; None for tanh (the library's
         own RNN, whose derivative the step function knows).
 
@@ -175,18 +175,18 @@ def gradient_bound(Wh, T, activation="tanh", start=1.0):
     Returns
     -------
     numpy.ndarray, shape (T,)
-        ``bound[t-1] = start * (max|f'| * sigma_max(Wh)) ** (T-t)`` for step t.
+        ``bound[t-1] = start * (max|phi'| * sigma_max(Wh)) ** (T-t)`` for step t.
 
     Notes
     -----
-    Each step multiplies the row vector by :math:`\mathrm{diag}(f'(a_k))` and then by
-    :math:`W_h^\top`; their operator norms are at most :math:`\max|f'|` and
+    Each step multiplies the row vector by :math:`\mathrm{diag}(\phi'(a_s))` and then by
+    :math:`W_h^\top`; their operator norms are at most :math:`\max|\phi'|` and
     :math:`\sigma_{\max}(W_h)`, so
 
     .. math::
         \Big\lVert \frac{\partial L}{\partial h_t} \Big\rVert \le
         \Big\lVert \frac{\partial L}{\partial h_T} \Big\rVert
-        \big(\max|f'| \, \sigma_{\max}(W_h)\big)^{T-t}
+        \big(\max|\phi'| \, \sigma_{\max}(W_h)\big)^{T-t}
     """
     _check_activation(activation)
     Wh = as_array("Wh", Wh, ("H", "H"))
@@ -241,12 +241,12 @@ class MicroscopeResult:
 
     steps: np.ndarray  # (T,) the steps t = 1..T (the figures' time axis); array index t-1
     rnn_dh: np.ndarray  # (T,) ||dL/dh_t|| of the RNN
-    bound: np.ndarray  # (T,) (max|f'| sigma_max(Wh))^(T-t)
+    bound: np.ndarray  # (T,) (max|phi'| sigma_max(Wh))^(T-t)
     lstm_dh: np.ndarray  # (T,) ||dL/dh_t|| of the LSTM
     lstm_dc: np.ndarray  # (T,) ||dL/dc_t|| of the LSTM
     sigma_max: float  # largest singular value of the RNN's Wh
     radius: float  # spectral radius of the RNN's Wh
-    factor: float  # max|f'| * sigma_max: the bound's per-step factor
+    factor: float  # max|phi'| * sigma_max: the bound's per-step factor
     activation: str
     forget_bias: float
 
@@ -566,7 +566,7 @@ def clipping_summary(runs, last=20):
             lines.append(f"{label:>14s}: no step taken; diverged: {hist.diverged}")
             continue
         norms = np.asarray(hist.step_grad_norm)
-        lines.append(f"{label:>14s}: gradient norm at step 0 {norms[0]:8.1f}, largest {norms.max():8.1f}; "
+        lines.append(f"{label:>14s}: gradient norm at update 1 {norms[0]:8.1f}, largest {norms.max():8.1f}; "
                      f"mean loss of the last {last} steps {np.mean(hist.step_loss[-last:]):.3f}; "
                      f"diverged: {hist.diverged}")
     return "\n".join(lines)
@@ -1176,7 +1176,7 @@ def rerun_record(sweep, key, lag, seed):
     return float(live), stored
 
 
-def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_sgd_rec"), names=None):
+def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_sgd_rec"), names=None, budget=None):
     """A paragraph on "a plain RNN fails at about 10 or more steps", generated from a sweep.
 
     Parameters
@@ -1184,10 +1184,12 @@ def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_sgd_rec"), 
     summary : dict
         From :func:`rnnlib.lessons.vanishing_gradient.summarise`.
     plain : str
-        The configuration trained under the essay's conditions.
+        The plainest configuration (the essay names no optimiser or initialisation).
     twists : sequence of str
         The same RNN with one change (optimiser, initialisation).
     names : dict of str to str, optional
+    budget : str, optional
+        The training budget, e.g. ``"300 training steps of batch 64, seeds 0-2"``; named in the text.
         How to call each configuration.
 
     Returns
@@ -1200,7 +1202,9 @@ def claim_verdict(summary, plain="rnn_sgd", twists=("rnn_adam", "rnn_sgd_rec"), 
     ok = reliable_up_to(summary, plain)
     chance = chance_from(summary, plain)
     where = "not even at the shortest lag" if ok is None else f"up to lag {ok}"
-    text = f"Under the essay's conditions ({names.get(plain, plain)}) the RNN is reliable {where}"
+    within = f" within {budget}" if budget else ""
+    text = (f"Trained by the plainest recipe ({names.get(plain, plain)}; the essay names none){within}, the RNN "
+            f"is reliable {where}")
     text += f" and at chance (mean accuracy below 0.6) from lag {chance} on. " if chance is not None else ". "
     if ok is not None and 5 <= ok <= 15:
         text += "That matches 'about 10 steps'. "

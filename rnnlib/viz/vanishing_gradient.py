@@ -124,7 +124,7 @@ class MicroscopePlot:
         # plain text (no mathtext): these strings change on every update and must draw fast
         self.rnn_text.set_text(
             f"\u03c3_max(W_h) = {result.sigma_max:.2f}, spectral radius {result.radius:.2f}\n"
-            f"bound's factor per step: max|f'| \u00b7 \u03c3_max = {result.factor:.2f}\n"
+            f"bound's factor per step: max|\u03c6'| \u00b7 \u03c3_max = {result.factor:.2f}\n"
             f"||dL/dh_1|| / ||dL/dh_{T}|| = {result.rnn_ratio:.1e}")
         self.lstm_text.set_text(f"||dL/dc_1|| / ||dL/dc_{T}|| = {result.lstm_ratio:.1e}")
         return self.fig
@@ -164,7 +164,7 @@ def plot_clipping(runs, figsize=(8.0, 3.2), dpi=90):
     for k, (clip, hist) in enumerate(runs.items()):
         colour = colours[k % len(colours)]
         label = "no clipping" if clip is None else f"clipped at norm {clip:g}"
-        steps = np.arange(hist.steps)
+        steps = np.arange(1, hist.steps + 1)  # updates counted from 1
         ax_g.plot(steps, _positive(hist.step_grad_norm), color=colour, lw=1.2, label=label)
         ax_l.plot(steps, hist.step_loss, color=colour, lw=1.2, label=label)
         if clip is not None:
@@ -173,10 +173,10 @@ def plot_clipping(runs, figsize=(8.0, 3.2), dpi=90):
             ax_l.annotate("diverged (NaN/inf)", (steps[-1] if len(steps) else 0, 0), color=colour, fontsize=8)
     ax_l.axhline(np.log(2), color=PALETTE["grey"], ls="--", lw=1, label="chance, log 2")
     ax_g.set_yscale("log")
-    ax_g.set_xlabel("training step")
+    ax_g.set_xlabel("training step (update, from 1)")
     ax_g.set_ylabel("global gradient norm (log)")
     ax_g.set_title("gradient norm before clipping", fontsize=10)
-    ax_l.set_xlabel("training step")
+    ax_l.set_xlabel("training step (update, from 1)")
     ax_l.set_ylabel("training loss (nats)")
     ax_l.set_title("loss of the mini-batch", fontsize=10)
     ax_g.legend(fontsize=8)

@@ -34,7 +34,7 @@ class GradientMicroscope(Explorer):
             "T": widgets.IntSlider(value=T, min=5, max=100, step=1, description="sequence length T",
                                    style=style, layout=layout, continuous_update=False),
             "activation": widgets.Dropdown(options=sorted(ACTIVATIONS), value=activation,
-                                           description="RNN activation f", style=style, layout=layout),
+                                           description="RNN activation \u03c6", style=style, layout=layout),
             "kind": widgets.Dropdown(options=[("orthogonal (equal singular values)", "orthogonal"),
                                               ("random Gaussian", "random")], value=kind,
                                      description="W_h", style=style, layout=layout),
