@@ -183,7 +183,7 @@ def test_latch_counts_the_right_cases_and_reads_the_bit_from_h_T():
 
 
 def test_latch_never_crashes_on_bad_learners():
-    assert "return the three arrays Wx, Wh, b" in check_lstm_latch(lambda: None).message
+    assert "return the three arrays (Wx, Wh, b)" in check_lstm_latch(lambda: None).message
     message = check_lstm_latch(lambda: (np.zeros((2, 2)),) * 3).message
     assert "Wx has shape (2, 2); expected (3, 4)" in message and "b has shape (2, 2); expected (4,)" in message
     assert "NotImplementedError" in check_lstm_latch(lambda: (_ for _ in ()).throw(NotImplementedError())).message

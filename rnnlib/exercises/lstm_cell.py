@@ -132,6 +132,26 @@ def _as_float_array(name, value, shape):
     return arr, None
 
 
+def _learner_arrays(out, shapes, what, context):
+    """The arrays a learner's function returned, by name, or ``(None, message)`` saying what is wrong.
+
+    ``shapes`` maps each name to its shape, in the order the function must return them; ``what`` says
+    what it returns (``"six gradients"``); ``context`` (the sizes) is added to a shape message.
+    """
+    names = list(shapes)
+    if not isinstance(out, (tuple, list)) or len(out) != len(names):
+        got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        return None, f"return {what} ({', '.join(names)}); got {got}"
+    arrays, problems = {}, []
+    for name, value in zip(names, out):
+        arrays[name], msg = _as_float_array(name, value, shapes[name])
+        if msg:
+            problems.append(msg)
+    if problems:
+        return None, "; ".join(problems) + f" ({context}; return them in the order {', '.join(names)})"
+    return arrays, None
+
+
 def _close(a, b):
     return a.shape == b.shape and np.allclose(a, b, rtol=_RTOL, atol=_ATOL)
 
@@ -261,20 +281,10 @@ def check_lstm_step_backward(learner_fn):
     out, error = call_learner(learner_fn, (dh.copy(), dc.copy(), cache_copy))
     if error:
         return CheckResult(False, error, BACKWARD)
-    if not isinstance(out, (tuple, list)) or len(out) != 6:
-        got = f"{type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        return CheckResult(False, f"return six gradients (dx, dh_prev, dc_prev, dWx, dWh, db); got {got}", BACKWARD)
-    shapes = {"dx": (N, D), "dh_prev": (N, H), "dc_prev": (N, H), "dWx": (D, 4 * H), "dWh": (H, 4 * H),
-              "db": (4 * H,)}
-    grads, problems = {}, []
-    for name, value in zip(GRAD_NAMES, out):
-        arr, msg = _as_float_array(name, value, shapes[name])
-        if msg:
-            problems.append(msg)
-        grads[name] = arr
-    if problems:
-        return CheckResult(False, "; ".join(problems) + f" (N={N}, D={D}, H={H}; return them in the order "
-                                                        "dx, dh_prev, dc_prev, dWx, dWh, db)", BACKWARD)
+    shapes = dict(zip(GRAD_NAMES, [(N, D), (N, H), (N, H), (D, 4 * H), (H, 4 * H), (4 * H,)], strict=True))
+    grads, problem = _learner_arrays(out, shapes, "six gradients", f"N={N}, D={D}, H={H}")
+    if problem:
+        return CheckResult(False, problem, BACKWARD)
     numeric = _numerical_gradients(case, dh, dc)
     errors = {name: relative_error(grads[name], numeric[name]) for name in GRAD_NAMES}
     wrong = [name for name in GRAD_NAMES if errors[name] > _GRAD_TOL]
@@ -460,19 +470,10 @@ def check_lstm_latch(learner_fn):
     out, error = call_learner(learner_fn, ())
     if error:
         return CheckResult(False, error, LATCH)
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        return CheckResult(False, f"return the three arrays Wx, Wh, b (in this order); got {got}", LATCH)
-    shapes = {"Wx": (3, 4), "Wh": (1, 4), "b": (4,)}
-    params, problems = {}, []
-    for name, value in zip(shapes, out):
-        arr, msg = _as_float_array(name, value, shapes[name])
-        if msg:
-            problems.append(msg)
-        params[name] = arr
-    if problems:
-        return CheckResult(False, "; ".join(problems) + " (D = 3 symbols: write 0, write 1, nothing; H = 1 unit; "
-                                                        "gate columns i, f, g, o)", LATCH)
+    params, problem = _learner_arrays(out, {"Wx": (3, 4), "Wh": (1, 4), "b": (4,)}, "the three arrays",
+                                      "D = 3 symbols: write 0, write 1, nothing; H = 1 unit; gate columns i, f, g, o")
+    if problem:
+        return CheckResult(False, problem, LATCH)
     right, first = 0, None
     for name, (runs, bit) in LATCH_CASES.items():
         x, symbols = _latch_sequence(runs)
@@ -732,19 +733,10 @@ def check_lstm_backward(learner_fn):
     out, error = call_learner(learner_fn, (dhs.copy(), cache_copy))
     if error:
         return CheckResult(False, error, BPTT)
-    if not isinstance(out, (tuple, list)) or len(out) != 5:
-        got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        return CheckResult(False, f"return five gradients (dx, dh0, dWx, dWh, db); got {got}", BPTT)
-    shapes = {"dx": (N, T, D), "dh0": (N, H), "dWx": (D, 4 * H), "dWh": (H, 4 * H), "db": (4 * H,)}
-    grads, problems = {}, []
-    for name, value in zip(SEQUENCE_GRAD_NAMES, out):
-        arr, msg = _as_float_array(name, value, shapes[name])
-        if msg:
-            problems.append(msg)
-        grads[name] = arr
-    if problems:
-        return CheckResult(False, "; ".join(problems) + f" (N={N}, T={T}, D={D}, H={H}; return them in the order "
-                                                        "dx, dh0, dWx, dWh, db)", BPTT)
+    shapes = dict(zip(SEQUENCE_GRAD_NAMES, [(N, T, D), (N, H), (D, 4 * H), (H, 4 * H), (4 * H,)], strict=True))
+    grads, problem = _learner_arrays(out, shapes, "five gradients", f"N={N}, T={T}, D={D}, H={H}")
+    if problem:
+        return CheckResult(False, problem, BPTT)
     reference = dict(zip(SEQUENCE_GRAD_NAMES, lstm_backward(dhs, cache)))
     errors = {name: relative_error(grads[name], reference[name]) for name in SEQUENCE_GRAD_NAMES}
     wrong = [name for name in SEQUENCE_GRAD_NAMES if errors[name] > _GRAD_TOL]
