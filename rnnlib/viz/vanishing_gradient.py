@@ -86,7 +86,7 @@ class MicroscopePlot:
         ax = self.ax_rnn
         (self.rnn_line,) = ax.plot([], [], color=PALETTE["blue"], lw=2, label="measured \u2016\u2202L/\u2202h_t\u2016")
         (self.bound_line,) = ax.plot([], [], color=PALETTE["vermillion"], lw=1.5, ls="--",
-                                     label="bound (max|f\u2032| \u00b7 \u03c3_max)^(T\u2212t)")
+                                     label="bound (max|\u03c6\u2032| \u00b7 \u03c3_max)^(T\u2212t)")
         _fast_log_axis(ax)
         ax.set_xlabel("step t")
         ax.set_ylabel("gradient norm, 1 at t = T (log)")

@@ -71,7 +71,7 @@ class GradientMicroscope(Explorer):
         T = len(r.steps)  # steps t = 1..T
         self.summary.value = (
             f"<b>RNN</b>: &sigma;<sub>max</sub>(W<sub>h</sub>) = {r.sigma_max:.2f}, spectral radius "
-            f"{r.radius:.2f}, max|f&prime;| &middot; &sigma;<sub>max</sub> = {r.factor:.2f} per step. "
+            f"{r.radius:.2f}, max|&phi;&prime;| &middot; &sigma;<sub>max</sub> = {r.factor:.2f} per step. "
             f"From step t = T = {T} back to step 1 the error signal changed by a factor "
             f"<b>{r.rnn_ratio:.2e}</b> (the bound allows {r.bound[0]:.2e}).<br>"
             f"<b>LSTM</b>: &Vert;&part;L/&part;c<sub>1</sub>&Vert; / &Vert;&part;L/&part;c<sub>{T}</sub>&Vert; = "
