@@ -4,8 +4,8 @@ The eight functions of the public math API are importable from here::
 
     from rnnlib import rnn_forward, lstm_backward
 
-The library at this level (rnn, lstm, activations, losses, gradcheck, optim, model, train, data)
-uses numpy only. The notebooks' support is arranged by chapter, one name per notebook in every
+The library at this level (rnn, lstm, activations, losses, sample, gradcheck, optim, model, train,
+data) uses numpy only. The notebooks' support is arranged by chapter, one name per notebook in every
 layer: :mod:`rnnlib.lessons` (numpy), :mod:`rnnlib.viz` (matplotlib), :mod:`rnnlib.widgets`
 (ipywidgets), :mod:`rnnlib.exercises`; :mod:`rnnlib.classroom` holds the student edition and the
 grader. None of them is imported by ``import rnnlib``.
@@ -27,7 +27,11 @@ from .losses import (
     affine_forward,
     binary_logistic_loss,
     last_step,
+    per_letter_cross_entropy,
     softmax_cross_entropy,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
 )
 from .lstm import (
     lstm_backward,
@@ -39,6 +43,7 @@ from .lstm import (
 from .model import SequenceClassifier, init_recurrent
 from .optim import SGD, Adam, clip_grad_norm, global_norm
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from .sample import next_letter_distribution, sample_next
 from .train import Callback, History, StopTraining, TrainingDiverged, train
 
 __version__ = "0.1.0"
@@ -48,6 +53,8 @@ __all__ = [
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward", "lstm_internals",
     "sigmoid", "tanh", "softmax", "relu",
     "affine_forward", "affine_backward", "binary_logistic_loss", "softmax_cross_entropy", "last_step",
+    "temporal_affine_forward", "temporal_affine_backward", "temporal_softmax_loss", "per_letter_cross_entropy",
+    "sample_next", "next_letter_distribution",
     "numerical_gradient", "relative_error", "gradient_check", "GradCheckReport",
     "SGD", "Adam", "clip_grad_norm", "global_norm",
     "SequenceClassifier", "init_recurrent",

@@ -1,19 +1,26 @@
-r"""Readout layer and losses, each with its gradient.
+r"""Read-out layers and losses, each with its gradient.
 
-For a many-to-one model the readout maps the last hidden state to a logit,
-``y = h_T @ Wy + by``, and the loss compares the logit with the label.
+For a many-to-one model the read-out maps the last hidden state to a score (logit),
+``s = h_T @ Wy + by``, and the loss compares the score with the label ``y``. For a many-to-many
+model (a character-level language model) the temporal read-out gives a score at every step,
+``s_t = h_t @ Wy + by``, and the temporal softmax loss compares each with the step's target
+``y_t``, counting only the real (unmasked) steps.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array
+from ._validate import as_array, as_arrays
 from .activations import sigmoid, softmax
 
 __all__ = [
     "affine_forward",
     "affine_backward",
+    "temporal_affine_forward",
+    "temporal_affine_backward",
+    "temporal_softmax_loss",
+    "per_letter_cross_entropy",
     "binary_logistic_loss",
     "softmax_cross_entropy",
     "last_step",
@@ -22,7 +29,7 @@ __all__ = [
 
 
 def affine_forward(h, Wy, by):
-    r"""Affine readout ``y = h @ Wy + by``.
+    r"""Affine read-out ``s = h @ Wy + by``: one score per class.
 
     Parameters
     ----------
@@ -32,28 +39,30 @@ def affine_forward(h, Wy, by):
 
     Returns
     -------
-    y : numpy.ndarray, shape (N, C)
+    s : numpy.ndarray, shape (N, C)
+        The scores (logits).
     cache : tuple
         ``(h, Wy)`` for :func:`affine_backward`.
 
     Notes
     -----
-    .. math:: y = h_T W_y + b_y
+    .. math:: s = h_T W_y + b_y
     """
     dims = {}
     h = as_array("h", h, ("N", "H"), dims)
     Wy = as_array("Wy", Wy, ("H", "C"), dims)
     by = as_array("by", by, ("C",), dims)
-    y = h @ Wy + by  # (N, C)
-    return y, (h, Wy)
+    s = h @ Wy + by  # (N, C)
+    return s, (h, Wy)
 
 
-def affine_backward(dy, cache):
-    """Backward pass of :func:`affine_forward`.
+def affine_backward(ds, cache):
+    r"""Backward pass of :func:`affine_forward`.
 
     Parameters
     ----------
-    dy : array_like, shape (N, C)
+    ds : array_like, shape (N, C)
+        dL/ds, the gradient of the loss with respect to the scores.
     cache : tuple from :func:`affine_forward`
 
     Returns
@@ -61,13 +70,177 @@ def affine_backward(dy, cache):
     dh : numpy.ndarray, shape (N, H)
     dWy : numpy.ndarray, shape (H, C)
     dby : numpy.ndarray, shape (C,)
+
+    Notes
+    -----
+    .. math:: \frac{\partial L}{\partial b_y} = \sum_n \frac{\partial L}{\partial s_n}, \qquad
+              \frac{\partial L}{\partial W_y} = h^\top \frac{\partial L}{\partial s}, \qquad
+              \frac{\partial L}{\partial h} = \frac{\partial L}{\partial s} W_y^\top
     """
     h, Wy = cache
-    dy = as_array("dy", dy, (h.shape[0], Wy.shape[1]))
-    dby = dy.sum(axis=0)  # (C,)
-    dWy = h.T @ dy  # (H, C)
-    dh = dy @ Wy.T  # (N, H)
+    ds = as_array("ds", ds, (h.shape[0], Wy.shape[1]))
+    dby = ds.sum(axis=0)  # (C,)
+    dWy = h.T @ ds  # (H, C)
+    dh = ds @ Wy.T  # (N, H)
     return dh, dWy, dby
+
+
+def temporal_affine_forward(hs, Wy, by):
+    r"""Temporal affine read-out: a score vector at every step, ``s_t = h_t @ Wy + by``.
+
+    Parameters
+    ----------
+    hs : array_like, shape (N, T, H)
+        Hidden states; ``hs[:, t-1]`` is h_t.
+    Wy : array_like, shape (H, V)
+        Read-out weights, shared by every step; V is the vocabulary size (number of classes).
+    by : array_like, shape (V,)
+
+    Returns
+    -------
+    s : numpy.ndarray, shape (N, T, V)
+        Scores (logits); ``s[:, t-1]`` is s_t.
+    cache : tuple
+        ``(hs, Wy)`` for :func:`temporal_affine_backward`.
+
+    Notes
+    -----
+    .. math:: s_t = h_t W_y + b_y, \qquad t = 1, \dots, T
+
+    The same W_y and b_y read every step, so their gradients are sums over n and t.
+    """
+    hs, Wy, by = as_arrays(("hs", hs, ("N", "T", "H")), ("Wy", Wy, ("H", "V")), ("by", by, ("V",)))
+    s = hs @ Wy + by  # (N, T, V)
+    return s, (hs, Wy)
+
+
+def temporal_affine_backward(ds, cache):
+    r"""Backward pass of :func:`temporal_affine_forward`.
+
+    Parameters
+    ----------
+    ds : array_like, shape (N, T, V)
+        dL/ds at every step.
+    cache : tuple from :func:`temporal_affine_forward`
+
+    Returns
+    -------
+    dhs : numpy.ndarray, shape (N, T, H)
+    dWy : numpy.ndarray, shape (H, V)
+    dby : numpy.ndarray, shape (V,)
+
+    Notes
+    -----
+    .. math:: \frac{\partial L}{\partial b_y} = \sum_{n,t} \frac{\partial L}{\partial s_{n,t}}, \qquad
+              \frac{\partial L}{\partial W_y} = \sum_{n,t} h_{n,t}^\top \frac{\partial L}{\partial s_{n,t}}, \qquad
+              \frac{\partial L}{\partial h_{n,t}} = \frac{\partial L}{\partial s_{n,t}} W_y^\top
+    """
+    hs, Wy = cache
+    N, T, H = hs.shape
+    V = Wy.shape[1]
+    ds = as_array("ds", ds, (N, T, V))
+    dby = ds.sum(axis=(0, 1))  # (V,)
+    dWy = hs.reshape(N * T, H).T @ ds.reshape(N * T, V)  # (H, V)  sum over n and t of h^T ds
+    dhs = ds @ Wy.T  # (N, T, H)
+    return dhs, dWy, dby
+
+
+def _check_targets(y, mask, N, T, V):
+    """Validate per-step targets y (N, T) in [0, V) and a 0/1 mask (N, T); return (int, float)."""
+    y = as_array("y", y, (N, T))
+    if not np.all((y >= 0) & (y < V) & (y == np.round(y))):
+        raise ValueError(f"y must hold integer targets in [0, {V - 1}] (V = {V}); "
+                         f"got values from {y.min()} to {y.max()}")
+    if mask is None:
+        mask = np.ones((N, T))
+    mask = as_array("mask", mask, (N, T))
+    if not np.all((mask == 0) | (mask == 1)):
+        raise ValueError(f"mask must hold only 0/1 (or False/True) of shape ({N}, {T}); "
+                         f"got values {np.unique(mask)[:5]}")
+    return y.astype(np.intp), mask
+
+
+def temporal_softmax_loss(s, y, mask=None):
+    r"""Softmax cross-entropy at every step, summed over the real steps, divided by N.
+
+    Parameters
+    ----------
+    s : array_like, shape (N, T, V)
+        Scores (logits) at every step; V is the vocabulary size (number of classes).
+    y : array_like of int, shape (N, T)
+        Targets: ``y[n, t-1]`` is the class that step t of sequence n should predict, in [0, V).
+        A padded step may hold any valid class; the mask removes it.
+    mask : array_like of bool or 0/1, shape (N, T), optional
+        1 (True) at the real steps, 0 (False) at padding. By default every step is real.
+
+    Returns
+    -------
+    loss : float
+    ds : numpy.ndarray, shape (N, T, V)
+        dL/ds; exactly 0 at masked steps.
+
+    Notes
+    -----
+    .. math::
+        L = -\frac{1}{N} \sum_{n=1}^{N} \sum_{t=1}^{T} m_{n,t}\,
+            \log \mathrm{softmax}(s_{n,t})_{y_{n,t}}, \qquad
+        \frac{\partial L}{\partial s_{n,t}} =
+            \frac{m_{n,t}}{N} \big(\mathrm{softmax}(s_{n,t}) - \mathbb{1}_{y_{n,t}}\big)
+
+    The convention is CS231n's ``temporal_softmax_loss``: the sum over the masked steps divided
+    by N, not by the number of real steps. L is the mean over the batch of each sequence's own
+    loss (per sequence: a word's summed negative log-likelihood), so a longer word weighs more
+    than a shorter one, as it carries more letters to predict. For a per-letter figure (and the
+    perplexity, its exponential) use :func:`per_letter_cross_entropy`.
+
+    The log-softmax subtracts each step's largest score first, so large scores cannot overflow.
+    """
+    s = as_array("s", s, ("N", "T", "V"))
+    N, T, V = s.shape
+    y, mask = _check_targets(y, mask, N, T, V)
+    shifted = s - s.max(axis=2, keepdims=True)  # (N, T, V)  largest score is 0
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))  # (N, T, V)  log softmax(s)
+    n, t = np.arange(N)[:, None], np.arange(T)[None, :]  # (N, 1), (1, T): index every (n, t)
+    log_p_y = log_p[n, t, y]  # (N, T)  log-probability of each step's target
+    loss = float(-(mask * log_p_y).sum() / N)
+    ds = np.exp(log_p)  # (N, T, V)  softmax(s)
+    ds[n, t, y] -= 1.0  # (N, T, V)  softmax(s) - one_hot(y)
+    ds = ds * mask[:, :, None] / N  # (N, T, V)  masked steps get exactly 0
+    return loss, ds
+
+
+def per_letter_cross_entropy(s, y, mask=None):
+    r"""Mean cross-entropy per real step, in nats (its exponential is the perplexity).
+
+    Parameters
+    ----------
+    s : array_like, shape (N, T, V)
+    y : array_like of int, shape (N, T)
+    mask : array_like of bool or 0/1, shape (N, T), optional
+        As for :func:`temporal_softmax_loss`; at least one step must be real.
+
+    Returns
+    -------
+    float
+        Nats per letter; ``log(V)`` for a model that predicts the uniform distribution.
+
+    Notes
+    -----
+    .. math::
+        \bar L = -\frac{1}{\sum_{n,t} m_{n,t}} \sum_{n,t} m_{n,t}
+                 \log \mathrm{softmax}(s_{n,t})_{y_{n,t}}, \qquad
+        \mathrm{perplexity} = e^{\bar L}
+
+    It equals ``temporal_softmax_loss(s, y, mask)[0] * N / mask.sum()``: the same sum, divided by
+    the number of real steps instead of N, so models and n-gram baselines compare per letter.
+    """
+    s = as_array("s", s, ("N", "T", "V"))
+    N, T, V = s.shape
+    _, m = _check_targets(y, mask, N, T, V)
+    if m.sum() == 0:
+        raise ValueError(f"mask must mark at least one real step; got a mask of shape {m.shape} with none")
+    loss, _ = temporal_softmax_loss(s, y, m)
+    return float(loss * N / m.sum())
 
 
 def _check_labels(y, n, name="y", n_classes=None):
