@@ -145,7 +145,7 @@ def temporal_affine_backward(ds, cache):
     return dhs, dWy, dby
 
 
-def _check_targets(y, mask, N, T, V):
+def _check_targets(y, mask, N, T, V, dtype=np.float64):
     """Validate per-step targets y (N, T) in [0, V) and a 0/1 mask (N, T); return (int, float)."""
     y = as_array("y", y, (N, T))
     if not np.all((y >= 0) & (y < V) & (y == np.round(y))):
@@ -153,7 +153,7 @@ def _check_targets(y, mask, N, T, V):
                          f"got values from {y.min()} to {y.max()}")
     if mask is None:
         mask = np.ones((N, T))
-    mask = as_array("mask", mask, (N, T))
+    mask = as_array("mask", mask, (N, T), dtype=dtype)
     if not np.all((mask == 0) | (mask == 1)):
         raise ValueError(f"mask must hold only 0/1 (or False/True) of shape ({N}, {T}); "
                          f"got values {np.unique(mask)[:5]}")
@@ -197,7 +197,7 @@ def temporal_softmax_loss(s, y, mask=None):
     """
     s = as_array("s", s, ("N", "T", "V"))
     N, T, V = s.shape
-    y, mask = _check_targets(y, mask, N, T, V)
+    y, mask = _check_targets(y, mask, N, T, V, s.dtype)
     shifted = s - s.max(axis=2, keepdims=True)  # (N, T, V)  largest score is 0
     log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))  # (N, T, V)  log softmax(s)
     n, t = np.arange(N)[:, None], np.arange(T)[None, :]  # (N, 1), (1, T): index every (n, t)

@@ -91,8 +91,8 @@ def test_softmax_loss_gradient(rng):
 def test_affine_gradient(rng):
     args = dict(h=rng.normal(size=(4, 3)), Wy=rng.normal(size=(3, 2)), by=rng.normal(size=2))
 
-    def backward(dy):
-        return dict(zip(["dh", "dWy", "dby"], affine_backward(dy, affine_forward(**args)[1])))
+    def backward(ds):
+        return dict(zip(["dh", "dWy", "dby"], affine_backward(ds, affine_forward(**args)[1])))
 
     report = gradient_check(affine_forward, args, backward)
     assert report.ok, report.summary()
