@@ -40,7 +40,7 @@ from .lstm import (
     lstm_step_backward,
     lstm_step_forward,
 )
-from .model import SequenceClassifier, init_recurrent
+from .model import CharLanguageModel, SequenceClassifier, init_recurrent
 from .optim import SGD, Adam, clip_grad_norm, global_norm
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .sample import next_letter_distribution, sample_next
@@ -57,7 +57,7 @@ __all__ = [
     "sample_next", "next_letter_distribution",
     "numerical_gradient", "relative_error", "gradient_check", "GradCheckReport",
     "SGD", "Adam", "clip_grad_norm", "global_norm",
-    "SequenceClassifier", "init_recurrent",
+    "SequenceClassifier", "CharLanguageModel", "init_recurrent",
     "train", "History", "Callback", "StopTraining", "TrainingDiverged",
     "word_sentiment_data", "split_random", "split_by_family", "word_family", "encode_words",
     "one_hot_word", "memory_task",

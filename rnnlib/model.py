@@ -1,10 +1,16 @@
-r"""A many-to-one sequence classifier: an RNN or LSTM cell followed by an affine readout.
+r"""Two models built from the same cells: a many-to-one classifier and a many-to-many language model.
 
-::
+:class:`SequenceClassifier` (many-to-one)::
 
     hs = rnn_forward(x, h0, Wx, Wh, b)          # (N, T, H)   or lstm_forward
     h_T = hs[n, lengths[n] - 1]                 # (N, H)      last real step of each sequence
     s  = h_T @ Wy + by                          # (N, C)      C = 1: one logit (binary)
+
+:class:`CharLanguageModel` (many-to-many: a score vector over the V letters at every step)::
+
+    h0 = Wc[condition]  or zeros                # (N, H)      label-conditioned initial state
+    hs = rnn_forward(onehot(x), h0, Wx, Wh, b)  # (N, T, H)   x (N, T) letter ids; or lstm_forward
+    s  = hs @ Wy + by                           # (N, T, V)   s[:, t-1] scores the letter after x_t
 """
 
 from __future__ import annotations
@@ -20,12 +26,17 @@ from .losses import (
     check_lengths,
     last_step,
     last_step_backward,
+    per_letter_cross_entropy,
     softmax_cross_entropy,
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
 )
-from .lstm import lstm_backward, lstm_forward, lstm_internals
-from .rnn import rnn_backward, rnn_forward
+from .lstm import lstm_backward, lstm_forward, lstm_internals, lstm_step_forward
+from .rnn import rnn_backward, rnn_forward, rnn_step_forward
+from .sample import next_letter_distribution, sample_next
 
-__all__ = ["SequenceClassifier", "init_recurrent"]
+__all__ = ["SequenceClassifier", "CharLanguageModel", "init_recurrent"]
 
 CELLS = ("rnn", "lstm")
 INITS = ("uniform", "orthogonal")
@@ -203,3 +214,293 @@ class SequenceClassifier:
 def predictions(s):
     """Labels from logits (N, C): ``s > 0`` for one logit, ``argmax`` otherwise."""
     return (s[:, 0] > 0).astype(int) if s.shape[1] == 1 else s.argmax(axis=1)
+
+
+def check_ids(name, ids, V, spec):
+    """Validate integer ids in [0, V) of shape ``spec`` (names bind nothing); return an int array."""
+    arr = np.asarray(ids)
+    shape = "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
+    if arr.dtype.kind not in "iuf" or arr.ndim != len(spec) or any(
+            isinstance(want, int) and want != got for want, got in zip(spec, arr.shape)):
+        raise ValueError(f"{name} must be an integer array of shape {shape}; got shape {arr.shape} "
+                         f"and dtype {arr.dtype}")
+    if arr.size and not np.all((arr >= 0) & (arr < V) & (arr == np.round(arr))):
+        raise ValueError(f"{name} must hold integer ids in [0, {V - 1}] ({V} of them); "
+                         f"got values from {arr.min()} to {arr.max()}")
+    return arr.astype(np.intp)
+
+
+class CharLanguageModel:
+    r"""Many-to-many character language model: a score for every possible next letter at every step.
+
+    The model reads letter ids x (N, T) and at step t scores the letter that follows: the target
+    y_t is the letter after x_t. Training uses teacher forcing: the inputs are the true letters
+    (``inputs = word[:-1]``, ``targets = word[1:]`` of a word wrapped in a start and an end
+    symbol), never the model's own guesses. Writing a word (one-to-many) feeds the model's own
+    draws back in, one letter at a time: :meth:`sample`.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of symbols V (letters plus, for example, a start and an end symbol).
+    hidden_size : int
+        Hidden size H.
+    cell : {"rnn", "lstm"}
+    seed : int
+        Seed of the initial weights.
+    init : {"uniform", "orthogonal"}
+        Recurrent weight initialisation (see :func:`init_recurrent`).
+    forget_bias : float
+        Initial bias of the LSTM's forget gate.
+    n_conditions : int
+        C >= 1: a label in [0, C) per sequence (for example the sentiment) sets the initial state,
+        h_0 = onehot(condition) W_c, as an image sets it in captioning. 0 (default): h_0 = 0.
+    embedding_size : int, optional
+        E: look each letter up in a learned embedding W_e (V, E) before the cell, so W_x is
+        (E, H). By default the input is the one-hot letter and W_x is (V, H).
+
+    Attributes
+    ----------
+    params : dict of str to numpy.ndarray
+        ``Wx`` (V or E, H or 4H), ``Wh`` (H, H or 4H), ``b``, ``Wy`` (H, V), ``by`` (V,); ``We``
+        (V, E) with an embedding; ``Wc`` (C, H) with conditions.
+
+    Notes
+    -----
+    .. math::
+        h_0 = \mathrm{onehot}(c) W_c \ \text{(or 0)}, \qquad
+        h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad
+        s_t = h_t W_y + b_y, \qquad
+        L = -\frac{1}{N} \sum_{n,t} m_{n,t} \log \mathrm{softmax}(s_{n,t})_{y_{n,t}}
+
+    (the LSTM's step instead of the tanh line, with c_0 = 0). A one-hot row times a matrix picks
+    one of its rows: ``onehot(k) @ Wx == Wx[k]``. So the one-hot input is a row lookup in W_x,
+    and an embedding is the same lookup in a smaller table W_e, followed by W_x. Likewise
+    ``onehot(c) @ Wc == Wc[c]``: each condition learns its own starting state.
+    """
+
+    per_step_targets = True  # train() reads: y is (N, T), one target per step
+
+    def __init__(self, vocab_size, hidden_size, cell="rnn", seed=0, init="uniform", forget_bias=1.0,
+                 n_conditions=0, embedding_size=None):
+        self.vocab_size = check_dim("vocab_size", vocab_size, lo=2)
+        self.hidden_size = check_dim("hidden_size", hidden_size)
+        self.n_conditions = check_dim("n_conditions", n_conditions, lo=0)
+        self.embedding_size = None if embedding_size is None else check_dim("embedding_size", embedding_size)
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}; got {cell!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}; got {init!r}")
+        self.cell, self.init, self.seed = cell, init, seed
+        V, H, C, E = self.vocab_size, self.hidden_size, self.n_conditions, self.embedding_size
+        D = V if E is None else E  # what the cell reads at each step
+        k = 4 if cell == "lstm" else 1
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / np.sqrt(H)
+        b = np.zeros(k * H)
+        if cell == "lstm":
+            b[H:2 * H] = forget_bias  # gate order i, f, g, o
+        self.params = {
+            "Wx": rng.uniform(-bound, bound, size=(D, k * H)),
+            "Wh": init_recurrent(rng, H, k, init),
+            "b": b,
+            "Wy": rng.uniform(-bound, bound, size=(H, V)),
+            "by": np.zeros(V),
+        }
+        if E is not None:
+            self.params["We"] = rng.standard_normal((V, E))  # N(0, 1), as PyTorch's nn.Embedding
+        if C:
+            self.params["Wc"] = rng.uniform(-bound, bound, size=(C, H))
+
+    def __repr__(self):
+        extra = "" if self.embedding_size is None else f", embedding_size={self.embedding_size}"
+        extra += f", n_conditions={self.n_conditions}" if self.n_conditions else ""
+        return (f"CharLanguageModel(vocab_size={self.vocab_size}, hidden_size={self.hidden_size}, "
+                f"cell={self.cell!r}, seed={self.seed}{extra})")
+
+    @property
+    def n_parameters(self):
+        """Number of trainable numbers."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def check_ids(self, name, ids, ndim=2):
+        """Letter ids in [0, V): shape (N, T) (``ndim=2``) or (N,) (``ndim=1``); an int array."""
+        return check_ids(name, ids, self.vocab_size, ("N", "T")[:ndim])
+
+    def _embed(self, x):
+        """The cell's input for letter ids x (any shape): one-hot rows, or embedding rows We[x]."""
+        if self.embedding_size is None:
+            return np.eye(self.vocab_size)[x]  # (..., V)  onehot(x); onehot(x) @ Wx is Wx[x]
+        return self.params["We"][x]  # (..., E)
+
+    def initial_state(self, N, condition=None):
+        """h_0 (N, H): ``Wc[condition]`` for a conditioned model, zeros otherwise.
+
+        Parameters
+        ----------
+        N : int
+        condition : array_like of int, shape (N,), optional
+            Required when the model has ``n_conditions >= 1``, refused otherwise.
+        """
+        C, H = self.n_conditions, self.hidden_size
+        if C == 0:
+            if condition is not None:
+                raise ValueError("condition is only for a model built with n_conditions >= 1; got a "
+                                 "condition for a model with n_conditions=0")
+            return np.zeros((N, H)), None
+        if condition is None:
+            raise ValueError(f"condition must be given: an integer array of shape ({N},) with values in "
+                             f"[0, {C - 1}] (the model has n_conditions={C}); got None")
+        condition = check_ids("condition", condition, C, (N,))
+        return self.params["Wc"][condition], condition  # (N, H)  onehot(condition) @ Wc
+
+    def _forward(self, x, condition=None):
+        p = self.params
+        x = self.check_ids("x", x)  # (N, T)
+        h0, condition = self.initial_state(x.shape[0], condition)  # (N, H)
+        fwd = lstm_forward if self.cell == "lstm" else rnn_forward
+        hs, cell_cache = fwd(self._embed(x), h0, p["Wx"], p["Wh"], p["b"])  # (N, T, H)
+        s, aff_cache = temporal_affine_forward(hs, p["Wy"], p["by"])  # (N, T, V)
+        return s, (x, condition, cell_cache, aff_cache)
+
+    def forward(self, x, condition=None):
+        """Scores of the next letter at every step.
+
+        Parameters
+        ----------
+        x : array_like of int, shape (N, T)
+            Letter ids in [0, V).
+        condition : array_like of int, shape (N,), optional
+            One label per sequence in [0, C); only (and always) with ``n_conditions >= 1``.
+
+        Returns
+        -------
+        s : numpy.ndarray, shape (N, T, V)
+            ``s[:, t-1]`` scores the letter that follows x_t.
+        """
+        return self._forward(x, condition)[0]
+
+    def loss(self, x, y, mask=None, condition=None):
+        """Masked temporal softmax loss and the gradient of every parameter.
+
+        Parameters
+        ----------
+        x : array_like of int, shape (N, T)
+            Input letter ids (teacher forcing: the true letters).
+        y : array_like of int, shape (N, T)
+            Targets: ``y[:, t-1]`` is the letter after ``x[:, t-1]``.
+        mask : array_like of bool or 0/1, shape (N, T), optional
+            1 at real steps, 0 at padding; padded steps change neither the loss nor the gradients.
+        condition : array_like of int, shape (N,), optional
+
+        Returns
+        -------
+        loss : float
+            Summed over real steps, divided by N (see :func:`rnnlib.losses.temporal_softmax_loss`).
+        grads : dict of str to numpy.ndarray
+            Same keys and shapes as ``params``.
+        s : numpy.ndarray, shape (N, T, V)
+        """
+        s, (x, condition, cell_cache, aff_cache) = self._forward(x, condition)
+        loss, ds = temporal_softmax_loss(s, y, mask)  # ds (N, T, V), 0 at padded steps
+        dhs, dWy, dby = temporal_affine_backward(ds, aff_cache)  # (N, T, H)
+        bwd = lstm_backward if self.cell == "lstm" else rnn_backward
+        dx_in, dh0, dWx, dWh, db = bwd(dhs, cell_cache)  # dx_in (N, T, V or E), dh0 (N, H)
+        grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}
+        if self.embedding_size is not None:
+            dWe = np.zeros_like(self.params["We"])  # (V, E)
+            np.add.at(dWe, x, dx_in)  # row x[n, t] of We receives dx_in[n, t]; repeated letters add up
+            grads["We"] = dWe
+        if self.n_conditions:
+            dWc = np.zeros_like(self.params["Wc"])  # (C, H)
+            np.add.at(dWc, condition, dh0)  # h_0 = Wc[condition]: each row collects its sequences' dh0
+            grads["Wc"] = dWc
+        return loss, grads, s
+
+    def per_letter_cross_entropy(self, x, y, mask=None, condition=None):
+        """Mean cross-entropy per real step in nats (see :func:`rnnlib.losses.per_letter_cross_entropy`)."""
+        return per_letter_cross_entropy(self.forward(x, condition), y, mask)
+
+    def step(self, x_t, h, c=None):
+        """One step: read letters x_t, return the next-letter scores and the new state.
+
+        Parameters
+        ----------
+        x_t : array_like of int, shape (N,)
+        h : array_like, shape (N, H)
+            h_{t-1}.
+        c : array_like, shape (N, H), optional
+            c_{t-1} for an LSTM (zeros if not given); ignored by an RNN.
+
+        Returns
+        -------
+        s : numpy.ndarray, shape (N, V)
+            Scores of the letter after x_t.
+        h : numpy.ndarray, shape (N, H)
+        c : numpy.ndarray or None, shape (N, H)
+            None for an RNN.
+        """
+        p = self.params
+        x_t = self.check_ids("x_t", x_t, ndim=1)  # (N,)
+        inp = self._embed(x_t)  # (N, V or E)
+        if self.cell == "lstm":
+            c = np.zeros_like(h) if c is None else c
+            h, c, _ = lstm_step_forward(inp, h, c, p["Wx"], p["Wh"], p["b"])  # (N, H) each
+        else:
+            h, _ = rnn_step_forward(inp, h, p["Wx"], p["Wh"], p["b"])  # (N, H)
+            c = None
+        s = h @ p["Wy"] + p["by"]  # (N, V)
+        return s, h, c
+
+    def sample(self, rng, max_len=20, temperature=1.0, *, start_id, end_id, prefix_ids=(), condition=None,
+               return_probs=False):
+        """Write one sequence, letter by letter, feeding each letter back in (one-to-many).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the draws (required, so every sample is reproducible from a seed).
+        max_len : int
+            At most this many ids are returned (the prefix included).
+        temperature : float, >= 0
+            See :func:`rnnlib.sample.next_letter_distribution`; 0 is greedy (always the likeliest).
+        start_id, end_id : int
+            The start symbol fed first, and the end symbol that stops the writing.
+        prefix_ids : sequence of int
+            Letters imposed after the start symbol; the model continues from them.
+        condition : int, optional
+            The label that sets h_0, for a model with ``n_conditions >= 1``.
+        return_probs : bool
+            Also return the next-letter distributions the model produced.
+
+        Returns
+        -------
+        ids : list of int
+            The prefix and the written letters, without the start and the end symbol.
+        probs : numpy.ndarray, shape (k, V)
+            Only with ``return_probs``: row j is softmax(s / temperature) before the j-th returned
+            id was chosen (imposed, for the prefix); a last extra row when the end symbol was drawn.
+        """
+        V = self.vocab_size
+        max_len = check_dim("max_len", max_len)
+        start_id = int(check_ids("start_id", start_id, V, ()))
+        end_id = int(check_ids("end_id", end_id, V, ()))
+        prefix = [int(i) for i in check_ids("prefix_ids", np.asarray(prefix_ids, dtype=np.intp), V, ("k",))]
+        if len(prefix) > max_len:
+            raise ValueError(f"prefix_ids must hold at most max_len={max_len} ids; got {len(prefix)}")
+        h, _ = self.initial_state(1, None if condition is None else [condition])  # (1, H)
+        c = None
+        ids, probs = [], []
+        letter = start_id
+        while len(ids) < max_len:
+            s, h, c = self.step([letter], h, c)  # (1, V)
+            if return_probs:
+                probs.append(next_letter_distribution(s, temperature)[0])
+            if len(ids) < len(prefix):
+                letter = prefix[len(ids)]  # imposed
+            else:
+                letter = int(sample_next(s, temperature, rng)[0])
+                if letter == end_id:
+                    break
+            ids.append(letter)
+        return (ids, np.array(probs).reshape(-1, V)) if return_probs else ids

@@ -102,29 +102,64 @@ def progress_bar(progress, total, desc):
     return tqdm(total=total, desc=desc, file=progress)
 
 
-def _evaluate(model, x, y, lengths, batch_size=1024):
-    losses, correct = [], 0
+def _count_correct(s, y, mask=None):
+    """(correct, counted): whole sequences for a classifier's s (N, C); real steps for s (N, T, V)."""
+    if s.ndim == 2:
+        return int(np.sum(predictions(s) == y)), len(y)
+    real = np.ones(y.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)  # (N, T)
+    return int(np.sum((s.argmax(axis=2) == y) & real)), int(real.sum())
+
+
+def _batch(per_example, idx):
+    """The keyword arguments of ``model.loss`` for the examples ``idx``: each array sliced by row."""
+    return {name: value[idx] for name, value in per_example.items() if value is not None}
+
+
+def _evaluate(model, x, y, per_example, batch_size=1024):
+    losses, correct, counted = [], 0, 0
     for start in range(0, len(y), batch_size):
         sl = slice(start, start + batch_size)
-        loss, _, s = model.loss(x[sl], y[sl], None if lengths is None else lengths[sl])
+        kw = _batch(per_example, sl)
+        loss, _, s = model.loss(x[sl], y[sl], **kw)
         losses.append(loss * len(y[sl]))
-        correct += int(np.sum(predictions(s) == y[sl]))
-    return float(np.sum(losses) / len(y)), correct / len(y)
+        c, k = _count_correct(s, y[sl], kw.get("mask"))
+        correct, counted = correct + c, counted + k
+    return float(np.sum(losses) / len(y)), correct / counted
 
 
-def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, optimizer="sgd",
+def _per_example(lengths, extras, N, T):
+    """Every per-example array train slices with each batch: ``lengths`` and the ``extras``."""
+    per_example = {"lengths": None if lengths is None else check_lengths(lengths, N, T)}
+    for name, value in (extras or {}).items():
+        value = np.asarray(value)
+        if value.ndim == 0 or value.shape[0] != N:
+            raise ValueError(f"extras[{name!r}] must have N={N} rows (one per sequence in x); got shape {value.shape}")
+        per_example[name] = value
+    return per_example
+
+
+def train(model, x, y, *, lengths=None, extras=None, epochs=None, steps=None, batch_size=32, optimizer="sgd",
           lr=0.1, momentum=0.9, clip=None, seed=0, callbacks=(), val=None, progress=False,
           on_divergence="raise"):
-    """Train a :class:`~rnnlib.model.SequenceClassifier` with mini-batches.
+    """Train a :class:`~rnnlib.model.SequenceClassifier` or a :class:`~rnnlib.model.CharLanguageModel`.
+
+    One loop serves both: each mini-batch is ``model.loss(x[idx], y[idx], **extras_of_idx)``,
+    where every per-example array (``lengths``, the ``extras``) is sliced with the same ``idx``.
 
     Parameters
     ----------
-    model : SequenceClassifier
+    model : SequenceClassifier or CharLanguageModel
         Its ``params`` are updated in place.
-    x : array_like, shape (N, T, D)
-    y : array_like, shape (N,)
+    x : array_like, shape (N, T, D); for a language model of int, shape (N, T)
+        Sequences; a language model reads letter ids.
+    y : array_like, shape (N,); for a language model of int, shape (N, T)
+        One label per sequence, or (language model) one target per step.
     lengths : array_like of int, shape (N,), optional
-        True lengths of post-padded sequences.
+        True lengths of post-padded sequences (classifier).
+    extras : dict of str to array_like, optional
+        More per-example arrays (first axis N), sliced with each batch and passed to
+        ``model.loss`` by name: for a language model ``{"mask": mask, "condition": condition}``,
+        mask (N, T) and condition (N,).
     epochs, steps : int
         Train for this many passes over the data, or this many optimiser steps (exactly one).
     batch_size : int
@@ -137,8 +172,8 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
     seed : int
         Seed of the shuffling (the weights are seeded by the model).
     callbacks : sequence of Callback
-    val : tuple (x, y) or (x, y, lengths), optional
-        Validation data, evaluated after every epoch.
+    val : tuple (x, y), (x, y, lengths) or (x, y, extras), optional
+        Validation data, evaluated after every epoch (``extras`` a dict as above).
     progress : bool or file-like
         False (default): silent. True: a progress bar over the optimiser steps with the last
         epoch's loss and accuracy (``tqdm.auto``: a widget in JupyterLab, text on standard error
@@ -152,14 +187,23 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
     Returns
     -------
     History
+        Accuracy (per step and per epoch) is the fraction of sequences classified correctly for
+        a classifier, and for a language model the fraction of real steps (mask 1) whose
+        likeliest next letter is the target.
     """
     dims = {}
-    x = as_array("x", x, ("N", "T", model.input_size), dims)
-    y = np.asarray(y)
-    if y.shape != (dims["N"],):
-        raise ValueError(f"y must have shape ({dims['N']},) (one label per sequence in x); got shape {y.shape}")
-    if lengths is not None:
-        lengths = check_lengths(lengths, dims["N"], dims["T"])
+    if getattr(model, "per_step_targets", False):  # a language model: ids x (N, T), targets y (N, T)
+        x = model.check_ids("x", x)
+        dims["N"], dims["T"] = x.shape
+        y = model.check_ids("y", y)
+        if y.shape != x.shape:
+            raise ValueError(f"y must have shape {x.shape} (one target per step of x); got shape {y.shape}")
+    else:
+        x = as_array("x", x, ("N", "T", model.input_size), dims)
+        y = np.asarray(y)
+        if y.shape != (dims["N"],):
+            raise ValueError(f"y must have shape ({dims['N']},) (one label per sequence in x); got shape {y.shape}")
+    per_example = _per_example(lengths, extras, dims["N"], dims["T"])
     if (epochs is None) == (steps is None):
         raise ValueError(f"give exactly one of epochs and steps; got epochs={epochs!r}, steps={steps!r}")
     total_steps = None if steps is None else check_dim("steps", steps)
@@ -168,7 +212,11 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop'; got {on_divergence!r}")
     if val is not None:
-        val = tuple(val) + (None,) * (3 - len(val))
+        vx, vy, *rest = val
+        vextra = rest[0] if rest else None
+        vx, vy = np.asarray(vx), np.asarray(vy)
+        val = (vx, vy, _per_example(None, vextra, len(vy), vx.shape[1]) if isinstance(vextra, dict)
+               else _per_example(vextra, None, len(vy), vx.shape[1]))
     out = progress if hasattr(progress, "write") else sys.stdout  # where a divergence message goes
     opt = make_optimizer(model.params, optimizer, lr, momentum)
     rng = np.random.default_rng(seed)
@@ -179,15 +227,16 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
     try:
         while (n_epochs is None or epoch < n_epochs) and (total_steps is None or step < total_steps):
             order = rng.permutation(N)
-            ep_loss, ep_correct, ep_seen = 0.0, 0, 0
+            ep_loss, ep_correct, ep_counted, ep_seen = 0.0, 0, 0, 0
             for start in range(0, N, batch_size):
                 idx = order[start:start + batch_size]
+                batch = _batch(per_example, idx)  # lengths, mask, condition, ... of these examples
                 bad_params = [k for k, p in model.params.items() if not np.all(np.isfinite(p))]
                 if bad_params:
                     loss = norm = float("nan")
                 else:
                     with np.errstate(over="ignore", invalid="ignore"):
-                        loss, grads, s = model.loss(x[idx], y[idx], None if lengths is None else lengths[idx])
+                        loss, grads, s = model.loss(x[idx], y[idx], **batch)
                         norm = global_norm(grads)
                 if bad_params or not (np.isfinite(loss) and np.isfinite(norm)):
                     where = f"; parameters {', '.join(bad_params)} hold NaN or inf" if bad_params else ""
@@ -206,13 +255,14 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
                 if clip is not None:
                     grads, _ = clip_grad_norm(grads, clip)
                 opt.step(grads)
-                correct = int(np.sum(predictions(s) == y[idx]))
+                correct, counted = _count_correct(s, y[idx], batch.get("mask"))
                 history.step_loss.append(loss)
                 history.step_grad_norm.append(norm)
                 ep_loss += loss * len(idx)
                 ep_correct += correct
+                ep_counted += counted
                 ep_seen += len(idx)
-                info = {"step": step, "epoch": epoch, "loss": loss, "accuracy": correct / len(idx),
+                info = {"step": step, "epoch": epoch, "loss": loss, "accuracy": correct / counted,
                         "grad_norm": norm, "grad_norms": grad_norms}
                 step += 1
                 if bar is not None:
@@ -222,12 +272,11 @@ def train(model, x, y, *, lengths=None, epochs=None, steps=None, batch_size=32, 
                 if total_steps is not None and step >= total_steps:
                     break
             history.epoch_loss.append(ep_loss / ep_seen)
-            history.epoch_accuracy.append(ep_correct / ep_seen)
+            history.epoch_accuracy.append(ep_correct / ep_counted)
             info = {"epoch": epoch, "step": step, "loss": history.epoch_loss[-1],
                     "accuracy": history.epoch_accuracy[-1]}
             if val is not None:
-                vx, vy, vl = val
-                vloss, vacc = _evaluate(model, np.asarray(vx), np.asarray(vy), vl)
+                vloss, vacc = _evaluate(model, *val)
                 history.val_loss.append(vloss)
                 history.val_accuracy.append(vacc)
                 info.update(val_loss=vloss, val_accuracy=vacc)
