@@ -72,6 +72,41 @@ def init_recurrent(rng, H, n_blocks=1, scheme="uniform", scale=None):
     return W if scale is None else W * scale
 
 
+def cell_and_readout_params(rng, D, H, C, cell="rnn", init="uniform", forget_bias=1.0):
+    """Initial weights of a recurrent cell and its affine read-out, drawn in a fixed order.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    D, H, C : int
+        Input features, hidden size, read-out outputs (classes or vocabulary size).
+    cell : {"rnn", "lstm"}
+    init : {"uniform", "orthogonal"}
+        Scheme of the recurrent weights (:func:`init_recurrent`).
+    forget_bias : float
+        Initial forget-gate bias (LSTM only).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,), ``Wy`` (H, C), ``by`` (C,), k = 4 for the LSTM
+        (gate blocks i, f, g, o), 1 for the RNN. Input and read-out weights are U(-1/sqrt(H), 1/sqrt(H))
+        (PyTorch's default), biases 0 except the forget gate's.
+    """
+    k = 4 if cell == "lstm" else 1
+    bound = 1.0 / np.sqrt(H)
+    b = np.zeros(k * H)
+    if cell == "lstm":
+        b[H:2 * H] = forget_bias  # gate order i, f, g, o
+    return {
+        "Wx": rng.uniform(-bound, bound, size=(D, k * H)),
+        "Wh": init_recurrent(rng, H, k, init),
+        "b": b,
+        "Wy": rng.uniform(-bound, bound, size=(H, C)),
+        "by": np.zeros(C),
+    }
+
+
 class SequenceClassifier:
     """Many-to-one classifier: a recurrent cell reads the sequence, a readout classifies it.
 
@@ -111,20 +146,9 @@ class SequenceClassifier:
         self.cell = cell
         self.init = init
         self.seed = seed
-        D, H, C = self.input_size, self.hidden_size, self.n_classes
-        k = 4 if cell == "lstm" else 1
         rng = np.random.default_rng(seed)
-        bound = 1.0 / np.sqrt(H)
-        b = np.zeros(k * H)
-        if cell == "lstm":
-            b[H:2 * H] = forget_bias  # gate order i, f, g, o
-        self.params = {
-            "Wx": rng.uniform(-bound, bound, size=(D, k * H)),
-            "Wh": init_recurrent(rng, H, k, init),
-            "b": b,
-            "Wy": rng.uniform(-bound, bound, size=(H, C)),
-            "by": np.zeros(C),
-        }
+        self.params = cell_and_readout_params(rng, self.input_size, self.hidden_size, self.n_classes, cell, init,
+                                              forget_bias)
         self.params = {name: p.astype(dtype) for name, p in self.params.items()}
 
     def __repr__(self):
@@ -294,23 +318,12 @@ class CharLanguageModel:
         self.cell, self.init, self.seed = cell, init, seed
         V, H, C, E = self.vocab_size, self.hidden_size, self.n_conditions, self.embedding_size
         D = V if E is None else E  # what the cell reads at each step
-        k = 4 if cell == "lstm" else 1
         rng = np.random.default_rng(seed)
-        bound = 1.0 / np.sqrt(H)
-        b = np.zeros(k * H)
-        if cell == "lstm":
-            b[H:2 * H] = forget_bias  # gate order i, f, g, o
-        self.params = {
-            "Wx": rng.uniform(-bound, bound, size=(D, k * H)),
-            "Wh": init_recurrent(rng, H, k, init),
-            "b": b,
-            "Wy": rng.uniform(-bound, bound, size=(H, V)),
-            "by": np.zeros(V),
-        }
+        self.params = cell_and_readout_params(rng, D, H, V, cell, init, forget_bias)
         if E is not None:
             self.params["We"] = rng.standard_normal((V, E))  # N(0, 1), as PyTorch's nn.Embedding
         if C:
-            self.params["Wc"] = rng.uniform(-bound, bound, size=(C, H))
+            self.params["Wc"] = rng.uniform(-1.0 / np.sqrt(H), 1.0 / np.sqrt(H), size=(C, H))
 
     def __repr__(self):
         extra = "" if self.embedding_size is None else f", embedding_size={self.embedding_size}"
