@@ -27,10 +27,18 @@ __all__ = [
     "check_word",
     "encode_words",
     "one_hot_word",
+    "LM_SYMBOLS",
+    "START",
+    "END",
+    "encode_lm_words",
+    "decode_lm_ids",
     "memory_task",
 ]
 
 ALPHABET = string.ascii_lowercase  # feature i of a one-hot letter is ALPHABET[i]
+# A character language model's vocabulary (V = 28): a start and an end symbol around each word.
+LM_SYMBOLS = ("<start>", "<end>") + tuple(ALPHABET)  # id i is LM_SYMBOLS[i]; letter ALPHABET[j] is id j + 2
+START, END = 0, 1
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -298,6 +306,66 @@ def encode_words(words, max_len=None):
     for n, w in enumerate(words):
         x[n, np.arange(len(w)), [ord(ch) - ord("a") for ch in w]] = 1.0
     return x, lengths
+
+
+def encode_lm_words(words):
+    """Teacher-forcing arrays of a character language model: read ``<start> + word``, predict ``word + <end>``.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Lower-case a-z words (see :func:`check_word`).
+
+    Returns
+    -------
+    x : numpy.ndarray of int, shape (N, T)
+        Input ids (:data:`LM_SYMBOLS`), T = longest word + 1: ``x[n, 0]`` is :data:`START`, then the
+        word's letters; 0 after the word (padding, masked).
+    y : numpy.ndarray of int, shape (N, T)
+        Target ids: the word's letters, then :data:`END`; ``y[n, t-1]`` is the letter that follows
+        ``x[n, t-1]`` (step t reads the true letter t-1 and predicts letter t).
+    mask : numpy.ndarray, shape (N, T), float64
+        1 on each word's ``len(word) + 1`` real steps, 0 on the padding.
+    """
+    if isinstance(words, str):
+        raise ValueError(f"words must be a sequence of words; got the single string {words!r} (wrap it in a list)")
+    words = [check_word(w, name=f"words[{n}]") for n, w in enumerate(words)]
+    if not words:
+        raise ValueError("words must hold at least one word; got an empty sequence")
+    T = max(len(w) for w in words) + 1
+    x = np.zeros((len(words), T), dtype=np.intp)
+    y = np.zeros((len(words), T), dtype=np.intp)
+    mask = np.zeros((len(words), T))
+    for n, w in enumerate(words):
+        ids = [START] + [ALPHABET.index(ch) + 2 for ch in w] + [END]  # (len(w) + 2,)
+        x[n, :len(w) + 1] = ids[:-1]
+        y[n, :len(w) + 1] = ids[1:]
+        mask[n, :len(w) + 1] = 1.0
+    return x, y, mask
+
+
+def decode_lm_ids(ids):
+    """The letters of a sequence of language-model ids, up to the first :data:`END` (start symbols skipped).
+
+    Parameters
+    ----------
+    ids : sequence of int
+        Ids in ``range(len(LM_SYMBOLS))``.
+
+    Returns
+    -------
+    str
+    """
+    letters = []
+    for k, i in enumerate(ids):
+        i = int(i)
+        if not 0 <= i < len(LM_SYMBOLS):
+            raise ValueError(f"ids[{k}] must be in [0, {len(LM_SYMBOLS)}); got {i}")
+        if i == END:
+            break
+        if i != START:
+            letters.append(LM_SYMBOLS[i])
+    return "".join(letters)
 
 
 def memory_task(n, lag, n_features=8, seed=0):

@@ -144,3 +144,23 @@ def test_memory_task():
     assert x0.shape == (5, 1, 8)
     with pytest.raises(ValueError, match="lag must be an integer >= 0"):
         memory_task(5, lag=-1)
+
+
+def test_encode_lm_words_is_teacher_forcing_with_a_mask():
+    from rnnlib.data import END, LM_SYMBOLS, START, decode_lm_ids, encode_lm_words
+
+    x, y, mask = encode_lm_words(["ab", "c"])
+    assert len(LM_SYMBOLS) == 28 and LM_SYMBOLS[START] == "<start>" and LM_SYMBOLS[END] == "<end>"
+    np.testing.assert_array_equal(x, [[START, 2, 3], [START, 4, 0]])  # a = 2, b = 3, c = 4
+    np.testing.assert_array_equal(y, [[2, 3, END], [4, END, 0]])
+    np.testing.assert_array_equal(mask, [[1, 1, 1], [1, 1, 0]])
+    np.testing.assert_array_equal(x[:, 1:][mask[:, 1:] == 1], y[:, :-1][mask[:, 1:] == 1])  # input t = target t-1
+    assert decode_lm_ids(list(y[0])) == "ab" and decode_lm_ids([START, 4, END, 2]) == "c"
+    with pytest.raises(ValueError, match="words\\[1\\]"):
+        encode_lm_words(["ok", "No"])
+    with pytest.raises(ValueError, match="single string"):
+        encode_lm_words("word")
+    with pytest.raises(ValueError, match="at least one word"):
+        encode_lm_words([])
+    with pytest.raises(ValueError, match="ids\\[1\\] must be in \\[0, 28\\)"):
+        decode_lm_ids([2, 28])

@@ -6,27 +6,11 @@ import numpy as np
 import pytest
 
 from rnnlib import CharLanguageModel, gradient_check, train
+from rnnlib.data import END, LM_SYMBOLS, START
+from rnnlib.data import decode_lm_ids as decode
+from rnnlib.data import encode_lm_words as encode
 
-START, END = 0, 1  # ids 0 and 1 are the start and end symbols; letters a..z are 2..27
-V = 28
-
-
-def encode(words):
-    """Teacher forcing: inputs = [start] + word, targets = word + [end], post-padded, with a mask."""
-    T = max(len(w) for w in words) + 1
-    x = np.zeros((len(words), T), dtype=int)
-    y = np.zeros((len(words), T), dtype=int)
-    mask = np.zeros((len(words), T))
-    for n, w in enumerate(words):
-        ids = [START] + [ord(ch) - ord("a") + 2 for ch in w] + [END]
-        x[n, :len(ids) - 1] = ids[:-1]
-        y[n, :len(ids) - 1] = ids[1:]
-        mask[n, :len(ids) - 1] = 1
-    return x, y, mask
-
-
-def decode(ids):
-    return "".join(chr(i - 2 + ord("a")) for i in ids)
+V = len(LM_SYMBOLS)  # 28: start, end, a..z
 
 
 def small_problem(rng, N=3, T=5, V=6, C=0):
