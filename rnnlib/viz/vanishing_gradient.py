@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from ..lessons.vanishing_gradient import summarise
+from ..lessons.vanishing_gradient import SOLVED, summarise
 from .style import PALETTE, get_ax, new_figure
 
 __all__ = ["MicroscopePlot", "plot_microscope", "plot_clipping", "plot_ratio_vs_lag", "plot_accuracy_vs_lag",
@@ -244,6 +244,21 @@ def _spread(lag, k, n):
     return lag * 1.04 ** (k - (n - 1) / 2)
 
 
+def _draw_sweep(ax, records, keys, names, row_value, run_value, keep=lambda r: True):
+    """One line per configuration (``summary[key][lag][row_value]``, lags where it exists) and one dot per
+    kept run (``run[run_value]``); returns the summary."""
+    summary = summarise(records)
+    names = names or {}
+    style = _sweep_style(keys, summary)
+    for k, key in enumerate(keys):
+        lags = [lag for lag in sorted(summary[key]) if summary[key][lag][row_value] is not None]
+        ax.plot(lags, [summary[key][lag][row_value] for lag in lags], label=names.get(key, key), **style[key])
+        runs = [r for r in records if r["config"] == key and keep(r)]
+        ax.scatter([_spread(r["lag"], k, len(keys)) for r in runs], [r[run_value] for r in runs],
+                   color=style[key]["color"], s=12, alpha=0.5, zorder=3)
+    return summary
+
+
 def plot_accuracy_vs_lag(records, keys, names=None, ax=None, figsize=(6.5, 4.2), title=None):
     """Test accuracy against lag from a lag sweep: mean over seeds (line) and every seed (dots).
 
@@ -262,16 +277,8 @@ def plot_accuracy_vs_lag(records, keys, names=None, ax=None, figsize=(6.5, 4.2),
     -------
     matplotlib.figure.Figure
     """
-    summary = summarise(records)
-    names = names or {}
-    style = _sweep_style(keys, summary)
     fig, ax = get_ax(ax, figsize=figsize)
-    for k, key in enumerate(keys):
-        lags = sorted(summary[key])
-        ax.plot(lags, [summary[key][lag]["mean"] for lag in lags], label=names.get(key, key), **style[key])
-        runs = [r for r in records if r["config"] == key]
-        ax.scatter([_spread(r["lag"], k, len(keys)) for r in runs], [r["accuracy"] for r in runs],
-                   color=style[key]["color"], s=12, alpha=0.5, zorder=3)
+    summary = _draw_sweep(ax, records, keys, names, row_value="mean", run_value="accuracy")
     ax.axhline(0.5, color=PALETTE["grey"], ls="--", lw=1, label="chance")
     ax.axhline(0.9, color=PALETTE["grey"], ls=":", lw=1, label="solved (0.9)")
     ax.set_ylim(0.4, 1.04)
@@ -303,17 +310,9 @@ def plot_steps_to_solve(records, keys, names=None, ax=None, figsize=(6.5, 4.2), 
     -------
     matplotlib.figure.Figure
     """
-    summary = summarise(records)
-    names = names or {}
-    style = _sweep_style(keys, summary)
     fig, ax = get_ax(ax, figsize=figsize)
-    for k, key in enumerate(keys):
-        lags = [lag for lag in sorted(summary[key]) if summary[key][lag]["steps"] is not None]
-        ax.plot(lags, [summary[key][lag]["steps"] for lag in lags], label=names.get(key, key), **style[key])
-        runs = [r for r in records if r["config"] == key and r.get("steps_to_solve") is not None
-                and r["accuracy"] >= 0.9]
-        ax.scatter([_spread(r["lag"], k, len(keys)) for r in runs], [r["steps_to_solve"] for r in runs],
-                   color=style[key]["color"], s=12, alpha=0.5, zorder=3)
+    summary = _draw_sweep(ax, records, keys, names, row_value="steps", run_value="steps_to_solve",
+                          keep=lambda r: r.get("steps_to_solve") is not None and r["accuracy"] >= SOLVED)
     if budget is not None:
         ax.axhline(budget, color=PALETTE["grey"], ls=":", lw=1, label=f"budget ({budget} steps)")
     ax.set_ylim(bottom=0)
