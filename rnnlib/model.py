@@ -301,6 +301,10 @@ class CharLanguageModel:
     one of its rows: ``onehot(k) @ Wx == Wx[k]``. So the one-hot input is a row lookup in W_x,
     and an embedding is the same lookup in a smaller table W_e, followed by W_x. Likewise
     ``onehot(c) @ Wc == Wc[c]``: each condition learns its own starting state.
+
+    A long stream is read in chunks by passing the previous chunk's last state as ``h0`` (RNN
+    only) and asking for the new one (``return_state=True``): the state crosses the chunk
+    boundary, the gradient does not (truncated backpropagation through time, notebook 07).
     """
 
     per_step_targets = True  # train() reads: y is (N, T), one target per step
@@ -367,16 +371,29 @@ class CharLanguageModel:
         condition = check_ids("condition", condition, C, (N,))
         return self.params["Wc"][condition], condition  # (N, H)  onehot(condition) @ Wc
 
-    def _forward(self, x, condition=None):
+    def given_state(self, N, h0, condition=None):
+        """A carried initial state h_0 (N, H), checked: RNN only, and never together with a condition."""
+        if condition is not None:
+            raise ValueError("h0 and condition are exclusive (the condition sets h_0 = Wc[condition]); "
+                             "got both")
+        if self.cell != "rnn":
+            raise ValueError("h0 can only be given to an RNN language model: an LSTM would also need its "
+                             "cell state c_0, and lstm_forward starts from c_0 = 0; got cell='lstm'")
+        return as_array("h0", h0, (N, self.hidden_size))
+
+    def _forward(self, x, condition=None, h0=None):
         p = self.params
         x = self.check_ids("x", x)  # (N, T)
-        h0, condition = self.initial_state(x.shape[0], condition)  # (N, H)
+        if h0 is None:
+            h0, condition = self.initial_state(x.shape[0], condition)  # (N, H)
+        else:
+            h0 = self.given_state(x.shape[0], h0, condition)  # (N, H)  carried in: a constant, no gradient
         fwd = lstm_forward if self.cell == "lstm" else rnn_forward
         hs, cell_cache = fwd(self._embed(x), h0, p["Wx"], p["Wh"], p["b"])  # (N, T, H)
         s, aff_cache = temporal_affine_forward(hs, p["Wy"], p["by"])  # (N, T, V)
         return s, (x, condition, cell_cache, aff_cache)
 
-    def forward(self, x, condition=None):
+    def forward(self, x, condition=None, *, h0=None, return_state=False):
         """Scores of the next letter at every step.
 
         Parameters
@@ -385,15 +402,23 @@ class CharLanguageModel:
             Letter ids in [0, V).
         condition : array_like of int, shape (N,), optional
             One label per sequence in [0, C); only (and always) with ``n_conditions >= 1``.
+        h0 : array_like, shape (N, H), optional
+            Start from this hidden state instead of :meth:`initial_state` (RNN only; not with
+            ``condition``): the state carried in from the previous chunk of a long stream.
+        return_state : bool
+            Also return h_T, the state to carry into the next chunk.
 
         Returns
         -------
         s : numpy.ndarray, shape (N, T, V)
             ``s[:, t-1]`` scores the letter that follows x_t.
+        h_T : numpy.ndarray, shape (N, H)
+            Only with ``return_state``: the last step's hidden state ``hs[:, -1]``.
         """
-        return self._forward(x, condition)[0]
+        s, (_, _, cell_cache, _) = self._forward(x, condition, h0)
+        return (s, cell_cache.hs[:, -1].copy()) if return_state else s
 
-    def loss(self, x, y, mask=None, condition=None):
+    def loss(self, x, y, mask=None, condition=None, *, h0=None, return_state=False):
         """Masked temporal softmax loss and the gradient of every parameter.
 
         Parameters
@@ -405,16 +430,24 @@ class CharLanguageModel:
         mask : array_like of bool or 0/1, shape (N, T), optional
             1 at real steps, 0 at padding; padded steps change neither the loss nor the gradients.
         condition : array_like of int, shape (N,), optional
+        h0 : array_like, shape (N, H), optional
+            Start from this hidden state (RNN only; not with ``condition``). It is a constant here:
+            no gradient flows into it, so backpropagation stops at step 1 of this chunk. This is
+            truncated backpropagation through time when h0 is the previous chunk's h_T.
+        return_state : bool
+            Also return h_T, the state to carry into the next chunk.
 
         Returns
         -------
         loss : float
             Summed over real steps, divided by N (see :func:`rnnlib.losses.temporal_softmax_loss`).
         grads : dict of str to numpy.ndarray
-            Same keys and shapes as ``params``.
+            Same keys and shapes as ``params`` (``Wc`` gets zeros when ``h0`` replaces the condition).
         s : numpy.ndarray, shape (N, T, V)
+        h_T : numpy.ndarray, shape (N, H)
+            Only with ``return_state``: the last step's hidden state.
         """
-        s, (x, condition, cell_cache, aff_cache) = self._forward(x, condition)
+        s, (x, condition, cell_cache, aff_cache) = self._forward(x, condition, h0)
         loss, ds = temporal_softmax_loss(s, y, mask)  # ds (N, T, V), 0 at padded steps
         dhs, dWy, dby = temporal_affine_backward(ds, aff_cache)  # (N, T, H)
         bwd = lstm_backward if self.cell == "lstm" else rnn_backward
@@ -426,8 +459,11 @@ class CharLanguageModel:
             grads["We"] = dWe
         if self.n_conditions:
             dWc = np.zeros_like(self.params["Wc"])  # (C, H)
-            np.add.at(dWc, condition, dh0)  # h_0 = Wc[condition]: each row collects its sequences' dh0
+            if condition is not None:  # None when a given h0 replaced Wc[condition]: dWc stays 0
+                np.add.at(dWc, condition, dh0)  # h_0 = Wc[condition]: each row collects its sequences' dh0
             grads["Wc"] = dWc
+        if return_state:
+            return loss, grads, s, cell_cache.hs[:, -1].copy()  # h_T (N, H), carried into the next chunk
         return loss, grads, s
 
     def per_letter_cross_entropy(self, x, y, mask=None, condition=None):

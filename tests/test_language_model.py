@@ -191,3 +191,61 @@ def test_bad_inputs():
         model.sample(np.random.default_rng(0), start_id=0, end_id=1, prefix_ids=[9])
     with pytest.raises(ValueError, match="end_id must hold integer ids"):
         model.sample(np.random.default_rng(0), start_id=0, end_id=6)
+
+
+@pytest.mark.parametrize("E,C", [(None, 0), (3, 0), (None, 2)])
+def test_gradient_check_from_a_carried_state(E, C):
+    """With h0 given (a constant: the state carried in from the previous chunk), every parameter's gradient
+    matches finite differences of the chunk's loss; a conditioned model's Wc gets exactly zero."""
+    rng = np.random.default_rng(5)
+    model = CharLanguageModel(6, 4, seed=3, n_conditions=C, embedding_size=E)
+    for p in model.params.values():
+        p += 0.3 * rng.standard_normal(p.shape)
+    x, y, mask, _ = small_problem(rng)
+    h0 = rng.uniform(-0.9, 0.9, size=(3, 4))
+
+    def f(**params):
+        model.params = dict(params)
+        return model.loss(x, y, mask, h0=h0)[0]
+
+    def backward(dout):
+        _, grads, _ = model.loss(x, y, mask, h0=h0)
+        return {"d" + k: float(dout) * g for k, g in grads.items()}
+
+    report = gradient_check(f, {k: v.copy() for k, v in model.params.items()}, backward, tol=1e-6)
+    assert report.ok, report.summary()
+    if C:
+        np.testing.assert_array_equal(model.loss(x, y, mask, h0=h0)[1]["Wc"], 0.0)
+
+
+def test_carried_state_continues_the_sequence():
+    """Two chunks with the state carried give the scores of one pass over the whole sequence; h_T is hs[:, -1]."""
+    rng = np.random.default_rng(6)
+    model = CharLanguageModel(6, 5, seed=1)
+    x = rng.integers(0, 6, size=(2, 7))
+    y = rng.integers(0, 6, size=(2, 7))
+    s_full = model.forward(x)
+    s1, h = model.forward(x[:, :3], return_state=True)
+    s2 = model.forward(x[:, 3:], h0=h)
+    np.testing.assert_allclose(np.concatenate([s1, s2], axis=1), s_full, rtol=1e-12, atol=1e-14)
+    _, h_step, _ = model.step(x[:, 0], np.zeros((2, 5)))
+    for t in range(1, 3):
+        _, h_step, _ = model.step(x[:, t], h_step)
+    np.testing.assert_allclose(h, h_step, rtol=1e-12)
+    # loss(..., return_state=True) hands back the same h_T and otherwise what loss() returns
+    loss, grads, s, h_T = model.loss(x[:, :3], y[:, :3], return_state=True)
+    loss0, grads0, s0 = model.loss(x[:, :3], y[:, :3])
+    np.testing.assert_array_equal(h_T, h)
+    assert loss == loss0 and all(np.array_equal(grads[k], grads0[k]) for k in grads)
+    # h0 = zeros is the default start
+    assert model.loss(x, y, h0=np.zeros((2, 5)))[0] == model.loss(x, y)[0]
+
+
+def test_carried_state_bad_inputs():
+    x = np.array([[0, 1, 2]])
+    with pytest.raises(ValueError, match="h0 and condition are exclusive"):
+        CharLanguageModel(6, 4, n_conditions=2).loss(x, x, condition=[0], h0=np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="h0 can only be given to an RNN language model.*got cell='lstm'"):
+        CharLanguageModel(6, 4, cell="lstm").forward(x, h0=np.zeros((1, 4)))
+    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 4\)"):
+        CharLanguageModel(6, 4).forward(x, h0=np.zeros((2, 4)))
