@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from ..data import LM_SYMBOLS
 from ..lessons.configurations import summarise_truncated
@@ -346,8 +348,17 @@ class WritingPlot:
                                interpolation="nearest", origin="upper", extent=(0.5, 1.5, V - 0.5, -0.5))
         ax.set_yticks(range(V), self.symbols, fontsize=10, family="monospace")
         ax.set_ylabel("next symbol", fontsize=10)
-        ax.set_xlabel("step t (time, left to right)", fontsize=10)
+        ax.set_xlabel("step t (time, left to right)", fontsize=10, labelpad=16)  # room for the step numbers
         ax.tick_params(axis="y", length=0, pad=2)
+        ax.set_xticks([])
+        for side in ("top", "right", "bottom", "left"):  # no spine over the heatmap: it is redrawn alone
+            ax.spines[side].set_visible(False)
+        # step numbers under the columns as texts (not tick labels): the figure's static parts are
+        # drawn once as a background, and only what an update changes is drawn again (see to_png)
+        below = (blended_transform_factory(ax.transData, ax.transAxes)
+                 + ScaledTranslation(0, -3 / 72, self.fig.dpi_scale_trans))
+        self.step_texts = [ax.text(t, 0.0, str(t), transform=below, ha="center", va="top", fontsize=10,
+                                   visible=False) for t in range(1, self.max_steps + 1)]
         self.sampled, = ax.plot([], [], ls="none", marker="o", ms=9, mfc="none", mew=1.8,
                                 color=PALETTE["vermillion"], label="written (drawn)")
         self.imposed, = ax.plot([], [], ls="none", marker="s", ms=9, mfc="none", mew=1.8, color=PALETTE["sky"],
@@ -361,16 +372,22 @@ class WritingPlot:
         bar = self.fig.colorbar(ScalarMappable(_PROB_NORM, CMAP), cax=cax, ticks=(0, 0.5, 1))
         bar.ax.tick_params(labelsize=10)
         cax.set_title("P", fontsize=10)
-        bx = left + heat_w + 0.10
+        bx = left + heat_w + 0.12
         axb = self.ax_bars = self.fig.add_axes((bx, bottom, 0.97 - bx, 1 - bottom - top - 0.05))
-        self.bars = list(axb.barh(np.arange(_TOP), np.zeros(_TOP), color=PALETTE["blue"], height=0.7))
+        self.bars = list(axb.barh(np.arange(_TOP), np.zeros(_TOP), color=PALETTE["blue"], height=0.7,
+                                  zorder=3))  # above the spines, as in the background-and-redraw PNG
         axb.set_ylim(_TOP - 0.5, -0.5)
         axb.set_xlim(0, 1)
         axb.set_xticks([0, 0.5, 1])
         axb.set_xlabel("probability", fontsize=10)
-        axb.set_ylabel("likeliest next symbols", fontsize=10)
         axb.tick_params(labelsize=10)
         self.bar_values = [axb.text(0, k, "", ha="left", va="center", fontsize=9) for k in range(_TOP)]
+        axb.set_yticks([])
+        left_of = blended_transform_factory(axb.transAxes, axb.transData) + ScaledTranslation(-4 / 72, 0,
+                                                                                             self.fig.dpi_scale_trans)
+        self.bar_labels = [axb.text(0.0, k, "", transform=left_of, ha="right", va="center", fontsize=10,
+                                    family="monospace") for k in range(_TOP)]
+        self._background = None
         self.bar_title = axb.text(0.0, 1.01, "", transform=axb.transAxes, ha="left", va="bottom", fontsize=10)
         self.state = {}
 
@@ -408,7 +425,8 @@ class WritingPlot:
         self.image.set_extent((0.5, K + 0.5, V - 0.5, -0.5))
         self.ax_heat.set_xlim(0.5, K + 0.5)
         every = 1 if K <= 14 else 2
-        self.ax_heat.set_xticks(ts[::every] if every == 1 else np.r_[1, ts[every - 1::every]])
+        for t, text in enumerate(self.step_texts, start=1):
+            text.set_visible(t <= K and (t == 1 or t % every == 0))
         self.imposed.set_data(ts[:n_imposed], chosen[:n_imposed])
         self.sampled.set_data(ts[n_imposed:], chosen[n_imposed:])
         self.frame.set_x(step - 0.5)
@@ -422,16 +440,38 @@ class WritingPlot:
             bar.set_facecolor(colour)
             text.set_position((0.0 if i is None else p[i] + 0.02, k))
             text.set_text("" if i is None else f"{p[i]:.2f}")
-        self.ax_bars.set_yticks(range(len(order)), [self.symbols[i] for i in order], family="monospace")
+        for k, label in enumerate(self.bar_labels):
+            label.set_text(self.symbols[order[k]] if k < len(order) else "")
         context = "".join(self.symbols[i] for i in chosen[:step - 1])
-        self.bar_title.set_text(f"step t = {step}: after <start>{context}")
+        self.bar_title.set_text(f"step t = {step}: after <start>{context},\nthe likeliest next symbols")
         self.heading.set_text(title or "Writing a word: the next-symbol distribution at every step")
         self.state = {"probs": probs, "chosen": chosen, "n_imposed": n_imposed, "step": step, "top": order}
         return self.fig
 
+    def _dynamic_artists(self):
+        return [self.image, self.sampled, self.imposed, self.frame, *self.step_texts, *self.bars,
+                *self.bar_values, *self.bar_labels, self.bar_title, self.heading]
+
     def to_png(self):
-        """The figure as PNG bytes (one draw on the persistent canvas)."""
-        self.canvas.draw()
+        """The figure as PNG bytes, redrawing only what :meth:`update` changes.
+
+        The first call draws the static parts (symbol names, axis labels, colour bar, legend) once
+        as a background; later calls restore it and draw the heatmap, the markers, the frame, the
+        bars and the texts on top. The result equals a full redraw.
+        """
+        dynamic = self._dynamic_artists()
+        if self._background is None:
+            visible = [artist.get_visible() for artist in dynamic]
+            for artist in dynamic:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist, was in zip(dynamic, visible):
+                artist.set_visible(was)
+        self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for artist in dynamic:
+            artist.draw(renderer)
         return canvas_to_png(self.canvas)
 
 
@@ -625,12 +665,15 @@ def plot_truncated_results(results, figsize=(10.0, 3.6)):
     ax_ce.set_title("loss (line: mean, dots: seeds)", fontsize=10)
     ax_ce.legend(fontsize=8, frameon=False)
     for ax, key, scale, label in ((ax_up, "ms_per_update", 1.0, "ms per update"),
-                                  (ax_letter, "us_per_letter", 1.0, "us per letter read")):
+                                  (ax_letter, "us_per_letter", 1.0, "\u00b5s per letter read")):
         ax.plot(ks, [summary[k][key] * scale for k in ks], color=PALETTE["vermillion"], marker="o")
         ax.scatter([r["k"] for r in records], [r[key] * scale for r in records], color=PALETTE["vermillion"], s=12,
                    alpha=0.5, zorder=3)
         _k_axis(ax, ks)
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.yaxis.set_minor_locator(NullLocator())
         ax.set_ylabel(label)
         ax.set_title(f"{label} (median)", fontsize=10)
     return fig
