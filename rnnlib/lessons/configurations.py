@@ -6,6 +6,20 @@ truncated backpropagation through time: the numbers behind notebook 07.
 * the configurations (:data:`CONFIGURATIONS`): for a configuration and a word, which steps read
   an input, which produce an output, what sets h_0 and which steps carry a loss term
   (:func:`configuration_steps`, a :class:`ConfigurationSteps`);
+* the character language model on the lexicon's words: the split and its teacher-forcing arrays
+  (:func:`lm_data`, an :class:`LMData`), training with the weights of the best validation epoch
+  kept (:func:`train_language_model`, a :class:`LanguageModelRun`; :func:`curve_text`);
+* writing words: n words side by side from one seeded Generator (:func:`write_words`,
+  :func:`sample_lists`); where they come from, copied, real but unseen, or new
+  (:func:`lexicon_words`, :func:`word_origins`, :func:`origins_rows`, :func:`origins_table`);
+  conditional generation, the label setting h_0: held-out words under the right and the wrong
+  label (:func:`condition_cross_entropy`, :func:`condition_table`) and words written under each
+  label (:func:`condition_samples`);
+* honest evaluation against ``nltk.lm`` character n-grams scoring exactly the same events (every
+  letter and ``<end>`` of each held-out word: :func:`ngram_events`, :func:`fit_ngram`,
+  :func:`ngram_cross_entropy`, :func:`choose_add_k`, :data:`UNIFORM_CE`), the table and its
+  sentence (:func:`evaluation_rows`, an :class:`EvalRow`; :func:`evaluation_table`,
+  :func:`trigram_sentence`);
 * truncated backpropagation through time (min-char-rnn's way of reading one long text): the words
   as one stream (:func:`word_stream`, :func:`stream_symbols`) cut into N parallel rows
   (:func:`stream_rows`); training with the state carried across chunks and the gradient cut every
@@ -608,8 +622,8 @@ def trigram_sentence(rows):
         verb = "beats" if diff > 0 else "does not beat"
         parts.append(f"the {r.name} {verb} it by {abs(diff):.3f} nats per letter ({r.test:.3f} against "
                      f"{best.test:.3f}, perplexity {r.perplexity:.2f} against {best.perplexity:.2f})")
-    return f"Against the best trigram on the validation words ({best.name}, {best.note}) on the test words: " + \
-        "; ".join(parts) + "."
+    return (f"Test words, against the trigram with the lower validation cross-entropy ({best.name}, "
+            f"{best.note.replace(' (chosen on validation)', '')}): " + "; ".join(parts) + ".")
 
 
 # --------------------------------------------------------------------------------------------
