@@ -563,7 +563,7 @@ def plot_temperature(s, temperatures=(0.5, 1.0, 2.0), symbols=LM_SYMBOLS, title=
 __all__ += ["plot_gradient_reach", "plot_truncated_results"]
 
 
-def plot_gradient_reach(letters, full, truncated, k, t, target=None, ax=None, title=None, figsize=(9.0, 3.6)):
+def plot_gradient_reach(letters, full, truncated, k, t, target=None, ax=None, title=None, figsize=None):
     r"""Where the gradient of the loss at step t stops: :math:`\lVert \partial L_t / \partial h_s \rVert` over s.
 
     Parameters
@@ -581,6 +581,9 @@ def plot_gradient_reach(letters, full, truncated, k, t, target=None, ax=None, ti
         y_t, the symbol the loss at step t scores (named in the title).
     ax : matplotlib Axes, optional
     title : str, optional
+    figsize : tuple of float, optional
+        By default 0.22 inch per step (at least 6, at most 14 inches wide); beyond 50 steps only every
+        few letters are labelled, so the labels keep their 10 pt.
 
     Returns
     -------
@@ -592,7 +595,7 @@ def plot_gradient_reach(letters, full, truncated, k, t, target=None, ax=None, ti
                          f"{len(letters)}, {full.shape} and {truncated.shape}")
     if int(k) < 1:
         raise ValueError(f"k must be an integer >= 1; got {k!r}")
-    fig, ax = get_ax(ax, figsize=figsize)
+    fig, ax = get_ax(ax, figsize=figsize or (min(max(6.0, 0.22 * t + 2.5), 14.0), 3.6))
     steps = np.arange(1, t + 1)
     c = k * ((t - 1) // k) + 1  # first step of t's chunk
     positive = np.concatenate([full[full > 0], truncated[truncated > 0]])
@@ -611,8 +614,10 @@ def plot_gradient_reach(letters, full, truncated, k, t, target=None, ax=None, ti
     ax.set_yscale("log")
     ax.set_ylim(lo / 2, None)
     ax.set_xlim(0.5, t + 0.5)
-    ax.set_xticks(steps)
-    ax.set_xticklabels(list(letters), fontsize=10 if t <= 40 else 8)
+    every = int(np.ceil(t / 50))  # label every letter up to 50 steps
+    shown = steps[(t - steps) % every == 0]  # always step t
+    ax.set_xticks(shown)
+    ax.set_xticklabels([letters[s - 1] for s in shown], fontsize=10)
     ax.get_xticklabels()[-1].set_fontweight("bold")
     ax.set_xlabel(f"letter read at step s = 1..{t} (time left to right; '.' is <end>; dotted: chunk boundaries)")
     ax.set_ylabel(f"||dL_{t} / dh_s||")
