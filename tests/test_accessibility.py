@@ -36,6 +36,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 import rnnlib.viz
+from rnnlib.lessons.configurations import configuration_steps, gradient_reach, load_truncated_results, word_stream
+from rnnlib.model import CharLanguageModel
 from rnnlib.train import History
 from rnnlib.viz.style import FONT_MIN_ANNOTATION_PT, FONT_MIN_PT, PALETTE, figure_to_png
 
@@ -45,7 +47,7 @@ ALLOWED_CMAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "RdBu_r", "
                  "BrBG_r", "Greys", "Greys_r", "gray", "gray_r", "binary", "binary_r", "Blues", "Blues_r"}
 # helpers of rnnlib.viz that do not draw a figure of their own
 NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "style.canvas_to_png",
-               "unrolled_many_to_one.unrolled_figsize", "lstm_cell.freeze_layout"}
+               "unrolled_many_to_one.unrolled_figsize", "lstm_cell.freeze_layout", "configurations.symbol_text"}
 
 
 def _history(**kw):
@@ -129,6 +131,15 @@ pytestmark = pytest.mark.slow
 RNG = np.random.default_rng(0)
 # "module.function" -> a call with small valid arguments (m is the module)
 EXAMPLES = {
+    "configurations.plot_configurations": lambda m: m.plot_configurations(
+        [configuration_steps(name, "joy") for name in ("many_to_one", "encoder_decoder")]),
+    "configurations.plot_writing": lambda m: m.plot_writing(
+        RNG.dirichlet(np.ones(28), 4), np.array([2, 3, 4, 1]), 1, 2),
+    "configurations.plot_temperature": lambda m: m.plot_temperature(RNG.normal(size=28), (0, 1, 2)),
+    "configurations.plot_gradient_reach": lambda m: (lambda r: m.plot_gradient_reach(
+        r.symbols, r.full, r.truncated, r.k, r.t, target=r.target))(gradient_reach(
+            CharLanguageModel(28, 8), word_stream(["happy", "sad", "good", "awful", "nice", "bad"]), 4, 29)),
+    "configurations.plot_truncated_results": lambda m: m.plot_truncated_results(load_truncated_results()),
     "lstm_vs_rnn.gradient_highway_figure": lambda m: m.gradient_highway_figure(
         {"LSTM c": RNG.uniform(0.5, 1.5, (4, 6)), "RNN h": RNG.uniform(0.01, 1.0, (4, 6))}),
     "lstm_vs_rnn.twin_states_figure": _twin,
