@@ -489,7 +489,7 @@ def check_temperature_sampler(fn):
     CheckResult
         Correct when: the result is an int id; the same seed gives the same draws and the global
         ``np.random`` is not used; at each of :data:`SAMPLER_TEMPERATURES`, :data:`SAMPLER_DRAWS`
-        draws from :func:`scores_after_h` (Generator seeded 2024, 2025, 2026) fit softmax(s / T)
+        draws from :func:`scores_after_h` (Generator seeded 2024, 2025, 2026) fit softmax(s / τ)
         (chi-square p-value >= :data:`SAMPLER_ALPHA`, bins pooled to >= 5 expected draws); and
         temperature 0 gives the argmax. Otherwise the first of these that fails, and for a
         distribution that does not fit, the one it fits instead.
@@ -567,9 +567,9 @@ def check_temperature_sampler(fn):
                                   f"{sorted(set(greedy.tolist()))}; temperature 0 means greedy: always the id of "
                                   f"the highest score, {int(np.argmax(s))} ({LM_SYMBOLS[np.argmax(s)]!r})", SAMPLER)
     a = LM_SYMBOLS.index("a")
-    lines = "; ".join(f"T = {tau:g}: 'a' {observed[a] / SAMPLER_DRAWS:.1%} (softmax(s/T) {want[a]:.1%}), "
+    lines = "; ".join(f"τ = {tau:g}: 'a' {observed[a] / SAMPLER_DRAWS:.1%} (softmax(s/τ) {want[a]:.1%}), "
                       f"p = {p_value:.2f}" for tau, p_value, observed, want in sorted(fits))
-    return CheckResult(True, f"{SAMPLER_DRAWS} draws at each temperature fit softmax(s / T) (chi-square, the "
+    return CheckResult(True, f"{SAMPLER_DRAWS} draws at each temperature fit softmax(s / τ) (chi-square, the "
                              f"scores after '<start>h'): {lines}. Temperature 0 gives the argmax, and the same "
                              "seed gives the same draws.", SAMPLER)
 
