@@ -206,7 +206,7 @@ def test_sampler_solution_passes_with_its_numbers():
     s = scores_after_h()
     a = LM_SYMBOLS.index("a")
     for tau in (0.5, 1, 2):
-        assert f"T = {tau:g}: 'a' " in result.message
+        assert f"τ = {tau:g}: 'a' " in result.message
         assert f"(softmax(s/τ) {_softmax(s / tau)[a]:.1%})" in result.message
 
 
