@@ -99,12 +99,11 @@ def test_writing_explorer_known_seeded_case(model):
     assert ex.controls["step"].max == K and ex.controls["step"].value == K  # starts on the last step
     np.testing.assert_array_equal(ex.plot.image.get_array(), r["probs"].T)
     p = r["probs"][K - 1]
-    top = np.argsort(-p, kind="stable")[:3]
-    assert LM_SYMBOLS[top[0]] == "<end>"
-    tops = ", ".join(f"{LM_SYMBOLS[i].replace('<', '&lt;').replace('>', '&gt;')} {p[i]:.2f}" for i in top)
+    assert p[END] == 1.0 and np.count_nonzero(p) == 1  # greedy: all the probability on the argmax
     assert ex.summary.value == (f"word <b>{word}</b>; temperature 0.00, seed 0; step {K} of {K}: after "
-                                f"&lt;start&gt;{word} the top 3 next symbols are {tops}; written: &lt;end&gt; "
-                                "(drawn)")
+                                f"&lt;start&gt;{word} the only next symbol with probability above 0 is &lt;end&gt; "
+                                "1.00; written: &lt;end&gt; (drawn)")
+    assert "0.00;" not in ex.summary.value and "&lt;start&gt; 0.00" not in ex.summary.value
     # the drawn letters are circled at (t, id)
     np.testing.assert_array_equal(ex.plot.sampled.get_xdata(), np.arange(1, K + 1))
     np.testing.assert_array_equal(ex.plot.sampled.get_ydata(), r["chosen"])
@@ -119,15 +118,24 @@ def test_writing_explorer_step_prefix_and_seed(model):
     assert ex.result["word"] == first  # moving through the steps does not write a new word
     assert "step 1 of" in ex.summary.value and "after &lt;start&gt; the top 3" in ex.summary.value
     assert ex.plot.frame.get_x() == pytest.approx(0.5)
+    assert "the top 3 next symbols are" in ex.summary.value  # at temperature 1 every symbol has p > 0
     ex.controls["prefix"].value = "gl"
     assert ex.last_error is None and ex.result["word"].startswith("gl") and ex.result["n_imposed"] == 2
+    K = ex.result["probs"].shape[0]
+    assert ex.controls["step"].value == K and f"step {K} of {K}" in ex.summary.value  # a new word: its last step
     np.testing.assert_array_equal(ex.plot.imposed.get_xdata(), [1, 2])
-    assert "written: g (imposed (prefix))" in ex.summary.value
+    ex.controls["step"].value = 1
+    assert ex.result["word"].startswith("gl") and ex.result["probs"].shape[0] == K  # the slider alone: same word
+    assert "written: g (imposed by the prefix)" in ex.summary.value
+    ex.controls["step"].value = 3
+    assert f"written: {ex.result['word'][2] if len(ex.result['word']) > 2 else '&lt;end&gt;'} (drawn)" \
+        in ex.summary.value
     ex.controls["prefix"].value = ""
     ex.controls["seed"].value = 6
+    ex.controls["step"].value = 1
     ex.controls["seed"].value = 5
     assert ex.result["word"] == first  # the same seed and settings write the same word
-    assert ex.controls["step"].max == ex.result["probs"].shape[0]
+    assert ex.controls["step"].max == ex.result["probs"].shape[0] == ex.controls["step"].value
     # a new explorer with the same settings: bit-identical figure
     again = writing_explorer(model, temperature=1.0, seed=5)
     assert again.live.image.value == writing_explorer(model, temperature=1.0, seed=5).live.image.value

@@ -168,15 +168,17 @@ class WritingExplorer(Explorer):
 
     Controls: ``temperature`` (FloatSlider 0 (greedy) .. 2), ``seed`` (IntText), ``prefix`` (Text,
     letters imposed after ``<start>``), ``condition`` (Dropdown, only for a model with
-    ``n_conditions``), ``step`` (IntSlider over the steps of the written word; a Play button
-    next to it moves it in the browser).
+    ``n_conditions``), ``step`` (IntSlider over the steps of the written word; a new word, from
+    any other control, moves it to the word's last step; moving it alone writes no new word; a Play
+    button next to it moves it in the browser).
 
     Attributes
     ----------
     plot : WritingPlot
     live : LiveFigure
     summary : ipywidgets.HTML
-        The word, the temperature, the seed, and the selected step's three likeliest symbols.
+        The word, the temperature, the seed, and the selected step's likeliest symbols (at most
+        three, only those with probability above 0: at temperature 0, the argmax alone).
     result : dict
         The last :func:`written_word` result.
     """
@@ -215,9 +217,7 @@ class WritingExplorer(Explorer):
         self._key = None
         self._busy = False
         self.controls = controls
-        self._render_now()
-        controls["step"].value = controls["step"].max  # start on the last step: the whole word written
-        self._render_now()
+        self._render_now()  # a new word: the step slider starts on its last step, the whole word written
         self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
         rows = [widgets.HBox([controls["temperature"], controls["seed"]]),
                 widgets.HBox([controls["prefix"]] + ([controls["condition"]] if "condition" in controls else [])),
@@ -236,7 +236,7 @@ class WritingExplorer(Explorer):
 
     def _render_now(self):
         key = self.settings()
-        if key != self._key:  # a new word: write it, and fit the step slider to it
+        if key != self._key:  # a new word: write it, fit the step slider to it and move it to the last step
             self.result = written_word(self.model, *key, max_len=self.max_len)
             self._key = key
             K = self.result["probs"].shape[0]
@@ -245,7 +245,7 @@ class WritingExplorer(Explorer):
             try:
                 step.max = max(K, step.min)
                 self.play.max = step.max
-                step.value = min(step.value, K)
+                step.value = step.max
             finally:
                 self._busy = False
         r = self.result
@@ -261,15 +261,17 @@ class WritingExplorer(Explorer):
         """The summary line for the selected step (HTML)."""
         r = self.result
         p = r["probs"][step - 1]
-        top = np.argsort(-p, kind="stable")[:3]
+        top = [i for i in np.argsort(-p, kind="stable")[:3] if p[i] > 0]  # at temperature 0 only the argmax
         so_far = "".join(LM_SYMBOLS[i] for i in r["chosen"][:step - 1])
         chosen = LM_SYMBOLS[r["chosen"][step - 1]]
-        how = "imposed (prefix)" if step <= r["n_imposed"] else "drawn"
+        how = "imposed by the prefix" if step <= r["n_imposed"] else "drawn"
         tops = ", ".join(f"{html.escape(LM_SYMBOLS[i])} {p[i]:.2f}" for i in top)
+        which = ("the only next symbol with probability above 0 is" if len(top) == 1
+                 else f"the top {len(top)} next symbols are")
         end = "" if r["ended"] else f" (stopped at max_len = {r['max_len']} letters, no &lt;end&gt;)"
         return (f"word <b>{html.escape(r['word'])}</b>{end}; temperature {r['temperature']:.2f}, seed {r['seed']}; "
-                f"step {step} of {r['probs'].shape[0]}: after &lt;start&gt;{html.escape(so_far)} the top 3 next "
-                f"symbols are {tops}; written: {html.escape(chosen)} ({how})")
+                f"step {step} of {r['probs'].shape[0]}: after &lt;start&gt;{html.escape(so_far)} " + which
+                + f" {tops}; written: {html.escape(chosen)} ({how})")
 
     def _on_change(self, change):
         if not self._busy:
