@@ -2,6 +2,7 @@
 the n-gram baselines, writing words and conditional generation."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from rnnlib.lessons.configurations import (
     CONFIGURATIONS,
     UNIFORM_CE,
     ConfigurationSteps,
+    EvalRow,
     LMData,
     condition_cross_entropy,
     condition_samples,
@@ -183,8 +185,8 @@ def test_ngram_cross_entropy_by_hand():
     # unigram (MLE) over the scored symbols: a 1, b 2, </s> 2 of 5
     ce, n = ngram_cross_entropy(fit_ngram(TRAIN, 1, "mle"), HELD)
     assert n == 3 and ce == pytest.approx(-np.mean(np.log([2 / 5, 1 / 5, 2 / 5])), rel=1e-12)
-    # add-k bigram, k = 1: (c(v w) + k) / (c(v) + 29 k), 29 = a-z, <s>, </s>, <UNK>
-    ce, _ = ngram_cross_entropy(fit_ngram(TRAIN, 2, "add_k", 1.0), HELD)
+    # add-alpha bigram, alpha = 1: (c(v w) + alpha) / (c(v) + 29 alpha), 29 = a-z, <s>, </s>, <UNK>
+    ce, _ = ngram_cross_entropy(fit_ngram(TRAIN, 2, "add_alpha", 1.0), HELD)
     assert ce == pytest.approx(-np.mean(np.log([(1 + 1) / (2 + 29), 1 / (2 + 29), 1 / (1 + 29)])), rel=1e-12)
     # interpolated Witten-Bell: (c(v w) + n+(v) P(w)) / (c(v) + n+(v)), n+(v) = distinct followers of v
     ce, _ = ngram_cross_entropy(fit_ngram(TRAIN, 2, "witten_bell"), HELD)
@@ -195,8 +197,8 @@ def test_ngram_cross_entropy_by_hand():
 def test_fit_ngram_bad_input():
     with pytest.raises(ValueError, match="method must be one of"):
         fit_ngram(TRAIN, 2, "kneser_ney")
-    with pytest.raises(ValueError, match="k must be a positive number"):
-        fit_ngram(TRAIN, 2, "add_k", 0)
+    with pytest.raises(ValueError, match="alpha must be a positive number"):
+        fit_ngram(TRAIN, 2, "add_alpha", 0)
     with pytest.raises(ValueError, match="order"):
         fit_ngram(TRAIN, 0)
     with pytest.raises(ValueError, match="single string"):
@@ -207,20 +209,44 @@ def test_fit_ngram_bad_input():
 
 def test_evaluation_rows_score_the_same_events(tiny_runs):
     rows = evaluation_rows(SIGNED, {"RNN": tiny_runs["RNN"]}, grid=(0.1, 1.0))
-    assert [r.name for r in rows] == ["uniform over a-z and <end>", "unigram", "bigram, add-k", "trigram, add-k",
+    assert [r.name for r in rows] == ["uniform over a-z and <end>", "unigram", "bigram, add-α", "trigram, add-α",
                                       "trigram, Witten-Bell", "RNN"]
     assert all(r.n_events == (6, 14) for r in rows)
     assert rows[-1].test == tiny_runs["RNN"].cross_entropy["test"]
     assert rows[0].perplexity == pytest.approx(27.0)
-    assert rows[2].test == pytest.approx(ngram_cross_entropy(fit_ngram(SIGNED.parts["train"].words, 2, "add_k",
+    assert rows[2].test == pytest.approx(ngram_cross_entropy(fit_ngram(SIGNED.parts["train"].words, 2, "add_alpha",
                                                                        float(rows[2].note.split()[2])),
                                                              SIGNED.parts["test"].words)[0])
     table = evaluation_table(rows, SIGNED, {"RNN": tiny_runs["RNN"]})
     assert "6 / 14 symbols" in table and "train 6, validation 2, test 4" in table
+    assert rows[2].note.startswith("α = ") and rows[2].note.endswith(" (chosen on validation)")
+    assert not re.search(r"\bk\b|add-k", table)  # in notebook 07, k is the truncation length
     best = min(rows[3:5], key=lambda r: r.validation)
     sentence = trigram_sentence(rows)
-    assert f"{abs(best.test - rows[-1].test):.3f} nats" in sentence
-    assert ("RNN beats" in sentence) == (rows[-1].test < best.test)
+    add, wb, rnn = rows[3], rows[4], rows[-1]
+    assert f"the add-α trigram by {abs(add.test - rnn.test):.3f}" in sentence  # margins against both trigrams
+    assert f"the Witten-Bell trigram by {abs(wb.test - rnn.test):.3f} nats per letter" in sentence
+    assert ("RNN beats the add-α" in sentence) == (rnn.test < add.test)
+    label = {"trigram, add-α": f"add-α trigram ({rows[3].note.split(' (')[0]})",
+             "trigram, Witten-Bell": "Witten-Bell trigram"}[best.name]
+    assert f"Of the trigrams, the {label} has the lower validation cross-entropy ({best.validation:.3f}" in sentence
+
+
+def test_trigram_sentence_known_rows():
+    n = (10, 10)
+    rows = [EvalRow("trigram, add-α", 2.387, 2.313, n, "α = 1 (chosen on validation)"),
+            EvalRow("trigram, Witten-Bell", 2.402, 2.306, n, "interpolated, nothing to tune"),
+            EvalRow("RNN", 2.291, 2.208, n, "H = 64"), EvalRow("LSTM", 2.246, 2.310, n, "H = 64")]
+    assert trigram_sentence(rows) == (
+        "Test words: the RNN beats the add-α trigram by 0.105 and the Witten-Bell trigram by 0.098 nats per letter "
+        "(2.208 against 2.313 and 2.306); the LSTM beats the add-α trigram by 0.003 and trails the Witten-Bell "
+        "trigram by 0.004 nats per letter (2.310 against 2.313 and 2.306). Of the trigrams, the add-α trigram "
+        "(α = 1) has the lower validation cross-entropy (2.387 against 2.402), so it is the one to compare with; "
+        f"test perplexity RNN {np.exp(2.208):.2f}, LSTM {np.exp(2.310):.2f}, add-α trigram {np.exp(2.313):.2f}.")
+    with pytest.raises(ValueError, match="trigram row"):
+        trigram_sentence(rows[2:])
+    with pytest.raises(ValueError, match="network row"):
+        trigram_sentence(rows[:2])
 
 
 # ------------------------------------------------------------------ 3. writing words

@@ -17,7 +17,7 @@ truncated backpropagation through time: the numbers behind notebook 07.
   label (:func:`condition_samples`);
 * honest evaluation against ``nltk.lm`` character n-grams scoring exactly the same events (every
   letter and ``<end>`` of each held-out word: :func:`ngram_events`, :func:`fit_ngram`,
-  :func:`ngram_cross_entropy`, :func:`choose_add_k`, :data:`UNIFORM_CE`), the table and its
+  :func:`ngram_cross_entropy`, :func:`choose_add_alpha`, :data:`UNIFORM_CE`), the table and its
   sentence (:func:`evaluation_rows`, an :class:`EvalRow`; :func:`evaluation_table`,
   :func:`trigram_sentence`);
 * truncated backpropagation through time (min-char-rnn's way of reading one long text): the words
@@ -401,7 +401,7 @@ __all__ += [
     "ngram_events",
     "fit_ngram",
     "ngram_cross_entropy",
-    "choose_add_k",
+    "choose_add_alpha",
     "EvalRow",
     "evaluation_rows",
     "evaluation_table",
@@ -410,7 +410,7 @@ __all__ += [
 
 UNIFORM_CE = float(np.log(27))  # a model that knows only that the next symbol is a-z or <end>
 _BOS, _EOS = "<s>", "</s>"  # nltk.lm's padding symbols: <s> is our <start>, </s> our <end>
-ADD_K_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+ADD_ALPHA_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # the smoothing constants alpha tried on validation
 
 
 def ngram_events(words, order):
@@ -435,7 +435,7 @@ def ngram_events(words, order):
     return events
 
 
-def fit_ngram(words, order, method="add_k", k=0.1):
+def fit_ngram(words, order, method="add_alpha", alpha=0.1):
     r"""An nltk.lm character n-gram model fitted on ``words``.
 
     Parameters
@@ -443,11 +443,12 @@ def fit_ngram(words, order, method="add_k", k=0.1):
     words : sequence of str
     order : int
         n (1 unigram, 2 bigram, 3 trigram, ...).
-    method : {"mle", "add_k", "witten_bell"}
-        Maximum likelihood (no smoothing), add-k (``nltk.lm.Lidstone``) or interpolated
-        Witten-Bell (``nltk.lm.WittenBellInterpolated``).
-    k : float
-        The added count of add-k.
+    method : {"mle", "add_alpha", "witten_bell"}
+        Maximum likelihood (no smoothing), add-alpha (``nltk.lm.Lidstone``; the usual name is add-k,
+        but in notebook 07 k is the truncation length) or interpolated Witten-Bell
+        (``nltk.lm.WittenBellInterpolated``).
+    alpha : float
+        The count added to every n-gram by add-alpha (alpha = 1 is Laplace smoothing).
 
     Returns
     -------
@@ -458,25 +459,25 @@ def fit_ngram(words, order, method="add_k", k=0.1):
     Only the events the model is asked about are counted (each letter and ``</s>``, with its
     1..n-1 preceding symbols): no count of ``<s>`` as a symbol, so the unigram is a distribution
     over the 27 symbols a-z and ``</s>``. nltk's vocabulary still holds 29 symbols (those,
-    ``<s>`` and ``<UNK>``), and add-k divides by ``count(context) + 29 k``:
+    ``<s>`` and ``<UNK>``), and add-alpha divides by ``count(context) + 29 alpha``:
 
-    .. math:: P(w \mid u v) = \frac{c(u v w) + k}{c(u v) + 29 k}
+    .. math:: P(w \mid u v) = \frac{c(u v w) + \alpha}{c(u v) + 29 \alpha}
 
     so two of the 29 shares go to symbols that never come next (``<s>``, ``<UNK>``): a small
-    waste that the choice of k on the validation words takes into account.
+    waste that the choice of alpha on the validation words takes into account.
     """
     from nltk.lm import MLE, Lidstone, WittenBellInterpolated  # a baseline library, loaded when used
 
     order = check_dim("order", order)
-    methods = {"mle": MLE, "add_k": Lidstone, "witten_bell": WittenBellInterpolated}
+    methods = {"mle": MLE, "add_alpha": Lidstone, "witten_bell": WittenBellInterpolated}
     if method not in methods:
         raise ValueError(f"method must be one of {sorted(methods)}; got {method!r}")
-    if method == "add_k" and not (isinstance(k, (int, float)) and np.isfinite(k) and k > 0):
-        raise ValueError(f"k must be a positive number; got {k!r}")
+    if method == "add_alpha" and not (isinstance(alpha, (int, float)) and np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a positive number; got {alpha!r}")
     if isinstance(words, str):
         raise ValueError(f"words must be a sequence of words; got the single string {words!r}")
     vocab, counter = _ngram_counts(tuple(words), order)
-    args = (k, order) if method == "add_k" else (order,)
+    args = (alpha, order) if method == "add_alpha" else (order,)
     return methods[method](*args, vocabulary=vocab, counter=counter)
 
 
@@ -506,16 +507,16 @@ def ngram_cross_entropy(lm, words):
         return float(-np.mean(np.log(p))), len(events)
 
 
-def choose_add_k(train_words, val_words, order, grid=ADD_K_GRID):
-    """The k of add-k smoothing with the lowest validation cross-entropy.
+def choose_add_alpha(train_words, val_words, order, grid=ADD_ALPHA_GRID):
+    """The smoothing constant alpha of add-alpha (add-k elsewhere) with the lowest validation cross-entropy.
 
     Returns
     -------
-    k : float
+    alpha : float
     scores : dict of float to float
-        Validation cross-entropy (nats/letter) for each k of the grid.
+        Validation cross-entropy (nats/letter) for each alpha of the grid.
     """
-    scores = {k: ngram_cross_entropy(fit_ngram(train_words, order, "add_k", k), val_words)[0] for k in grid}
+    scores = {a: ngram_cross_entropy(fit_ngram(train_words, order, "add_alpha", a), val_words)[0] for a in grid}
     return min(scores, key=scores.get), scores
 
 
@@ -526,7 +527,7 @@ class EvalRow(typing.NamedTuple):
     validation: float
     test: float
     n_events: tuple  # (validation, test): symbols scored
-    note: str  # how it was made (k, epochs, ...)
+    note: str  # how it was made (alpha, epochs, ...)
 
     @property
     def perplexity(self):
@@ -539,8 +540,8 @@ class EvalRow(typing.NamedTuple):
         return self.test / np.log(2)
 
 
-def evaluation_rows(data, runs, grid=ADD_K_GRID):
-    """The evaluation table's rows: uniform, unigram, bigram, trigram (add-k and Witten-Bell), the networks.
+def evaluation_rows(data, runs, grid=ADD_ALPHA_GRID):
+    """The evaluation table's rows: uniform, unigram, bigram, trigram (add-α and Witten-Bell), the networks.
 
     Parameters
     ----------
@@ -548,7 +549,7 @@ def evaluation_rows(data, runs, grid=ADD_K_GRID):
     runs : dict of str to LanguageModelRun
         For example ``{"RNN": rnn_run, "LSTM": lstm_run}`` (unconditioned models).
     grid : sequence of float
-        The k of add-k tried on the validation words (bigram and trigram).
+        The smoothing constants alpha of add-alpha tried on the validation words (bigram and trigram).
 
     Returns
     -------
@@ -562,9 +563,9 @@ def evaluation_rows(data, runs, grid=ADD_K_GRID):
     uni = fit_ngram(tr, 1, "mle")
     rows.append(_ngram_row("unigram", uni, va, te, n_events, "letter frequencies (MLE)"))
     for order, name in ((2, "bigram"), (3, "trigram")):
-        k, _ = choose_add_k(tr, va, order, grid)
-        rows.append(_ngram_row(f"{name}, add-k", fit_ngram(tr, order, "add_k", k), va, te, n_events,
-                               f"k = {k:g} (chosen on validation)"))
+        alpha, _ = choose_add_alpha(tr, va, order, grid)
+        rows.append(_ngram_row(f"{name}, add-α", fit_ngram(tr, order, "add_alpha", alpha), va, te, n_events,
+                               f"α = {alpha:g} (chosen on validation)"))
     rows.append(_ngram_row("trigram, Witten-Bell", fit_ngram(tr, 3, "witten_bell"), va, te, n_events,
                            "interpolated, nothing to tune"))
     for name, run in runs.items():
@@ -605,25 +606,54 @@ def evaluation_table(rows, data, runs=None):
 
 
 def trigram_sentence(rows):
-    """Whether, and by how much, each network beats the best trigram on the test words (one sentence).
+    """By how much each network beats (or trails) each trigram on the test words, and which trigram to trust.
+
+    Parameters
+    ----------
+    rows : list of EvalRow
+        From :func:`evaluation_rows`: at least one trigram row (add-α, Witten-Bell) and the networks.
 
     Returns
     -------
     str
+        The margins of every network against every trigram (nats per letter, test words), then
+        which trigram had the lower validation cross-entropy (the one chosen before looking at the
+        test words) and the test perplexities.
     """
     trigrams = [r for r in rows if r.name.startswith("trigram")]
     if not trigrams:
         raise ValueError("rows must hold at least one trigram row (see evaluation_rows)")
-    best = min(trigrams, key=lambda r: r.validation)  # chosen on validation, reported on test
     nets = [r for r in rows if not r.name.startswith(("uniform", "unigram", "bigram", "trigram"))]
+    if not nets:
+        raise ValueError("rows must hold at least one network row (see evaluation_rows)")
+    labels = {r.name: _trigram_label(r) for r in trigrams}
     parts = []
     for r in nets:
-        diff = best.test - r.test
-        verb = "beats" if diff > 0 else "does not beat"
-        parts.append(f"the {r.name} {verb} it by {abs(diff):.3f} nats per letter ({r.test:.3f} against "
-                     f"{best.test:.3f}, perplexity {r.perplexity:.2f} against {best.perplexity:.2f})")
-    return (f"Test words, against the trigram with the lower validation cross-entropy ({best.name}, "
-            f"{best.note.replace(' (chosen on validation)', '')}): " + "; ".join(parts) + ".")
+        margins, verb = [], None
+        for g in trigrams:
+            new_verb = "beats" if g.test > r.test else "trails"
+            margins.append(("" if new_verb == verb else new_verb + " ")
+                           + f"the {labels[g.name]} by {abs(g.test - r.test):.3f}")
+            verb = new_verb
+        against = " and ".join(f"{g.test:.3f}" for g in trigrams)
+        parts.append(f"the {r.name} " + " and ".join(margins) + f" nats per letter ({r.test:.3f} against {against})")
+    best = min(trigrams, key=lambda r: r.validation)  # chosen on validation, reported on test
+    setting = best.note.removesuffix(" (chosen on validation)")
+    chosen = labels[best.name] + (f" ({setting})" if setting != best.note else "")
+    if len(trigrams) > 1:
+        others = " and ".join(f"{g.validation:.3f}" for g in trigrams if g is not best)
+        choice = (f"Of the trigrams, the {chosen} has the lower validation cross-entropy "
+                  f"({best.validation:.3f} against {others}), so it is the one to compare with")
+    else:
+        choice = f"The only trigram is the {chosen}"
+    perplexities = ", ".join(f"{r.name} {r.perplexity:.2f}" for r in nets)
+    return ("Test words: " + "; ".join(parts) + f". {choice}; test perplexity {perplexities}, "
+            f"{labels[best.name]} {best.perplexity:.2f}.")
+
+
+def _trigram_label(row):
+    """'trigram, add-α' -> 'add-α trigram'; 'trigram, Witten-Bell' -> 'Witten-Bell trigram'."""
+    return (row.name.split(", ", 1)[1] + " trigram") if ", " in row.name else row.name
 
 
 # --------------------------------------------------------------------------------------------
