@@ -278,7 +278,7 @@ class CharLanguageModel:
         Initial bias of the LSTM's forget gate.
     n_conditions : int
         C >= 1: a label in [0, C) per sequence (for example the sentiment) sets the initial state,
-        h_0 = onehot(condition) W_c, as an image sets it in captioning. 0 (default): h_0 = 0.
+        h_0 = onehot(label) W_c, as an image sets it in captioning. 0 (default): h_0 = 0.
     embedding_size : int, optional
         E: look each letter up in a learned embedding W_e (V, E) before the cell, so W_x is
         (E, H). By default the input is the one-hot letter and W_x is (V, H).
@@ -292,7 +292,7 @@ class CharLanguageModel:
     Notes
     -----
     .. math::
-        h_0 = \mathrm{onehot}(c) W_c \ \text{(or 0)}, \qquad
+        h_0 = \mathrm{onehot}(\text{label}) W_c \ \text{(or 0)}, \qquad
         h_t = \tanh(x_t W_x + h_{t-1} W_h + b), \qquad
         s_t = h_t W_y + b_y, \qquad
         L = -\frac{1}{N} \sum_{n,t} m_{n,t} \log \mathrm{softmax}(s_{n,t})_{y_{n,t}}
@@ -300,7 +300,7 @@ class CharLanguageModel:
     (the LSTM's step instead of the tanh line, with c_0 = 0). A one-hot row times a matrix picks
     one of its rows: ``onehot(k) @ Wx == Wx[k]``. So the one-hot input is a row lookup in W_x,
     and an embedding is the same lookup in a smaller table W_e, followed by W_x. Likewise
-    ``onehot(c) @ Wc == Wc[c]``: each condition learns its own starting state.
+    ``onehot(label) @ Wc == Wc[label]``: each label learns its own starting state.
 
     A long stream is read in chunks by passing the previous chunk's last state as ``h0`` (RNN
     only) and asking for the new one (``return_state=True``): the state crosses the chunk
