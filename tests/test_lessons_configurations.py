@@ -30,6 +30,7 @@ from rnnlib.lessons.configurations import (
     train_language_model,
     trigram_sentence,
     word_origins,
+    words_by_origin,
     write_words,
 )
 from rnnlib.model import CharLanguageModel
@@ -260,6 +261,8 @@ def test_word_origins_by_hand():
         word_origins([], ["happy"])
     with pytest.raises(ValueError, match="single string"):
         word_origins("happy", ["happy"])
+    groups = words_by_origin(["zzqx", "happy", "glad", "happy", ""], ["happy"], lexicon={"happy", "glad"})
+    assert groups == {"copied": ["happy", "happy"], "real_unseen": ["glad"], "new": ["zzqx", ""]}
 
 
 def test_write_words_seeded_greedy_and_prefix():

@@ -663,6 +663,7 @@ def _trigram_label(row):
 __all__ += [
     "write_words",
     "lexicon_words",
+    "words_by_origin",
     "word_origins",
     "origins_rows",
     "origins_table",
@@ -746,8 +747,39 @@ def lexicon_words():
     return {w: float(np.mean(v)) for w, v in ratings.items()}
 
 
+def words_by_origin(words, train_words, lexicon=None):
+    """Sort written words by where they come from: copies of training words, real unseen words, new.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Written words (an empty word counts as new).
+    train_words : collection of str
+        The words the model was trained on.
+    lexicon : collection of str, optional
+        Real words; by default the a-z words of the VADER lexicon (:func:`lexicon_words`).
+
+    Returns
+    -------
+    dict of str to list of str
+        ``copied`` (a training word), ``real_unseen`` (a lexicon word not in training) and ``new``
+        (not a lexicon word), each in the order written, repeats kept.
+    """
+    if isinstance(words, str):
+        raise ValueError(f"words must be a sequence of words; got the single string {words!r}")
+    words = list(words)
+    if not words:
+        raise ValueError("words must hold at least one word; got an empty sequence")
+    train_words = set(train_words)
+    lexicon = set(lexicon_words() if lexicon is None else lexicon)
+    groups = {"copied": [], "real_unseen": [], "new": []}
+    for w in words:
+        groups["copied" if w in train_words else "real_unseen" if w in lexicon else "new"].append(w)
+    return groups
+
+
 def word_origins(words, train_words, lexicon=None):
-    """Where written words come from: copies of training words, real unseen words, or new.
+    """Where written words come from, as fractions (see :func:`words_by_origin`).
 
     Parameters
     ----------
@@ -765,18 +797,11 @@ def word_origins(words, train_words, lexicon=None):
         (not a lexicon word): fractions summing to 1; ``n`` the number of words; ``distinct`` the
         fraction of distinct words.
     """
-    if isinstance(words, str):
-        raise ValueError(f"words must be a sequence of words; got the single string {words!r}")
-    words = list(words)
-    if not words:
-        raise ValueError("words must hold at least one word; got an empty sequence")
-    train_words = set(train_words)
-    lexicon = set(lexicon_words() if lexicon is None else lexicon)
-    copied = sum(w in train_words for w in words)
-    real = sum(w in lexicon and w not in train_words for w in words)
-    n = len(words)
-    return {"copied": copied / n, "real_unseen": real / n, "new": (n - copied - real) / n, "n": n,
-            "distinct": len(set(words)) / n}
+    groups = words_by_origin(words, train_words, lexicon)
+    n = sum(len(g) for g in groups.values())
+    words = [w for g in groups.values() for w in g]
+    return {"copied": len(groups["copied"]) / n, "real_unseen": len(groups["real_unseen"]) / n,
+            "new": len(groups["new"]) / n, "n": n, "distinct": len(set(words)) / n}
 
 
 def origins_rows(models, train_words, temperatures=(0.5, 0.75, 1.0, 1.25, 1.5), n=500, seed=0, max_len=20):
