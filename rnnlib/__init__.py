@@ -1,10 +1,10 @@
 """rnnlib: the numpy core of the course "Recurrent neural networks and LSTMs, step by step".
 
-The eight functions of the public math API are importable from here::
+The step and sequence functions of the three cells are importable from here::
 
-    from rnnlib import rnn_forward, lstm_backward
+    from rnnlib import rnn_forward, lstm_backward, gru_forward
 
-The library at this level (rnn, lstm, activations, losses, sample, gradcheck, optim, model, train,
+The library at this level (rnn, lstm, gru, activations, losses, sample, gradcheck, optim, model, train,
 data) uses numpy only. The notebooks' support is arranged by chapter, one name per notebook in every
 layer: :mod:`rnnlib.lessons` (numpy), :mod:`rnnlib.viz` (matplotlib), :mod:`rnnlib.widgets`
 (ipywidgets), :mod:`rnnlib.exercises`; :mod:`rnnlib.classroom` holds the student edition and the
@@ -22,6 +22,13 @@ from .data import (
     word_sentiment_data,
 )
 from .gradcheck import GradCheckReport, gradient_check, numerical_gradient, relative_error
+from .gru import (
+    gru_backward,
+    gru_forward,
+    gru_internals,
+    gru_step_backward,
+    gru_step_forward,
+)
 from .losses import (
     affine_backward,
     affine_forward,
@@ -51,6 +58,7 @@ __version__ = "0.1.0"
 __all__ = [
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward", "lstm_internals",
+    "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward", "gru_internals",
     "sigmoid", "tanh", "softmax", "relu",
     "affine_forward", "affine_backward", "binary_logistic_loss", "softmax_cross_entropy", "last_step",
     "temporal_affine_forward", "temporal_affine_backward", "temporal_softmax_loss", "per_letter_cross_entropy",

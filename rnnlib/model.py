@@ -2,15 +2,18 @@ r"""Two models built from the same cells: a many-to-one classifier and a many-to
 
 :class:`SequenceClassifier` (many-to-one)::
 
-    hs = rnn_forward(x, h0, Wx, Wh, b)          # (N, T, H)   or lstm_forward
+    hs = rnn_forward(x, h0, Wx, Wh, b)          # (N, T, H)   or lstm_forward, gru_forward
     h_T = hs[n, lengths[n] - 1]                 # (N, H)      last real step of each sequence
     s  = h_T @ Wy + by                          # (N, C)      C = 1: one logit (binary)
 
 :class:`CharLanguageModel` (many-to-many: a score vector over the V letters at every step)::
 
     h0 = Wc[condition]  or zeros                # (N, H)      label-conditioned initial state
-    hs = rnn_forward(onehot(x), h0, Wx, Wh, b)  # (N, T, H)   x (N, T) letter ids; or lstm_forward
+    hs = rnn_forward(onehot(x), h0, Wx, Wh, b)  # (N, T, H)   x (N, T) letter ids; or lstm_forward, gru_forward
     s  = hs @ Wy + by                           # (N, T, V)   s[:, t-1] scores the letter after x_t
+
+Both run their cell through :func:`cell_forward` and :func:`cell_backward`, one dispatch for the
+three cells (the GRU has two biases, ``bx`` and ``bh``, where the RNN and the LSTM have one, ``b``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from ._validate import as_array, check_dim
 from .activations import sigmoid, softmax
+from .gru import gru_backward, gru_forward, gru_internals, gru_step_forward
 from .losses import (
     affine_backward,
     affine_forward,
@@ -36,10 +40,62 @@ from .lstm import lstm_backward, lstm_forward, lstm_internals, lstm_step_forward
 from .rnn import rnn_backward, rnn_forward, rnn_step_forward
 from .sample import next_letter_distribution, sample_next
 
-__all__ = ["SequenceClassifier", "CharLanguageModel", "init_recurrent"]
+__all__ = ["SequenceClassifier", "CharLanguageModel", "init_recurrent", "cell_forward", "cell_backward"]
 
-CELLS = ("rnn", "lstm")
+CELLS = ("rnn", "lstm", "gru")
 INITS = ("uniform", "orthogonal")
+BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}  # blocks of H columns in Wx and Wh: 1; i, f, g, o; r, z, n
+BIASES = {"rnn": ("b",), "lstm": ("b",), "gru": ("bx", "bh")}  # the cell's bias parameters, in argument order
+_CELL_FUNCTIONS = {"rnn": (rnn_forward, rnn_backward), "lstm": (lstm_forward, lstm_backward),
+                   "gru": (gru_forward, gru_backward)}
+
+
+def cell_forward(cell, x, h0, params):
+    """Run one of the three cells over a sequence with the weights of a ``params`` dict.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+    x : array_like, shape (N, T, D)
+    h0 : array_like, shape (N, H)
+    params : dict of str to numpy.ndarray
+        ``Wx``, ``Wh`` and the cell's biases: ``b`` (RNN, LSTM) or ``bx`` and ``bh`` (GRU); other
+        keys (the read-out's) are ignored.
+
+    Returns
+    -------
+    hs : numpy.ndarray, shape (N, T, H)
+    cache
+        The cell's cache, for :func:`cell_backward`.
+    """
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {CELLS}; got {cell!r}")
+    forward, _ = _CELL_FUNCTIONS[cell]
+    return forward(x, h0, params["Wx"], params["Wh"], *(params[name] for name in BIASES[cell]))
+
+
+def cell_backward(cell, dhs, cache):
+    """Backpropagation through time for :func:`cell_forward`, the same return for the three cells.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+    dhs : array_like, shape (N, T, H)
+    cache
+        From :func:`cell_forward` with the same ``cell``.
+
+    Returns
+    -------
+    dx : numpy.ndarray, shape (N, T, D)
+    dh0 : numpy.ndarray, shape (N, H)
+    grads : dict of str to numpy.ndarray
+        ``Wx``, ``Wh`` and the cell's biases (``b``; or ``bx`` and ``bh``), keyed as in ``params``.
+    """
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {CELLS}; got {cell!r}")
+    _, backward = _CELL_FUNCTIONS[cell]
+    dx, dh0, dWx, dWh, *dbiases = backward(dhs, cache)
+    return dx, dh0, {"Wx": dWx, "Wh": dWh, **dict(zip(BIASES[cell], dbiases))}
 
 
 def init_recurrent(rng, H, n_blocks=1, scheme="uniform", scale=None):
@@ -50,7 +106,7 @@ def init_recurrent(rng, H, n_blocks=1, scheme="uniform", scale=None):
     rng : numpy.random.Generator
     H : int
     n_blocks : int
-        1 for an RNN, 4 for an LSTM (one block per gate).
+        1 for an RNN, 4 for an LSTM, 3 for a GRU (one block per gate).
     scheme : {"uniform", "orthogonal"}
         ``"uniform"`` draws from U(-1/sqrt(H), 1/sqrt(H)) (PyTorch's default; spectral radius
         about 0.58). ``"orthogonal"`` gives each block an orthogonal matrix (every singular
@@ -80,7 +136,7 @@ def cell_and_readout_params(rng, D, H, C, cell="rnn", init="uniform", forget_bia
     rng : numpy.random.Generator
     D, H, C : int
         Input features, hidden size, read-out outputs (classes or vocabulary size).
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
     init : {"uniform", "orthogonal"}
         Scheme of the recurrent weights (:func:`init_recurrent`).
     forget_bias : float
@@ -90,21 +146,31 @@ def cell_and_readout_params(rng, D, H, C, cell="rnn", init="uniform", forget_bia
     -------
     dict of str to numpy.ndarray
         ``Wx`` (D, kH), ``Wh`` (H, kH), ``b`` (kH,), ``Wy`` (H, C), ``by`` (C,), k = 4 for the LSTM
-        (gate blocks i, f, g, o), 1 for the RNN. Input and read-out weights are U(-1/sqrt(H), 1/sqrt(H))
-        (PyTorch's default), biases 0 except the forget gate's.
+        (gate blocks i, f, g, o), 1 for the RNN. The GRU (k = 3, blocks r, z, n) has two biases
+        ``bx`` and ``bh`` (3H,) in place of ``b``, as PyTorch's ``bias_ih`` and ``bias_hh``. Input and
+        read-out weights are U(-1/sqrt(H), 1/sqrt(H)) (PyTorch's default), biases 0 except the
+        forget gate's.
+
+    Notes
+    -----
+    PyTorch also draws its biases from U(-1/sqrt(H), 1/sqrt(H)); the course starts every bias at 0
+    (except the LSTM's forget gate), and the GRU follows the course's convention. The random draws
+    are in the same order for every cell (Wx, Wh, Wy), so a seed gives the RNN and the LSTM the
+    weights they always had.
     """
-    k = 4 if cell == "lstm" else 1
+    k = BLOCKS[cell]
     bound = 1.0 / np.sqrt(H)
-    b = np.zeros(k * H)
-    if cell == "lstm":
-        b[H:2 * H] = forget_bias  # gate order i, f, g, o
-    return {
-        "Wx": rng.uniform(-bound, bound, size=(D, k * H)),
-        "Wh": init_recurrent(rng, H, k, init),
-        "b": b,
-        "Wy": rng.uniform(-bound, bound, size=(H, C)),
-        "by": np.zeros(C),
-    }
+    if cell == "gru":
+        biases = {"bx": np.zeros(k * H), "bh": np.zeros(k * H)}  # zeros, the course's convention (not PyTorch's)
+    else:
+        b = np.zeros(k * H)
+        if cell == "lstm":
+            b[H:2 * H] = forget_bias  # gate order i, f, g, o
+        biases = {"b": b}
+    Wx = rng.uniform(-bound, bound, size=(D, k * H))  # the draws: Wx, Wh, Wy, in this order
+    Wh = init_recurrent(rng, H, k, init)
+    Wy = rng.uniform(-bound, bound, size=(H, C))
+    return {"Wx": Wx, "Wh": Wh, **biases, "Wy": Wy, "by": np.zeros(C)}
 
 
 class SequenceClassifier:
@@ -116,7 +182,7 @@ class SequenceClassifier:
         Features per step D (26 for one-hot letters).
     hidden_size : int
         Hidden size H.
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
     n_classes : int
         1 for a binary task (one logit, sigmoid + cross-entropy); C >= 2 for softmax.
     seed : int
@@ -131,7 +197,8 @@ class SequenceClassifier:
     Attributes
     ----------
     params : dict of str to numpy.ndarray
-        ``Wx`` (D, H or 4H), ``Wh`` (H, H or 4H), ``b``, ``Wy`` (H, C), ``by`` (C,).
+        ``Wx`` (D, H or 4H or 3H), ``Wh`` (H, H or 4H or 3H), ``b`` (``bx`` and ``bh`` for a GRU),
+        ``Wy`` (H, C), ``by`` (C,).
     """
 
     def __init__(self, input_size, hidden_size, cell="rnn", n_classes=1, seed=0, init="uniform",
@@ -164,8 +231,7 @@ class SequenceClassifier:
         p = self.params
         x = as_array("x", x, ("N", "T", self.input_size))
         h0 = np.zeros((x.shape[0], self.hidden_size), dtype=p["Wh"].dtype)
-        fwd = lstm_forward if self.cell == "lstm" else rnn_forward
-        return fwd(x, h0, p["Wx"], p["Wh"], p["b"])
+        return cell_forward(self.cell, x, h0, p)
 
     def forward(self, x, lengths=None):
         """Logits for a batch.
@@ -206,9 +272,8 @@ class SequenceClassifier:
             loss, ds = softmax_cross_entropy(s, y)
         dh_last, dWy, dby = affine_backward(ds, aff_cache)
         dhs = last_step_backward(dh_last, shape, lengths)
-        bwd = lstm_backward if self.cell == "lstm" else rnn_backward
-        _, _, dWx, dWh, db = bwd(dhs, cell_cache)
-        return loss, {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}, s
+        _, _, grads = cell_backward(self.cell, dhs, cell_cache)  # Wx, Wh and the cell's biases
+        return loss, {**grads, "Wy": dWy, "by": dby}, s
 
     def predict_proba(self, x, lengths=None):
         """Class probabilities: shape (N,) P(class 1) for a binary model, else (N, C)."""
@@ -224,15 +289,18 @@ class SequenceClassifier:
         return float(np.mean(self.predict(x, lengths) == np.asarray(y)))
 
     def internals(self, x):
-        """Every step's hidden state (and for an LSTM its gates and cell state).
+        """Every step's hidden state (and for an LSTM or a GRU its gates).
 
         Returns
         -------
         dict of str to numpy.ndarray, each (N, T, H)
-            ``"h"`` for an RNN; ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"`` for an LSTM.
+            ``"h"`` for an RNN; ``"h"``, ``"c"``, ``"i"``, ``"f"``, ``"g"``, ``"o"`` for an LSTM;
+            ``"h"``, ``"r"``, ``"z"``, ``"n"`` for a GRU.
         """
         hs, cache = self._forward_cell(x)
-        return lstm_internals(cache) if self.cell == "lstm" else {"h": hs}
+        if self.cell == "lstm":
+            return lstm_internals(cache)
+        return gru_internals(cache) if self.cell == "gru" else {"h": hs}
 
 
 def predictions(s):
@@ -269,7 +337,7 @@ class CharLanguageModel:
         Number of symbols V (letters plus, for example, a start and an end symbol).
     hidden_size : int
         Hidden size H.
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
     seed : int
         Seed of the initial weights.
     init : {"uniform", "orthogonal"}
@@ -286,7 +354,8 @@ class CharLanguageModel:
     Attributes
     ----------
     params : dict of str to numpy.ndarray
-        ``Wx`` (V or E, H or 4H), ``Wh`` (H, H or 4H), ``b``, ``Wy`` (H, V), ``by`` (V,); ``We``
+        ``Wx`` (V or E, H or 4H or 3H), ``Wh`` (H, H or 4H or 3H), ``b`` (``bx`` and ``bh`` for a
+        GRU), ``Wy`` (H, V), ``by`` (V,); ``We``
         (V, E) with an embedding; ``Wc`` (C, H) with conditions.
 
     Notes
@@ -297,13 +366,13 @@ class CharLanguageModel:
         s_t = h_t W_y + b_y, \qquad
         L = -\frac{1}{N} \sum_{n,t} m_{n,t} \log \mathrm{softmax}(s_{n,t})_{y_{n,t}}
 
-    (the LSTM's step instead of the tanh line, with c_0 = 0). A one-hot row times a matrix picks
+    (the LSTM's or the GRU's step instead of the tanh line; the LSTM's c_0 = 0). A one-hot row times a matrix picks
     one of its rows: ``onehot(k) @ Wx == Wx[k]``. So the one-hot input is a row lookup in W_x,
     and an embedding is the same lookup in a smaller table W_e, followed by W_x. Likewise
     ``onehot(label) @ Wc == Wc[label]``: each label learns its own starting state.
 
     A long stream is read in chunks by passing the previous chunk's last state as ``h0`` (RNN
-    only) and asking for the new one (``return_state=True``): the state crosses the chunk
+    or GRU: their whole state is h) and asking for the new one (``return_state=True``): the state crosses the chunk
     boundary, the gradient does not (truncated backpropagation through time, notebook 07).
     """
 
@@ -372,13 +441,14 @@ class CharLanguageModel:
         return self.params["Wc"][condition], condition  # (N, H)  onehot(condition) @ Wc
 
     def given_state(self, N, h0, condition=None):
-        """A carried initial state h_0 (N, H), checked: RNN only, and never together with a condition."""
+        """A carried initial state h_0 (N, H), checked: RNN or GRU only, never together with a condition."""
         if condition is not None:
             raise ValueError("h0 and condition are exclusive (the condition sets h_0 = Wc[condition]); "
                              "got both")
-        if self.cell != "rnn":
-            raise ValueError("h0 can only be given to an RNN language model: an LSTM would also need its "
-                             "cell state c_0, and lstm_forward starts from c_0 = 0; got cell='lstm'")
+        if self.cell == "lstm":
+            raise ValueError("h0 can only be given to an RNN language model (or a GRU one, whose state is h "
+                             "alone): an LSTM would also need its cell state c_0, and lstm_forward starts from "
+                             "c_0 = 0; got cell='lstm'")
         return as_array("h0", h0, (N, self.hidden_size))
 
     def _forward(self, x, condition=None, h0=None):
@@ -388,8 +458,7 @@ class CharLanguageModel:
             h0, condition = self.initial_state(x.shape[0], condition)  # (N, H)
         else:
             h0 = self.given_state(x.shape[0], h0, condition)  # (N, H)  carried in: a constant, no gradient
-        fwd = lstm_forward if self.cell == "lstm" else rnn_forward
-        hs, cell_cache = fwd(self._embed(x), h0, p["Wx"], p["Wh"], p["b"])  # (N, T, H)
+        hs, cell_cache = cell_forward(self.cell, self._embed(x), h0, p)  # (N, T, H)
         s, aff_cache = temporal_affine_forward(hs, p["Wy"], p["by"])  # (N, T, V)
         return s, (x, condition, cell_cache, aff_cache)
 
@@ -403,7 +472,7 @@ class CharLanguageModel:
         condition : array_like of int, shape (N,), optional
             One label per sequence in [0, C); only (and always) with ``n_conditions >= 1``.
         h0 : array_like, shape (N, H), optional
-            Start from this hidden state instead of :meth:`initial_state` (RNN only; not with
+            Start from this hidden state instead of :meth:`initial_state` (RNN or GRU; not with
             ``condition``): the state carried in from the previous chunk of a long stream.
         return_state : bool
             Also return h_T, the state to carry into the next chunk.
@@ -431,7 +500,7 @@ class CharLanguageModel:
             1 at real steps, 0 at padding; padded steps change neither the loss nor the gradients.
         condition : array_like of int, shape (N,), optional
         h0 : array_like, shape (N, H), optional
-            Start from this hidden state (RNN only; not with ``condition``). It is a constant here:
+            Start from this hidden state (RNN or GRU; not with ``condition``). It is a constant here:
             no gradient flows into it, so backpropagation stops at step 1 of this chunk. This is
             truncated backpropagation through time when h0 is the previous chunk's h_T.
         return_state : bool
@@ -450,9 +519,8 @@ class CharLanguageModel:
         s, (x, condition, cell_cache, aff_cache) = self._forward(x, condition, h0)
         loss, ds = temporal_softmax_loss(s, y, mask)  # ds (N, T, V), 0 at padded steps
         dhs, dWy, dby = temporal_affine_backward(ds, aff_cache)  # (N, T, H)
-        bwd = lstm_backward if self.cell == "lstm" else rnn_backward
-        dx_in, dh0, dWx, dWh, db = bwd(dhs, cell_cache)  # dx_in (N, T, V or E), dh0 (N, H)
-        grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": dWy, "by": dby}
+        dx_in, dh0, grads = cell_backward(self.cell, dhs, cell_cache)  # dx_in (N, T, V or E), dh0 (N, H)
+        grads.update(Wy=dWy, by=dby)  # Wx, Wh, the cell's biases, then the read-out's
         if self.embedding_size is not None:
             dWe = np.zeros_like(self.params["We"])  # (V, E)
             np.add.at(dWe, x, dx_in)  # row x[n, t] of We receives dx_in[n, t]; repeated letters add up
@@ -479,7 +547,7 @@ class CharLanguageModel:
         h : array_like, shape (N, H)
             h_{t-1}.
         c : array_like, shape (N, H), optional
-            c_{t-1} for an LSTM (zeros if not given); ignored by an RNN.
+            c_{t-1} for an LSTM (zeros if not given); ignored by an RNN and a GRU.
 
         Returns
         -------
@@ -487,7 +555,7 @@ class CharLanguageModel:
             Scores of the letter after x_t.
         h : numpy.ndarray, shape (N, H)
         c : numpy.ndarray or None, shape (N, H)
-            None for an RNN.
+            None for an RNN and a GRU.
         """
         p = self.params
         x_t = self.check_ids("x_t", x_t, ndim=1)  # (N,)
@@ -495,6 +563,9 @@ class CharLanguageModel:
         if self.cell == "lstm":
             c = np.zeros_like(h) if c is None else c
             h, c, _ = lstm_step_forward(inp, h, c, p["Wx"], p["Wh"], p["b"])  # (N, H) each
+        elif self.cell == "gru":
+            h, _ = gru_step_forward(inp, h, p["Wx"], p["Wh"], p["bx"], p["bh"])  # (N, H)
+            c = None
         else:
             h, _ = rnn_step_forward(inp, h, p["Wx"], p["Wh"], p["b"])  # (N, H)
             c = None

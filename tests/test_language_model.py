@@ -23,7 +23,7 @@ def small_problem(rng, N=3, T=5, V=6, C=0):
     return x, y, mask, cond
 
 
-CONFIGS = list(itertools.product(["rnn", "lstm"], [None, 3], [0, 2]))  # cell, embedding_size, n_conditions
+CONFIGS = list(itertools.product(["rnn", "lstm", "gru"], [None, 3], [0, 2]))  # cell, embedding_size, n_conditions
 
 
 @pytest.mark.parametrize("cell,E,C", CONFIGS)
@@ -111,7 +111,7 @@ def _fit(model, words, conditions=None, steps=400):
 WORDS = ["awesome", "cheerful", "lovely", "sunny", "bright"]
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_overfit_five_words_and_greedy_sampling_writes_one(cell):
     model = CharLanguageModel(V, 32, cell=cell, seed=0)
     history, x, y, mask = _fit(model, WORDS)
@@ -182,7 +182,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match=r"condition must hold integer ids in \[0, 1\]"):
         cmodel.forward(x, condition=[2])
     with pytest.raises(ValueError, match="cell must be one of"):
-        CharLanguageModel(6, 4, cell="gru")
+        CharLanguageModel(6, 4, cell="transformer")
     with pytest.raises(ValueError, match="vocab_size must be an integer >= 2"):
         CharLanguageModel(1, 4)
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
@@ -193,12 +193,12 @@ def test_bad_inputs():
         model.sample(np.random.default_rng(0), start_id=0, end_id=6)
 
 
-@pytest.mark.parametrize("E,C", [(None, 0), (3, 0), (None, 2)])
-def test_gradient_check_from_a_carried_state(E, C):
+@pytest.mark.parametrize("cell,E,C", [("rnn", None, 0), ("rnn", 3, 0), ("rnn", None, 2), ("gru", None, 2)])
+def test_gradient_check_from_a_carried_state(cell, E, C):
     """With h0 given (a constant: the state carried in from the previous chunk), every parameter's gradient
     matches finite differences of the chunk's loss; a conditioned model's Wc gets exactly zero."""
     rng = np.random.default_rng(5)
-    model = CharLanguageModel(6, 4, seed=3, n_conditions=C, embedding_size=E)
+    model = CharLanguageModel(6, 4, cell=cell, seed=3, n_conditions=C, embedding_size=E)
     for p in model.params.values():
         p += 0.3 * rng.standard_normal(p.shape)
     x, y, mask, _ = small_problem(rng)
@@ -218,10 +218,11 @@ def test_gradient_check_from_a_carried_state(E, C):
         np.testing.assert_array_equal(model.loss(x, y, mask, h0=h0)[1]["Wc"], 0.0)
 
 
-def test_carried_state_continues_the_sequence():
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_carried_state_continues_the_sequence(cell):
     """Two chunks with the state carried give the scores of one pass over the whole sequence; h_T is hs[:, -1]."""
     rng = np.random.default_rng(6)
-    model = CharLanguageModel(6, 5, seed=1)
+    model = CharLanguageModel(6, 5, cell=cell, seed=1)
     x = rng.integers(0, 6, size=(2, 7))
     y = rng.integers(0, 6, size=(2, 7))
     s_full = model.forward(x)

@@ -176,7 +176,7 @@ def test_train_argument_checks():
     with pytest.raises(ValueError, match="x must have shape"):
         train(model, x[:, :, :3], y, epochs=1)
     with pytest.raises(ValueError, match="cell must be one of"):
-        SequenceClassifier(8, 4, cell="gru")
+        SequenceClassifier(8, 4, cell="transformer")
     with pytest.raises(ValueError, match="hidden_size must be an integer >= 1"):
         SequenceClassifier(8, 0)
 
