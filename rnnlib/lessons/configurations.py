@@ -779,16 +779,7 @@ def words_by_origin(words, train_words, lexicon=None):
 
 
 def word_origins(words, train_words, lexicon=None):
-    """Where written words come from, as fractions (see :func:`words_by_origin`).
-
-    Parameters
-    ----------
-    words : sequence of str
-        Written words (an empty word counts as new).
-    train_words : collection of str
-        The words the model was trained on.
-    lexicon : collection of str, optional
-        Real words; by default the a-z words of the VADER lexicon (:func:`lexicon_words`).
+    """Where written words come from, as fractions; the arguments are :func:`words_by_origin`'s.
 
     Returns
     -------
