@@ -17,18 +17,31 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import pkgutil
 import platform
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 import rnnlib
 
 SIZES = [(1, 3, 26, 8), (32, 20, 26, 64), (64, 50, 32, 128), (128, 100, 64, 256)]
-WIDGET_MODULES = ["sequences_and_shapes", "rnn_recurrence", "unrolled_many_to_one", "vanishing_gradient", "lstm_cell",
-                  "lstm_vs_rnn"]
+
+
+def _widget_modules():
+    """Every chapter's explorer module, in course order (the notebooks' order)."""
+    import rnnlib.widgets
+
+    chapters = {m.name for m in pkgutil.iter_modules(rnnlib.widgets.__path__)} - {"base"}
+    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    in_order = [nb.stem[3:] for nb in notebooks if nb.stem[3:] in chapters]
+    return in_order + sorted(chapters - set(in_order))
+
+
+WIDGET_MODULES = _widget_modules()
 
 
 def blas_threads():
