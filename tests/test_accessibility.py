@@ -47,7 +47,9 @@ ALLOWED_CMAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "RdBu_r", "
                  "BrBG_r", "Greys", "Greys_r", "gray", "gray_r", "binary", "binary_r", "Blues", "Blues_r"}
 # helpers of rnnlib.viz that do not draw a figure of their own
 NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "style.canvas_to_png",
-               "unrolled_many_to_one.unrolled_figsize", "lstm_cell.freeze_layout", "configurations.symbol_text"}
+               "unrolled_many_to_one.unrolled_figsize", "lstm_cell.freeze_layout", "configurations.symbol_text",
+               "style.live_number", "style.live_factor", "style.text_colour_on",
+               "both_ways_and_gru.top_from_probs"}
 
 
 def _history(**kw):
@@ -140,6 +142,9 @@ EXAMPLES = {
         r.symbols, r.full, r.truncated, r.k, r.t, target=r.target))(gradient_reach(
             CharLanguageModel(28, 8), word_stream(["happy", "sad", "good", "awful", "nice", "bad"]), 4, 29)),
     "configurations.plot_truncated_results": lambda m: m.plot_truncated_results(load_truncated_results()),
+    "both_ways_and_gru.plot_both_ways": lambda m: m.plot_both_ways(
+        "h_ppy", np.tanh(RNG.normal(size=(5, 8))), np.tanh(RNG.normal(size=(5, 8))),
+        {r: RNG.dirichlet(np.ones(26)) for r in ("left", "right", "both")}, truth="a"),
     "lstm_vs_rnn.gradient_highway_figure": lambda m: m.gradient_highway_figure(
         {"LSTM c": RNG.uniform(0.5, 1.5, (4, 6)), "RNN h": RNG.uniform(0.01, 1.0, (4, 6))}),
     "lstm_vs_rnn.twin_states_figure": _twin,

@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, Ellipse, FancyBboxPatch
 from matplotlib.textpath import text_to_path
 
 from .._validate import as_array
 from ..activations import sigmoid
 from ..lessons.lstm_cell import cell_step_values
-from .style import CMAP, CMAP_DIVERGING, PALETTE, canvas_to_png, get_ax, new_figure
+from .style import (
+    CMAP,
+    CMAP_DIVERGING,
+    PALETTE,
+    CellDiagram,
+    canvas_to_png,
+    get_ax,
+    live_factor,
+    live_number,
+    new_figure,
+    text_colour_on,
+)
 
 __all__ = [
     "LSTMCellDiagram",
@@ -56,29 +66,12 @@ _Y_GATE = 3.6  # centre of the gate blocks
 _Y_MUL = 5.3  # the i * g node and the tanh(c_t) block
 _X = {"f": 4.0, "i": 6.0, "g": 7.6, "o": 10.2, "tanh": 12.0, "x_in": 2.6}
 _GATE_W, _GATE_H = 1.3, 0.9
-_NODE_R = 0.38
-_WIRE = {"color": "#333333", "lw": 1.6, "zorder": 1}
-
-
-def _fmt(value):
-    """A live number: two decimals with a true minus sign (U+2212), like matplotlib's tick labels."""
-    return f"{value:.2f}".replace("-", "\u2212")
-
-
-def _factor(value):
-    """A number as a factor of a product: negative numbers in parentheses, ``0.50·(−2.70)``."""
-    return f"({_fmt(value)})" if _fmt(value).startswith("\u2212") else _fmt(value)
+_NODE_R = CellDiagram.NODE_R
 
 
 def _value_norm(gate):
     lo, hi = GATE_INFO[gate][2]
     return Normalize(lo, hi)
-
-
-def _text_colour(rgba):
-    """Black or white, whichever reads better on ``rgba`` (relative luminance)."""
-    r, g, b = rgba[:3]
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
 def _pick(values, key, unit):
@@ -122,7 +115,7 @@ def _complete(values, unit=0):
     return v
 
 
-class LSTMCellDiagram:
+class LSTMCellDiagram(CellDiagram):
     r"""The LSTM cell drawn once, with text and colour artists that :meth:`set_values` rewrites.
 
     Parameters
@@ -154,68 +147,14 @@ class LSTMCellDiagram:
         c_t = f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t)
     """
 
+    LIVE_LABELS = ("eq_h_label",)  # placed after the live c_t equation: it moves with it
+    _shown_labels = None  # which pre-activation labels the cached background shows
+
     def __init__(self, values=None, ax=None, unit=0, title="The LSTM cell (one unit), with live values",
                  figsize=(8.0, 4.9), dpi=90):
-        if ax is None:  # a fixed layout: constrained layout would re-measure every label on each draw
-            fig = new_figure(figsize=figsize, dpi=dpi)
-            fig.set_layout_engine(None)
-            FigureCanvasAgg(fig)  # one canvas and renderer for good: text metrics stay cached
-            ax = fig.add_axes((0.0, 0.0, 1.0, 0.94))
-        self.fig, self.ax = ax.figure, ax
-        self.texts, self.boxes = {}, {}
-        self.unit = unit
-        self._cmaps = {"sigmoid": colormaps[CMAP], "tanh": colormaps[CMAP_DIVERGING]}
-        self._draw_static(title)
-        # The live artists (numbers, their labels, the gate blocks) are "animated": a plain draw
-        # leaves them out, so to_png can cache everything else as a bitmap and draw only them.
-        # Saving or displaying the figure draws everything as usual.
-        # The labels are not live, except the one placed after the live c_t equation.
-        live = [text for key, text in self.texts.items() if not key.endswith("_label") or key == "eq_h_label"]
-        self._live_artists = sorted([*live, *self.boxes.values()], key=lambda a: a.get_zorder())
-        for artist in self._live_artists:
-            artist.set_animated(True)
-        self._background = None
-        self._shown_labels = None  # which pre-activation labels the background shows
-        self.set_values(values, unit)
+        super().__init__(values, ax, unit, title, figsize, dpi)
 
     # ----------------------------------------------------------------- static parts
-    def _wire(self, points, arrow=False):
-        xs, ys = zip(*points)
-        if arrow:
-            self.ax.plot(xs[:-1], ys[:-1], **_WIRE)
-            self.ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=12,
-                                              color=_WIRE["color"], lw=_WIRE["lw"], zorder=1,
-                                              shrinkA=0, shrinkB=0))
-        else:
-            self.ax.plot(xs, ys, **_WIRE)
-
-    def _node(self, xy, symbol):
-        self.ax.add_patch(Circle(xy, _NODE_R, facecolor="#fbe3ee", edgecolor="#333333", lw=1.4, zorder=3))
-        self.ax.text(*xy, symbol, ha="center", va="center", fontsize=13, zorder=4)
-
-    def _label(self, key, xy, static, ha="left", size=9.5, color="black", widest="\u22120.00"):
-        """A label ``static`` (mathtext) followed by a live number ``self.texts[key]``.
-
-        Only the number changes in :meth:`set_values`, so the label is drawn once, in the cached
-        background, and the number is plain text (an update never parses mathtext). The label
-        starts at ``xy`` (``ha="left"``), or it stands so that the label and the ``widest``
-        number end at ``xy`` (``ha="right"``): it never moves, whatever the number.
-        """
-        box = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.9}
-        kw = {"va": "center", "fontsize": size, "zorder": 5, "color": color, "bbox": box, "xy": xy,
-              "textcoords": "offset points", "annotation_clip": False}
-        prop = FontProperties(size=size)
-        # Both placed once, in points from xy (measured without a renderer): a number placed after
-        # its label's drawn extent would measure the label again on every redraw.
-        label_width = text_to_path.get_text_width_height_descent(static, prop, ismath=True)[0]
-        start = 0.0 if ha == "left" else -(label_width + 2 + text_to_path.get_text_width_height_descent(
-            widest, prop, ismath=False)[0])
-        label = self.ax.annotate(static, xytext=(start, 0), ha="left", **kw)
-        live = self.ax.annotate("", xytext=(start + label_width + 2, 0), ha="left", **kw)
-        self.texts[key] = live
-        self.texts[f"{key}_label"] = label
-        return live
-
     def _draw_static(self, title):
         ax = self.ax
         ax.set_xlim(0, 16)
@@ -301,42 +240,7 @@ class LSTMCellDiagram:
         self.texts["eq_h"] = ax.annotate("", xy=(1.0, 0.5), xycoords=eq_h, xytext=(3, 0),
                                          textcoords="offset points", ha="left", **kw)
 
-    def _colour_keys(self):
-        """Two small colour bars (bottom right) saying what a gate block's colour means."""
-        for k, (act, lo, hi, label) in enumerate((("sigmoid", 0, 1, "σ gates"), ("tanh", -1, 1, "tanh"))):
-            y = 1.1 - 0.6 * k
-            cax = self.ax.inset_axes((14.2, y, 1.5, 0.2), transform=self.ax.transData)
-            cax.imshow(np.linspace(lo, hi, 64)[None, :], aspect="auto", cmap=self._cmaps[act],
-                       extent=(lo, hi, 0, 1))
-            cax.set_yticks([])
-            cax.set_xticks([lo, hi], [f"{lo:g}".replace("-", "\u2212"), f"{hi:g}"], fontsize=8)
-            cax.tick_params(length=1.5, pad=1)
-            self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=8)
-
     # ----------------------------------------------------------------- live parts
-    def to_png(self):
-        """The figure as PNG bytes, fast: the static drawing comes from a cached bitmap.
-
-        Only the live numbers, their labels and the gate blocks are drawn again ("blitting"),
-        so a slider update costs a fraction of a full draw.
-
-        Returns
-        -------
-        bytes
-        """
-        canvas = self.fig.canvas
-        if not isinstance(canvas, FigureCanvasAgg):
-            canvas = FigureCanvasAgg(self.fig)
-        if self._background is None or canvas.get_width_height(physical=True) != self._size:
-            canvas.draw()  # everything except the animated (live) artists
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self._size = canvas.get_width_height(physical=True)
-        else:
-            canvas.restore_region(self._background)
-        for artist in self._live_artists:
-            self.fig.draw_artist(artist)
-        return canvas_to_png(canvas)
-
     def set_values(self, values, unit=None):
         """Write new values on the diagram (text and colours only; nothing is redrawn from scratch).
 
@@ -356,22 +260,22 @@ class LSTMCellDiagram:
         v = _complete(values, unit)
         t = self.texts
         for key in ("c_prev", "c", "h_prev", "h", "x", "fc", "ig", "tanh_c", "f", "i", "g", "o"):
-            t[key].set_text(_fmt(v[key]))
+            t[key].set_text(live_number(v[key]))
         shown = tuple(v[f"a_{gate}"] is not None for gate in ("f", "i", "g", "o"))
         if shown != self._shown_labels:  # the labels are in the cached background: draw it again
             self._shown_labels, self._background = shown, None
         for gate in ("f", "i", "g", "o"):
             a = v[f"a_{gate}"]
-            t[f"a_{gate}"].set_text("" if a is None else _fmt(a))
+            t[f"a_{gate}"].set_text("" if a is None else live_number(a))
             t[f"a_{gate}"].set_visible(a is not None)
             t[f"a_{gate}_label"].set_visible(a is not None)
             cmap = self._cmaps[GATE_INFO[gate][1]]
             rgba = cmap(_value_norm(gate)(v[gate]))
             self.boxes[gate].set_facecolor(rgba)
-            t[f"box_{gate}"].set_color(_text_colour(rgba))
-        t["eq_c"].set_text(f"{_factor(v['f'])}·{_factor(v['c_prev'])} + {_factor(v['i'])}·{_factor(v['g'])}"
-                           f" = {_fmt(v['c'])}")
-        t["eq_h"].set_text(f"{_factor(v['o'])}·{_factor(v['tanh_c'])} = {_fmt(v['h'])}")
+            t[f"box_{gate}"].set_color(text_colour_on(rgba))
+        t["eq_c"].set_text(f"{live_factor(v['f'])}·{live_factor(v['c_prev'])} + "
+                           f"{live_factor(v['i'])}·{live_factor(v['g'])} = {live_number(v['c'])}")
+        t["eq_h"].set_text(f"{live_factor(v['o'])}·{live_factor(v['tanh_c'])} = {live_number(v['h'])}")
         return v
 
 

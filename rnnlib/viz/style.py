@@ -1,4 +1,8 @@
-"""Shared look of every figure: a colour-blind-safe palette, readable fonts, PNG rendering."""
+"""Shared look of every figure: a colour-blind-safe palette, readable fonts, PNG rendering; the drawn cells' base.
+
+:class:`CellDiagram` is what the LSTM cell (notebook 05) and the GRU cell (notebook 08) share: wires,
+nodes, gate blocks, labels with live numbers, and the cached background that makes updates fast.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,16 @@ import struct
 import zlib
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.textpath import text_to_path
 
 __all__ = ["PALETTE", "CMAP", "CMAP_DIVERGING", "FONT_MIN_PT", "FONT_MIN_ANNOTATION_PT", "new_figure",
-           "figure_to_png", "canvas_to_png", "get_ax"]
+           "figure_to_png", "canvas_to_png", "get_ax", "CellDiagram", "live_number", "live_factor", "text_colour_on"]
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = {
@@ -110,3 +119,180 @@ def canvas_to_png(canvas):
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits per channel, RGBA, no interlace
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
             + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
+
+
+# --------------------------------------------------------------------- drawn cells (LSTM, GRU)
+def live_number(value):
+    """A live number on a drawn cell: two decimals with a true minus sign (U+2212), like matplotlib's ticks."""
+    return f"{value:.2f}".replace("-", "\u2212")
+
+
+def live_factor(value):
+    """A number as a factor of a product: negative numbers in parentheses, ``0.50·(−2.70)``."""
+    text = live_number(value)
+    return f"({text})" if text.startswith("\u2212") else text
+
+
+def text_colour_on(rgba):
+    """Black or white, whichever reads better on ``rgba`` (relative luminance)."""
+    r, g, b = rgba[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+class CellDiagram:
+    """Base of the drawn recurrent cells (the LSTM of notebook 05, the GRU of notebook 08).
+
+    A subclass draws its cell once in :meth:`_draw_static` (on axes spanning 0..16 by 0..9.5,
+    equal aspect) with the primitives below, registers its live numbers in ``self.texts`` (a
+    static mathtext label ``"<key>_label"`` and a plain-text number ``"<key>"`` each, see
+    :meth:`_label`) and its coloured blocks in ``self.boxes``, and implements
+    :meth:`set_values`, which rewrites only text and colours. :meth:`to_png` then draws the
+    static parts once into a cached bitmap and, on every later call, only the live artists.
+
+    Attributes
+    ----------
+    fig, ax
+    texts : dict of str to matplotlib.text.Text
+    boxes : dict of str to matplotlib.patches.Patch
+    """
+
+    NODE_R = 0.38  # radius of a pointwise node
+    GATE_W, GATE_H = 1.3, 0.9  # a gate block
+    WIRE = {"color": "#333333", "lw": 1.6, "zorder": 1}
+    LIVE_LABELS = ()  # labels that move with a live number, so are drawn with the live artists
+
+    def __init__(self, values, ax, unit, title, figsize, dpi):
+        if ax is None:  # a fixed layout: constrained layout would re-measure every label on each draw
+            fig = new_figure(figsize=figsize, dpi=dpi)
+            fig.set_layout_engine(None)
+            FigureCanvasAgg(fig)  # one canvas and renderer for good: text metrics stay cached
+            ax = fig.add_axes((0.0, 0.0, 1.0, 0.94))
+        self.fig, self.ax = ax.figure, ax
+        self.texts, self.boxes = {}, {}
+        self.unit = unit
+        self._cmaps = {"sigmoid": colormaps[CMAP], "tanh": colormaps[CMAP_DIVERGING]}
+        self._draw_static(title)
+        # The live artists (numbers, the labels that move with them, the blocks) are "animated": a
+        # plain draw leaves them out, so to_png can cache everything else as a bitmap and draw only
+        # them. Saving or displaying the figure draws everything as usual.
+        live = [text for key, text in self.texts.items() if not key.endswith("_label") or key in self.LIVE_LABELS]
+        self._live_artists = sorted([*live, *self.boxes.values()], key=lambda a: a.get_zorder())
+        for artist in self._live_artists:
+            artist.set_animated(True)
+        self._background = None
+        self._size = None
+        self.set_values(values, unit)
+
+    def _draw_static(self, title):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def set_values(self, values, unit=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- primitives
+    def _wire(self, points, arrow=False):
+        """A wire through ``points`` (data units), with an arrow head at the end if ``arrow``."""
+        xs, ys = zip(*points)
+        if arrow:
+            self.ax.plot(xs[:-1], ys[:-1], **self.WIRE)
+            self.ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=12,
+                                              color=self.WIRE["color"], lw=self.WIRE["lw"], zorder=1,
+                                              shrinkA=0, shrinkB=0))
+        else:
+            self.ax.plot(xs, ys, **self.WIRE)
+
+    def _dot(self, xy, radius=0.09):
+        """A junction: where a wire branches."""
+        self.ax.add_patch(Circle(xy, radius, color="#333333", zorder=2))
+
+    def _node(self, xy, symbol, fontsize=13):
+        """A pointwise operation (``×``, ``+``, ``1−``) as a round node."""
+        self.ax.add_patch(Circle(xy, self.NODE_R, facecolor="#fbe3ee", edgecolor="#333333", lw=1.4, zorder=3))
+        self.ax.text(*xy, symbol, ha="center", va="center", fontsize=fontsize, zorder=4)
+
+    def _block(self, key, xy, act, width=None, height=None):
+        """A gate block at ``xy`` (its centre), filled later with the colour of its value."""
+        width = self.GATE_W if width is None else width
+        height = self.GATE_H if height is None else height
+        box = FancyBboxPatch((xy[0] - width / 2, xy[1] - height / 2), width, height,
+                             boxstyle="round,pad=0.02,rounding_size=0.12", edgecolor="#333333", lw=1.2, zorder=3)
+        self.ax.add_patch(box)
+        self.boxes[key] = box
+        self.texts[f"box_{key}"] = self.ax.text(*xy, "σ" if act == "sigmoid" else "tanh", ha="center", va="center",
+                                                fontsize=12 if act == "sigmoid" else 10, zorder=4)
+        return box
+
+    def _fill(self, key, act, value):
+        """Colour block ``key`` by ``value`` (sigmoid: sequential map on [0, 1]; tanh: diverging on [−1, 1])."""
+        norm = Normalize(0.0, 1.0) if act == "sigmoid" else Normalize(-1.0, 1.0)
+        rgba = self._cmaps[act](norm(value))
+        self.boxes[key].set_facecolor(rgba)
+        self.texts[f"box_{key}"].set_color(text_colour_on(rgba))
+
+    def _label(self, key, xy, static, ha="left", size=9.5, color="black", widest="\u22120.00"):
+        """A label ``static`` (mathtext) followed by a live number ``self.texts[key]``.
+
+        Only the number changes in :meth:`set_values`, so the label is drawn once, in the cached
+        background, and the number is plain text (an update never parses mathtext). The label
+        starts at ``xy`` (``ha="left"``), or it stands so that the label and the ``widest``
+        number end at ``xy`` (``ha="right"``): it never moves, whatever the number.
+        """
+        box = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.9}
+        kw = {"va": "center", "fontsize": size, "zorder": 5, "color": color, "bbox": box, "xy": xy,
+              "textcoords": "offset points", "annotation_clip": False}
+        prop = FontProperties(size=size)
+        # Both placed once, in points from xy (measured without a renderer): a number placed after
+        # its label's drawn extent would measure the label again on every redraw.
+        label_width = text_to_path.get_text_width_height_descent(static, prop, ismath=True)[0]
+        start = 0.0 if ha == "left" else -(label_width + 2 + text_to_path.get_text_width_height_descent(
+            widest, prop, ismath=False)[0])
+        label = self.ax.annotate(static, xytext=(start, 0), ha="left", **kw)
+        live = self.ax.annotate("", xytext=(start + label_width + 2, 0), ha="left", **kw)
+        self.texts[key] = live
+        self.texts[f"{key}_label"] = label
+        return live
+
+    def _equation(self, key, xy, static, size=9.5):
+        """An equation ``static`` (mathtext, drawn once) followed by its live numbers ``self.texts[key]``."""
+        kw = {"va": "center", "fontsize": size}
+        label = self.ax.text(*xy, static, ha="left", **kw)
+        width = text_to_path.get_text_width_height_descent(static, FontProperties(size=size), ismath=True)[0]
+        self.texts[key] = self.ax.annotate("", xy=xy, xytext=(width + 3, 0), textcoords="offset points",
+                                           ha="left", **kw)
+        return label
+
+    def _colour_keys(self):
+        """Two small colour bars (bottom right) saying what a gate block's colour means."""
+        for k, (act, lo, hi, label) in enumerate((("sigmoid", 0, 1, "σ gates"), ("tanh", -1, 1, "tanh"))):
+            y = 1.1 - 0.6 * k
+            cax = self.ax.inset_axes((14.2, y, 1.5, 0.2), transform=self.ax.transData)
+            cax.imshow(np.linspace(lo, hi, 64)[None, :], aspect="auto", cmap=self._cmaps[act],
+                       extent=(lo, hi, 0, 1))
+            cax.set_yticks([])
+            cax.set_xticks([lo, hi], [f"{lo:g}".replace("-", "\u2212"), f"{hi:g}"], fontsize=8)
+            cax.tick_params(length=1.5, pad=1)
+            self.ax.text(14.1, y + 0.1, label, ha="right", va="center", fontsize=8)
+
+    # ----------------------------------------------------------------- live parts
+    def to_png(self):
+        """The figure as PNG bytes, fast: the static drawing comes from a cached bitmap.
+
+        Only the live numbers, the labels that move with them and the gate blocks are drawn again
+        ("blitting"), so a slider update costs a fraction of a full draw.
+
+        Returns
+        -------
+        bytes
+        """
+        canvas = self.fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.fig)
+        if self._background is None or canvas.get_width_height(physical=True) != self._size:
+            canvas.draw()  # everything except the animated (live) artists
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._size = canvas.get_width_height(physical=True)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._live_artists:
+            self.fig.draw_artist(artist)
+        return canvas_to_png(canvas)
