@@ -1,4 +1,4 @@
-"""Data: a word-sentiment set from the VADER lexicon, one-hot letters, and the memory task.
+"""Data: a word-sentiment set from the VADER lexicon, one-hot letters, the memory task, and the smudged letter.
 
 No download ever: the lexicon is a file inside the installed ``vaderSentiment`` package, read with
 :mod:`importlib.resources` (its analyser, which imports ``requests``, is never imported).
@@ -33,12 +33,23 @@ __all__ = [
     "encode_lm_words",
     "decode_lm_ids",
     "memory_task",
+    "SMUDGE_SYMBOLS",
+    "BLANK",
+    "POSITION_CLASSES",
+    "SmudgedWords",
+    "smudge_words",
+    "encode_smudged",
+    "position_classes",
 ]
 
 ALPHABET = string.ascii_lowercase  # feature i of a one-hot letter is ALPHABET[i]
 # A character language model's vocabulary (V = 28): a start and an end symbol around each word.
 LM_SYMBOLS = ("<start>", "<end>") + tuple(ALPHABET)  # id i is LM_SYMBOLS[i]; letter ALPHABET[j] is id j + 2
 START, END = 0, 1
+# The smudged letter's vocabulary (27 symbols): the letters a..z (ids 0..25) and the blank "_" (id 26).
+SMUDGE_SYMBOLS = tuple(ALPHABET) + ("_",)  # id i is SMUDGE_SYMBOLS[i]; letter ALPHABET[j] is id j
+BLANK = 26
+POSITION_CLASSES = ("first", "middle", "last")  # where the blank is in its word
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -402,3 +413,196 @@ def memory_task(n, lag, n_features=8, seed=0):
         distractors = rng.integers(2, n_features, size=(n, lag))
         x[np.arange(n)[:, None], np.arange(1, lag + 1)[None, :], distractors] = 1.0
     return x, y
+
+
+def position_classes(position, lengths):
+    """Name each blank's place in its word: ``"first"``, ``"middle"`` or ``"last"``.
+
+    Parameters
+    ----------
+    position : array_like of int, shape (N,)
+        The blank's step t, 1-based (the card's t).
+    lengths : array_like of int, shape (N,)
+        Each word's length.
+
+    Returns
+    -------
+    numpy.ndarray of str, shape (N,)
+        ``"first"`` where t = 1, ``"last"`` where t = length > 1, ``"middle"`` otherwise. A
+        one-letter word's only letter is counted as ``"first"`` (it has no context on either side;
+        the lexicon has one such word, ``"l"``).
+    """
+    position = np.asarray(position)
+    lengths = np.asarray(lengths)
+    if position.ndim != 1 or position.shape != lengths.shape:
+        raise ValueError(f"position and lengths must be two (N,) arrays of the same N; got shapes "
+                         f"{position.shape} and {lengths.shape}")
+    if position.size and (position.dtype.kind not in "iu" or position.min() < 1 or np.any(position > lengths)):
+        raise ValueError("position must hold integer steps t with 1 <= t <= the word's length; got "
+                         f"{position.tolist()[:10]} for lengths {lengths.tolist()[:10]}")
+    return np.where(position == 1, "first", np.where(position == lengths, "last", "middle"))
+
+
+@dataclass(frozen=True)
+class SmudgedWords:
+    """Words with one letter replaced by the blank: the examples of the smudged-letter task.
+
+    Attributes
+    ----------
+    x : numpy.ndarray of int, shape (N, T)
+        Symbol ids (:data:`SMUDGE_SYMBOLS`): the word's letters with :data:`BLANK` at the smudged
+        step; post-padded with id 0 after the word (padding: read with ``lengths``, never as "a").
+    lengths : numpy.ndarray of int, shape (N,)
+        Each word's length.
+    position : numpy.ndarray of int, shape (N,)
+        The blank's step t, 1-based (``x[n, position[n] - 1] == BLANK``).
+    target : numpy.ndarray of int, shape (N,)
+        The true letter's id 0..25 at the blank.
+    word : tuple of str
+        The true words.
+    """
+
+    x: np.ndarray
+    lengths: np.ndarray
+    position: np.ndarray
+    target: np.ndarray
+    word: tuple
+
+    def __len__(self):
+        return len(self.word)
+
+    @property
+    def position_class(self):
+        """``"first"``, ``"middle"`` or ``"last"`` per example (:func:`position_classes`), shape (N,)."""
+        return position_classes(self.position, self.lengths)
+
+    @property
+    def smudged(self):
+        """The examples as typed strings, for example ``"h_ppy"``: tuple of str."""
+        return tuple(w[:t - 1] + "_" + w[t:] for w, t in zip(self.word, self.position.tolist()))
+
+    def extras(self):
+        """``{"lengths": ..., "position": ...}``: the per-example arrays a BlankReader's loss reads."""
+        return {"lengths": self.lengths, "position": self.position}
+
+    def subset(self, idx):
+        """The examples at integer positions ``idx`` (T unchanged)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        return SmudgedWords(self.x[idx], self.lengths[idx], self.position[idx], self.target[idx],
+                            tuple(self.word[k] for k in idx))
+
+
+def smudge_words(words, seed=0, positions="all", max_len=None):
+    """The smudged-letter task: each example is a word with one letter replaced by the blank ``"_"``.
+
+    Parameters
+    ----------
+    words : sequence of str
+        Lower-case a-z words (see :func:`check_word`).
+    seed : int
+        Seed of the random positions (``positions="one"``); unused with ``"all"``.
+    positions : {"all", "one"}
+        ``"all"``: every position of every word, one example per (word, position), in the order of
+        the words and, within a word, t = 1..length. ``"one"``: one position per word, drawn
+        uniformly with ``np.random.default_rng(seed)``.
+    max_len : int, optional
+        T; by default the longest word's length.
+
+    Returns
+    -------
+    SmudgedWords
+        N = the total number of letters (``"all"``) or the number of words (``"one"``).
+
+    Examples
+    --------
+    >>> s = smudge_words(["hi"])
+    >>> s.smudged, s.position.tolist(), [SMUDGE_SYMBOLS[i] for i in s.target]
+    (('_i', 'h_'), [1, 2], ['h', 'i'])
+    """
+    if isinstance(words, str):
+        raise ValueError(f"words must be a sequence of words; got the single string {words!r} (wrap it in a list)")
+    if positions not in ("all", "one"):
+        raise ValueError(f"positions must be 'all' (every letter of every word) or 'one' (one random letter "
+                         f"per word); got {positions!r}")
+    words = [check_word(w, name=f"words[{n}]") for n, w in enumerate(words)]
+    if not words:
+        raise ValueError("words must hold at least one word; got an empty sequence")
+    ids, lengths = _letter_ids(words, max_len)  # (W, T), (W,)
+    if positions == "all":
+        row = np.repeat(np.arange(len(words)), lengths)  # (N,)  which word each example smudges
+        position = np.concatenate([np.arange(1, L + 1) for L in lengths]).astype(np.intp)  # (N,)  t = 1..L
+    else:
+        rng = np.random.default_rng(seed)
+        row = np.arange(len(words))
+        position = (rng.integers(0, lengths) + 1).astype(np.intp)  # (N,)  uniform over 1..L
+    x = ids[row].copy()  # (N, T)
+    N = len(row)
+    target = x[np.arange(N), position - 1].copy()  # (N,)  the true letter at the blank
+    x[np.arange(N), position - 1] = BLANK
+    return SmudgedWords(x, lengths[row].copy(), position, target, tuple(words[k] for k in row))
+
+
+def _letter_ids(words, max_len=None):
+    """Letter ids (W, T) post-padded with 0, and the lengths (W,)."""
+    lengths = np.array([len(w) for w in words], dtype=np.intp)
+    T = int(lengths.max())
+    if max_len is not None:
+        max_len = check_dim("max_len", max_len)
+        if T > max_len:
+            raise ValueError(f"max_len must be at least the longest word's length {T}; got {max_len}")
+        T = max_len
+    ids = np.zeros((len(words), T), dtype=np.intp)
+    for n, w in enumerate(words):
+        ids[n, :len(w)] = [ord(ch) - ord("a") for ch in w]
+    return ids, lengths
+
+
+def encode_smudged(word_with_blank, max_len=None, name="word_with_blank"):
+    """Encode a typed word with one blank, such as ``"h_ppy"``, for a :class:`~rnnlib.model.BlankReader`.
+
+    Parameters
+    ----------
+    word_with_blank : str
+        Lower-case letters a-z and exactly one ``"_"`` (the smudged letter).
+    max_len : int, optional
+        T; by default the word's length. Longer words are an error.
+    name : str
+        How error messages call the argument.
+
+    Returns
+    -------
+    x : numpy.ndarray of int, shape (1, T)
+        Symbol ids (:data:`SMUDGE_SYMBOLS`), :data:`BLANK` at the blank, 0 after the word.
+    lengths : numpy.ndarray of int, shape (1,)
+    position : numpy.ndarray of int, shape (1,)
+        The blank's step t (1-based).
+
+    Raises
+    ------
+    ValueError
+        Not a string, no blank or more than one, other characters than a-z (upper case with the
+        lower-case spelling to try), too long.
+    """
+    w = word_with_blank
+    if not isinstance(w, str):
+        raise ValueError(f"{name} must be a string of letters a-z with one blank '_' (for example 'h_ppy'); "
+                         f"got {type(w).__name__} {w!r}")
+    n_blanks = w.count("_")
+    if n_blanks != 1:
+        got = "no blank" if n_blanks == 0 else f"{n_blanks} blanks"
+        raise ValueError(f"{name} must hold exactly one blank '_' where the smudged letter is (for example "
+                         f"'h_ppy'); {w!r} has {got}")
+    bad = sorted({ch for ch in w if ch != "_" and ch not in ALPHABET})
+    if bad:
+        hint = f" (try {w.lower()!r})" if all(ch.isupper() for ch in bad) else ""
+        raise ValueError(f"{name} must use only the letters a-z and one '_'; {w!r} contains "
+                         + " ".join(repr(ch) for ch in bad) + hint)
+    T = len(w)
+    if max_len is not None:
+        max_len = check_dim("max_len", max_len)
+        if T > max_len:
+            raise ValueError(f"{name} must have at most {max_len} letters; got {T} ({w!r})")
+        T = max_len
+    x = np.zeros((1, T), dtype=np.intp)
+    x[0, :len(w)] = [BLANK if ch == "_" else ord(ch) - ord("a") for ch in w]
+    return x, np.array([len(w)], dtype=np.intp), np.array([w.index("_") + 1], dtype=np.intp)

@@ -12,7 +12,13 @@ r"""Two models built from the same cells: a many-to-one classifier and a many-to
     hs = rnn_forward(onehot(x), h0, Wx, Wh, b)  # (N, T, H)   x (N, T) letter ids; or lstm_forward, gru_forward
     s  = hs @ Wy + by                           # (N, T, V)   s[:, t-1] scores the letter after x_t
 
-Both run their cell through :func:`cell_forward` and :func:`cell_backward`, one dispatch for the
+:class:`BlankReader` (one letter of a word replaced by a blank; restore it from its context)::
+
+    hs = reader_forward(onehot(x)) or bidirectional_forward(onehot(x))  # (N, T, H or 2H)
+    h  = hs[n, position[n] - 1]                 # (N, H or 2H) the state(s) at the blank's step t
+    s  = h @ Wy + by                            # (N, 26)     scores of the 26 letters
+
+All run their cell through :func:`cell_forward` and :func:`cell_backward`, one dispatch for the
 three cells (the GRU has two biases, ``bx`` and ``bh``, where the RNN and the LSTM have one, ``b``).
 """
 
@@ -22,7 +28,10 @@ import numpy as np
 
 from ._validate import as_array, check_dim
 from .activations import sigmoid, softmax
-from .gru import gru_backward, gru_forward, gru_internals, gru_step_forward
+from .bidirectional import bidirectional_backward, bidirectional_forward, reader_backward, reader_forward
+from .cells import BIASES, BLOCKS, CELLS, cell_backward, cell_forward
+from .data import ALPHABET, BLANK, SMUDGE_SYMBOLS, encode_smudged
+from .gru import gru_internals, gru_step_forward
 from .losses import (
     affine_backward,
     affine_forward,
@@ -36,66 +45,14 @@ from .losses import (
     temporal_affine_forward,
     temporal_softmax_loss,
 )
-from .lstm import lstm_backward, lstm_forward, lstm_internals, lstm_step_forward
-from .rnn import rnn_backward, rnn_forward, rnn_step_forward
+from .lstm import lstm_internals, lstm_step_forward
+from .rnn import rnn_step_forward
 from .sample import next_letter_distribution, sample_next
 
-__all__ = ["SequenceClassifier", "CharLanguageModel", "init_recurrent", "cell_forward", "cell_backward"]
+__all__ = ["SequenceClassifier", "CharLanguageModel", "BlankReader", "init_recurrent", "cell_forward", "cell_backward",
+           "CELLS", "BIASES"]  # the dispatch lives in rnnlib.cells; its names stay importable from here
 
-CELLS = ("rnn", "lstm", "gru")
 INITS = ("uniform", "orthogonal")
-BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}  # blocks of H columns in Wx and Wh: 1; i, f, g, o; r, z, n
-BIASES = {"rnn": ("b",), "lstm": ("b",), "gru": ("bx", "bh")}  # the cell's bias parameters, in argument order
-_CELL_FUNCTIONS = {"rnn": (rnn_forward, rnn_backward), "lstm": (lstm_forward, lstm_backward),
-                   "gru": (gru_forward, gru_backward)}
-
-
-def cell_forward(cell, x, h0, params):
-    """Run one of the three cells over a sequence with the weights of a ``params`` dict.
-
-    Parameters
-    ----------
-    cell : {"rnn", "lstm", "gru"}
-    x : array_like, shape (N, T, D)
-    h0 : array_like, shape (N, H)
-    params : dict of str to numpy.ndarray
-        ``Wx``, ``Wh`` and the cell's biases: ``b`` (RNN, LSTM) or ``bx`` and ``bh`` (GRU); other
-        keys (the read-out's) are ignored.
-
-    Returns
-    -------
-    hs : numpy.ndarray, shape (N, T, H)
-    cache
-        The cell's cache, for :func:`cell_backward`.
-    """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}; got {cell!r}")
-    forward, _ = _CELL_FUNCTIONS[cell]
-    return forward(x, h0, params["Wx"], params["Wh"], *(params[name] for name in BIASES[cell]))
-
-
-def cell_backward(cell, dhs, cache):
-    """Backpropagation through time for :func:`cell_forward`, the same return for the three cells.
-
-    Parameters
-    ----------
-    cell : {"rnn", "lstm", "gru"}
-    dhs : array_like, shape (N, T, H)
-    cache
-        From :func:`cell_forward` with the same ``cell``.
-
-    Returns
-    -------
-    dx : numpy.ndarray, shape (N, T, D)
-    dh0 : numpy.ndarray, shape (N, H)
-    grads : dict of str to numpy.ndarray
-        ``Wx``, ``Wh`` and the cell's biases (``b``; or ``bx`` and ``bh``), keyed as in ``params``.
-    """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}; got {cell!r}")
-    _, backward = _CELL_FUNCTIONS[cell]
-    dx, dh0, dWx, dWh, *dbiases = backward(dhs, cache)
-    return dx, dh0, {"Wx": dWx, "Wh": dWh, **dict(zip(BIASES[cell], dbiases))}
 
 
 def init_recurrent(rng, H, n_blocks=1, scheme="uniform", scale=None):
@@ -158,6 +115,31 @@ def cell_and_readout_params(rng, D, H, C, cell="rnn", init="uniform", forget_bia
     are in the same order for every cell (Wx, Wh, Wy), so a seed gives the RNN and the LSTM the
     weights they always had.
     """
+    params = cell_params(rng, D, H, cell, init, forget_bias)  # the draws: Wx, Wh, then Wy, in this order
+    bound = 1.0 / np.sqrt(H)
+    Wy = rng.uniform(-bound, bound, size=(H, C))
+    return {**params, "Wy": Wy, "by": np.zeros(C)}
+
+
+def cell_params(rng, D, H, cell="rnn", init="uniform", forget_bias=1.0):
+    """Initial weights of one recurrent cell: ``Wx`` then ``Wh`` drawn from ``rng``, the biases set.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    D, H : int
+        Input features and hidden size.
+    cell : {"rnn", "lstm", "gru"}
+    init : {"uniform", "orthogonal"}
+    forget_bias : float
+        Initial forget-gate bias (LSTM only).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``Wx`` (D, kH) from U(-1/sqrt(H), 1/sqrt(H)), ``Wh`` (H, kH) by :func:`init_recurrent`, and
+        ``b`` (kH,) (``bx`` and ``bh`` for the GRU), as in :func:`cell_and_readout_params`.
+    """
     k = BLOCKS[cell]
     bound = 1.0 / np.sqrt(H)
     if cell == "gru":
@@ -167,10 +149,9 @@ def cell_and_readout_params(rng, D, H, C, cell="rnn", init="uniform", forget_bia
         if cell == "lstm":
             b[H:2 * H] = forget_bias  # gate order i, f, g, o
         biases = {"b": b}
-    Wx = rng.uniform(-bound, bound, size=(D, k * H))  # the draws: Wx, Wh, Wy, in this order
-    Wh = init_recurrent(rng, H, k, init)
-    Wy = rng.uniform(-bound, bound, size=(H, C))
-    return {"Wx": Wx, "Wh": Wh, **biases, "Wy": Wy, "by": np.zeros(C)}
+    Wx = rng.uniform(-bound, bound, size=(D, k * H))  # (D, kH)
+    Wh = init_recurrent(rng, H, k, init)  # (H, kH)
+    return {"Wx": Wx, "Wh": Wh, **biases}
 
 
 class SequenceClassifier:
@@ -624,3 +605,273 @@ class CharLanguageModel:
                     break
             ids.append(letter)
         return (ids, np.array(probs).reshape(-1, V)) if return_probs else ids
+
+
+READS = ("left", "right", "both")
+_READERS = {"left": ("fwd",), "right": ("bwd",), "both": ("fwd", "bwd")}  # the readers each model has
+_DIRECTION = {"fwd": "forward", "bwd": "backward"}
+
+
+class BlankReader:
+    r"""Restore the smudged letter of a word: read its context from the left, the right or both sides.
+
+    The input is a word of symbol ids (:data:`rnnlib.data.SMUDGE_SYMBOLS`: the letters a..z and the
+    blank ``"_"``, one-hot: D = 27) with the blank at step t = ``position``. One reader (or two)
+    reads the word; its state at the blank's step goes through an affine read-out and a softmax
+    over the 26 letters.
+
+    Parameters
+    ----------
+    hidden_size : int
+        H of each reader (the "both" model has two readers, so its read-out sees 2H numbers).
+    cell : {"rnn", "lstm", "gru"}
+        The cell of every reader.
+    reads : {"left", "right", "both"}
+        ``"left"``: a forward reader; its state at step t has read x_1..x_t, the blank included
+        (the left context). ``"right"``: a backward reader; its state at step t has read
+        x_L..x_t (the right context; L the word's length). ``"both"``: the two, each with its own
+        weights, their states at step t joined: [h_fwd_t ; h_bwd_t] (2H,), by
+        :func:`rnnlib.bidirectional.bidirectional_forward`.
+    seed : int
+        Seed of the initial weights, drawn in a fixed order (forward reader's Wx, Wh; backward
+        reader's Wx, Wh; Wy), so the "left" and the "both" model of one seed start with the same
+        forward reader.
+    init : {"uniform", "orthogonal"}
+        Recurrent weight initialisation (see :func:`init_recurrent`).
+    forget_bias : float
+        Initial bias of the LSTM's forget gate.
+
+    Attributes
+    ----------
+    params : dict of str to numpy.ndarray
+        Per reader, suffixed ``_fwd`` or ``_bwd``: ``Wx_fwd`` (27, kH), ``Wh_fwd`` (H, kH), ``b_fwd``
+        (kH,) (``bx_fwd``, ``bh_fwd`` for a GRU); then ``Wy`` (H or 2H, 26) from
+        U(-1/sqrt(H or 2H), 1/sqrt(H or 2H)) (PyTorch's nn.Linear) and ``by`` (26,) = 0.
+
+    Notes
+    -----
+    .. math::
+        \overrightarrow{h}_t = f(x_t, \overrightarrow{h}_{t-1}), \quad
+        \overleftarrow{h}_t = f(x_t, \overleftarrow{h}_{t+1}), \quad
+        s = [\overrightarrow{h}_t ; \overleftarrow{h}_t]\, W_y + b_y, \quad
+        \hat{y} = \mathrm{softmax}(s), \quad L = -\frac{1}{N} \sum_n \log \hat{y}_{n, y_n}
+
+    at the blank's step t (only :math:`\overrightarrow{h}_t` for "left", only
+    :math:`\overleftarrow{h}_t` for "right"); both readers start from 0, f is the cell's step.
+    The one-hot input makes ``onehot(x_t) @ Wx`` the row of ``Wx`` of symbol x_t: the blank has its
+    own row, learned like the letters'.
+    """
+
+    n_symbols = len(SMUDGE_SYMBOLS)  # D = 27: a..z and the blank
+    n_letters = len(ALPHABET)  # 26 letters to choose from at the blank
+
+    def __init__(self, hidden_size, cell="rnn", reads="both", seed=0, init="uniform", forget_bias=1.0):
+        self.hidden_size = check_dim("hidden_size", hidden_size)
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}; got {cell!r}")
+        if reads not in READS:
+            raise ValueError(f"reads must be one of {READS} (left context, right context, both); got {reads!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}; got {init!r}")
+        self.cell, self.reads, self.seed, self.init = cell, reads, seed, init
+        self.readers = _READERS[reads]
+        H = self.hidden_size
+        rng = np.random.default_rng(seed)
+        self.params = {}
+        for r in ("fwd", "bwd"):  # a fixed order of draws: fwd, bwd (each Wx, Wh), then Wy
+            if r in self.readers:
+                cp = cell_params(rng, self.n_symbols, H, cell, init, forget_bias)
+                self.params.update({f"{name}_{r}": value for name, value in cp.items()})
+        width = H * len(self.readers)  # H or 2H: what the read-out sees
+        bound = 1.0 / np.sqrt(width)
+        self.params["Wy"] = rng.uniform(-bound, bound, size=(width, self.n_letters))  # (H or 2H, 26)
+        self.params["by"] = np.zeros(self.n_letters)  # (26,)
+
+    def __repr__(self):
+        return (f"BlankReader(hidden_size={self.hidden_size}, cell={self.cell!r}, reads={self.reads!r}, "
+                f"seed={self.seed})")
+
+    @property
+    def n_parameters(self):
+        """Number of trainable numbers."""
+        return int(sum(p.size for p in self.params.values()))
+
+    def reader_params(self, reader):
+        """The weights of one reader, ``"fwd"`` or ``"bwd"``, without the suffix (``Wx``, ``Wh``, biases)."""
+        if reader not in self.readers:
+            raise ValueError(f"reader must be one of this model's readers {self.readers} (reads={self.reads!r}); "
+                             f"got {reader!r}")
+        suffix = f"_{reader}"
+        return {k[:-len(suffix)]: v for k, v in self.params.items() if k.endswith(suffix)}
+
+    def check_data(self, x, y):
+        """Symbol ids x (N, T) and letter ids y (N,), checked (:func:`rnnlib.train.train` calls this)."""
+        x = check_ids("x", x, self.n_symbols, ("N", "T"))
+        y = check_ids("y", y, self.n_letters, (x.shape[0],))
+        return x, y
+
+    def _inputs(self, x, lengths=None, position=None):
+        """Checked (x, lengths, position) and the one-hot input (N, T, 27), zero rows on the padding."""
+        x = check_ids("x", x, self.n_symbols, ("N", "T"))  # (N, T)
+        N, T = x.shape
+        lengths = np.full(N, T, dtype=np.intp) if lengths is None else check_lengths(lengths, N, T)
+        real = np.arange(T)[None, :] < lengths[:, None]  # (N, T)
+        blanks = (x == BLANK) & real  # (N, T)
+        if position is None:
+            counts = blanks.sum(axis=1)
+            if np.any(counts != 1):
+                n = int(np.flatnonzero(counts != 1)[0])
+                raise ValueError(f"x must hold exactly one blank (id {BLANK}) in each sequence's real steps when "
+                                 f"position is not given; sequence {n} has {int(counts[n])}")
+            position = blanks.argmax(axis=1) + 1  # (N,)  1-based step of the blank
+        else:
+            position = np.asarray(position)
+            if position.shape != (N,) or position.dtype.kind not in "iu":
+                raise ValueError(f"position must be an integer array of shape ({N},) (the blank's step t, "
+                                 f"1-based); got dtype {position.dtype}, shape {position.shape}")
+            if np.any(position < 1) or np.any(position > lengths):
+                raise ValueError("position must hold steps t with 1 <= t <= lengths[n]; got values from "
+                                 f"{position.min()} to {position.max()}")
+            at = x[np.arange(N), position - 1]
+            if np.any(at != BLANK):
+                n = int(np.flatnonzero(at != BLANK)[0])
+                raise ValueError(f"position must point at the blank (id {BLANK}) of each sequence; sequence {n} "
+                                 f"holds {SMUDGE_SYMBOLS[at[n]]!r} at step t={position[n]}")
+            position = position.astype(np.intp)
+        onehot = np.eye(self.n_symbols)[x] * real[:, :, None]  # (N, T, 27)  padding: zero rows
+        return x, lengths, position, onehot
+
+    def _read(self, onehot, lengths):
+        """Every step's state(s): (N, T, H or 2H) and the cache for :meth:`_read_backward`."""
+        if self.reads == "both":
+            return bidirectional_forward(onehot, self.reader_params("fwd"), self.reader_params("bwd"), self.cell,
+                                         lengths)
+        r = self.readers[0]
+        return reader_forward(onehot, self.reader_params(r), self.cell, lengths, _DIRECTION[r])
+
+    def _read_backward(self, dhs, cache):
+        """Gradients of the readers' weights, keyed as in ``params``."""
+        if self.reads == "both":
+            _, g_fwd, g_bwd = bidirectional_backward(dhs, cache)
+            per_reader = {"fwd": g_fwd, "bwd": g_bwd}
+        else:
+            _, g = reader_backward(dhs, cache)
+            per_reader = {self.readers[0]: g}
+        return {f"{k}_{r}": v for r, g in per_reader.items() for k, v in g.items()}
+
+    def forward(self, x, lengths=None, position=None):
+        """Scores of the 26 letters at the blank.
+
+        Parameters
+        ----------
+        x : array_like of int, shape (N, T)
+            Symbol ids in [0, 27) (:data:`rnnlib.data.SMUDGE_SYMBOLS`), post-padded.
+        lengths : array_like of int, shape (N,), optional
+            Each word's length; by default T.
+        position : array_like of int, shape (N,), optional
+            The blank's step t (1-based); by default found in x (exactly one blank per word).
+
+        Returns
+        -------
+        s : numpy.ndarray, shape (N, 26)
+            ``s[n, j]`` scores the letter ``ALPHABET[j]`` at the blank of word n.
+        cache : tuple
+        """
+        x, lengths, position, onehot = self._inputs(x, lengths, position)
+        hs, read_cache = self._read(onehot, lengths)  # (N, T, H or 2H)
+        N = x.shape[0]
+        h = hs[np.arange(N), position - 1]  # (N, H or 2H)  the state(s) at the blank's step
+        s, aff_cache = affine_forward(h, self.params["Wy"], self.params["by"])  # (N, 26)
+        return s, (read_cache, aff_cache, hs.shape, position)
+
+    def loss(self, x, y, lengths=None, position=None):
+        """Softmax cross-entropy at the blank and the gradient of every parameter.
+
+        Parameters
+        ----------
+        x, lengths, position
+            As in :meth:`forward`.
+        y : array_like of int, shape (N,)
+            The true letter ids 0..25 at the blanks.
+
+        Returns
+        -------
+        loss : float
+            Mean over the N words.
+        grads : dict of str to numpy.ndarray
+            Same keys and shapes as ``params``.
+        s : numpy.ndarray, shape (N, 26)
+        """
+        s, (read_cache, aff_cache, shape, position) = self.forward(x, lengths, position)
+        y = check_ids("y", y, self.n_letters, (s.shape[0],))
+        loss, ds = softmax_cross_entropy(s, y)  # ds (N, 26)
+        dh, dWy, dby = affine_backward(ds, aff_cache)  # (N, H or 2H)
+        dhs = np.zeros(shape)  # (N, T, H or 2H)  only the blank's step receives a gradient
+        dhs[np.arange(shape[0]), position - 1] = dh
+        grads = self._read_backward(dhs, read_cache)
+        grads.update(Wy=dWy, by=dby)
+        return loss, {k: grads[k] for k in self.params}, s
+
+    def predict_proba(self, x, lengths=None, position=None):
+        """P(letter at the blank), shape (N, 26): softmax of :meth:`forward`'s scores."""
+        return softmax(self.forward(x, lengths, position)[0])
+
+    def predict(self, x, lengths=None, position=None):
+        """The likeliest letter's id at each blank, shape (N,)."""
+        return self.forward(x, lengths, position)[0].argmax(axis=1)
+
+    def accuracy(self, x, y, lengths=None, position=None):
+        """Fraction of blanks whose likeliest letter is the true one."""
+        return float(np.mean(self.predict(x, lengths, position) == np.asarray(y)))
+
+    def top_letters(self, word_with_blank, k=5):
+        """The ``k`` likeliest letters for the blank of a typed word such as ``"h_ppy"``.
+
+        Parameters
+        ----------
+        word_with_blank : str
+            Letters a-z and exactly one ``"_"`` (see :func:`rnnlib.data.encode_smudged`).
+        k : int
+            1..26.
+
+        Returns
+        -------
+        list of (str, float)
+            ``(letter, probability)``, likeliest first; ties keep alphabetical order.
+        """
+        k = check_dim("k", k)
+        if k > self.n_letters:
+            raise ValueError(f"k must be at most {self.n_letters} (the letters); got {k}")
+        x, lengths, position = encode_smudged(word_with_blank)
+        p = self.predict_proba(x, lengths, position)[0]  # (26,)
+        order = np.argsort(-p, kind="stable")[:k]
+        return [(ALPHABET[j], float(p[j])) for j in order]
+
+    def states(self, x, lengths=None):
+        """Every step's state of each reader, in the word's order, for plotting.
+
+        Parameters
+        ----------
+        x : array_like of int, shape (N, T), or str
+            Symbol ids (any blanks, or none), or one typed word such as ``"h_ppy"`` (then N = 1).
+        lengths : array_like of int, shape (N,), optional
+            Each word's length; by default T.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray, each (N, T, H)
+            ``"fwd"`` (readers "left" and "both"): row t-1 is the forward state after x_1..x_t;
+            ``"bwd"`` (readers "right" and "both"): row t-1 is the backward state after x_L..x_t.
+            0 at padded steps.
+        """
+        if isinstance(x, str):
+            if lengths is not None:
+                raise ValueError("lengths must not be given with a typed word (its length is the word's); "
+                                 f"got lengths={lengths!r}")
+            x, lengths, _ = encode_smudged(x, name="x")
+        x = check_ids("x", x, self.n_symbols, ("N", "T"))
+        N, T = x.shape
+        lengths = np.full(N, T, dtype=np.intp) if lengths is None else check_lengths(lengths, N, T)
+        onehot = np.eye(self.n_symbols)[x] * (np.arange(T)[None, :] < lengths[:, None])[:, :, None]  # (N, T, 27)
+        return {r: reader_forward(onehot, self.reader_params(r), self.cell, lengths, _DIRECTION[r])[0]
+                for r in self.readers}

@@ -141,25 +141,29 @@ def _per_example(lengths, extras, N, T):
 def train(model, x, y, *, lengths=None, extras=None, epochs=None, steps=None, batch_size=32, optimizer="sgd",
           lr=0.1, momentum=0.9, clip=None, seed=0, callbacks=(), val=None, progress=False,
           on_divergence="raise"):
-    """Train a :class:`~rnnlib.model.SequenceClassifier` or a :class:`~rnnlib.model.CharLanguageModel`.
+    """Train a :class:`~rnnlib.model.SequenceClassifier`, a :class:`~rnnlib.model.CharLanguageModel` or a
+    :class:`~rnnlib.model.BlankReader`.
 
-    One loop serves both: each mini-batch is ``model.loss(x[idx], y[idx], **extras_of_idx)``,
+    One loop serves all three: each mini-batch is ``model.loss(x[idx], y[idx], **extras_of_idx)``,
     where every per-example array (``lengths``, the ``extras``) is sliced with the same ``idx``.
 
     Parameters
     ----------
-    model : SequenceClassifier or CharLanguageModel
-        Its ``params`` are updated in place.
-    x : array_like, shape (N, T, D); for a language model of int, shape (N, T)
-        Sequences; a language model reads letter ids.
+    model : SequenceClassifier, CharLanguageModel or BlankReader
+        Its ``params`` are updated in place. A model with a ``check_data(x, y)`` method checks its
+        own x and y (the BlankReader).
+    x : array_like, shape (N, T, D); for a language model or a BlankReader of int, shape (N, T)
+        Sequences; a language model reads letter ids, a BlankReader symbol ids with one blank.
     y : array_like, shape (N,); for a language model of int, shape (N, T)
-        One label per sequence, or (language model) one target per step.
+        One label per sequence (a BlankReader: the letter at the blank), or (language model) one
+        target per step.
     lengths : array_like of int, shape (N,), optional
-        True lengths of post-padded sequences (classifier).
+        True lengths of post-padded sequences (classifier, BlankReader).
     extras : dict of str to array_like, optional
         More per-example arrays (first axis N), sliced with each batch and passed to
         ``model.loss`` by name: for a language model ``{"mask": mask, "condition": condition}``,
-        mask (N, T) and condition (N,).
+        mask (N, T) and condition (N,); for a BlankReader ``{"position": position}`` (N,) (or
+        ``SmudgedWords.extras()``, lengths included, with ``lengths`` left out).
     epochs, steps : int
         Train for this many passes over the data, or this many optimiser steps (exactly one).
     batch_size : int
@@ -188,11 +192,14 @@ def train(model, x, y, *, lengths=None, extras=None, epochs=None, steps=None, ba
     -------
     History
         Accuracy (per step and per epoch) is the fraction of sequences classified correctly for
-        a classifier, and for a language model the fraction of real steps (mask 1) whose
-        likeliest next letter is the target.
+        a classifier (a BlankReader: of blanks restored), and for a language model the fraction
+        of real steps (mask 1) whose likeliest next letter is the target.
     """
     dims = {}
-    if getattr(model, "per_step_targets", False):  # a language model: ids x (N, T), targets y (N, T)
+    if hasattr(model, "check_data"):  # a model that checks its own data (BlankReader: ids x (N, T), letters y (N,))
+        x, y = model.check_data(x, y)
+        dims["N"], dims["T"] = x.shape[:2]
+    elif getattr(model, "per_step_targets", False):  # a language model: ids x (N, T), targets y (N, T)
         x = model.check_ids("x", x)
         dims["N"], dims["T"] = x.shape
         y = model.check_ids("y", y)
