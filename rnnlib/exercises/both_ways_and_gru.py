@@ -165,7 +165,7 @@ FORWARD_MISTAKES = {
                   "like the LSTM's forget gate (Chung et al. 2014 and some texts write it the other way round)",
                   {"z_swapped": True}),
     "reset_before_Whn": ("the reset gate multiplies h_{t-1} before W_hn: n = tanh(x W_xn + b_xn + (r * h_{t-1}) W_hn "
-                         "+ b_hn). That is the GRU of Cho et al. (2014)'s paper (their eq. 8; ONNX's "
+                         "+ b_hn). That is the GRU of Cho et al. (2014)'s paper (and ONNX's default, "
                          "linear_before_reset = 0). The course follows PyTorch's nn.GRU (and cuDNN): "
                          "n = tanh(x W_xn + b_xn + r * (h_{t-1} W_hn + b_hn)), the product first, then r",
                          {"reset": "cho"}),
