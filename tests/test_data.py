@@ -12,7 +12,16 @@ from rnnlib import (
     word_family,
     word_sentiment_data,
 )
-from rnnlib.data import ALPHABET, check_word, load_vader_lexicon
+from rnnlib.data import (
+    ALPHABET,
+    BLANK,
+    SMUDGE_SYMBOLS,
+    check_word,
+    encode_smudged,
+    load_vader_lexicon,
+    position_classes,
+    smudge_words,
+)
 
 
 def test_lexicon_is_read_from_the_installed_package():
@@ -164,3 +173,77 @@ def test_encode_lm_words_is_teacher_forcing_with_a_mask():
         encode_lm_words([])
     with pytest.raises(ValueError, match="ids\\[1\\] must be in \\[0, 28\\)"):
         decode_lm_ids([2, 28])
+
+
+# --- the smudged letter (notebook 08) ---------------------------------------------------------------
+
+
+def test_smudge_symbols():
+    assert len(SMUDGE_SYMBOLS) == 27 and SMUDGE_SYMBOLS[:26] == tuple(ALPHABET)
+    assert SMUDGE_SYMBOLS[BLANK] == "_" and BLANK == 26
+
+
+def test_smudge_words_every_position():
+    s = smudge_words(["hi", "cat", "l"])
+    assert s.smudged == ("_i", "h_", "_at", "c_t", "ca_", "_") and len(s) == 6
+    np.testing.assert_array_equal(s.x, [[BLANK, 8, 0], [7, BLANK, 0], [BLANK, 0, 19], [2, BLANK, 19],
+                                        [2, 0, BLANK], [BLANK, 0, 0]])
+    assert s.lengths.tolist() == [2, 2, 3, 3, 3, 1]
+    assert s.position.tolist() == [1, 2, 1, 2, 3, 1]
+    assert "".join(ALPHABET[i] for i in s.target) == "hicatl"
+    assert s.word == ("hi", "hi", "cat", "cat", "cat", "l")
+    assert s.position_class.tolist() == ["first", "last", "first", "middle", "last", "first"]  # "l": first
+    assert set(s.extras()) == {"lengths", "position"}
+    sub = s.subset([3, 0])
+    assert sub.smudged == ("c_t", "_i") and sub.x.shape == (2, 3)
+
+
+def test_smudge_words_one_position_per_word_is_seeded():
+    words = word_sentiment_data().words
+    a, b, c = (smudge_words(words, seed=k, positions="one") for k in (0, 0, 1))
+    np.testing.assert_array_equal(a.x, b.x)
+    assert not np.array_equal(a.position, c.position)
+    assert len(a) == len(words) == 5578 and a.x.shape == (5578, 19)
+    assert np.all(a.x[np.arange(len(a)), a.position - 1] == BLANK) and np.all((a.x == BLANK).sum(axis=1) == 1)
+    restored = a.x.copy()
+    restored[np.arange(len(a)), a.position - 1] = a.target  # putting the letter back gives the word
+    x, lengths = encode_words(words)
+    np.testing.assert_array_equal(np.where(x.any(axis=2), x.argmax(axis=2), 0), restored)
+    # every position about equally often: the first letter is drawn about 1/len of the time
+    assert np.mean(a.position == 1) == pytest.approx(np.mean(1 / lengths), abs=0.02)
+
+
+def test_smudged_lexicon_sizes_on_the_family_split():
+    train, val, test = split_by_family(word_sentiment_data())
+    sizes = [len(smudge_words(part.words)) for part in (train, val, test)]
+    assert sizes == [33529, 7148, 7233]  # every letter of every word
+    classes = smudge_words(test.words).position_class
+    assert [int(np.sum(classes == c)) for c in ("first", "middle", "last")] == [820, 5593, 820]
+
+
+def test_encode_smudged_and_its_errors():
+    x, lengths, position = encode_smudged("h_ppy")
+    np.testing.assert_array_equal(x, [[7, BLANK, 15, 15, 24]])
+    assert lengths.tolist() == [5] and position.tolist() == [2]
+    x, lengths, position = encode_smudged("_", max_len=3)
+    np.testing.assert_array_equal(x, [[BLANK, 0, 0]])
+    for bad, match in [("happy", "'happy' has no blank"), ("h__py", "has 2 blanks"),
+                       ("H_ppy", r"contains 'H' \(try 'h_ppy'\)"), ("h_p y", "contains ' '"),
+                       (5, "got int 5")]:
+        with pytest.raises(ValueError, match=match):
+            encode_smudged(bad)
+    with pytest.raises(ValueError, match="at most 3 letters; got 5"):
+        encode_smudged("h_ppy", max_len=3)
+
+
+def test_smudge_words_and_position_classes_errors():
+    with pytest.raises(ValueError, match="single string"):
+        smudge_words("happy")
+    with pytest.raises(ValueError, match="positions must be 'all'"):
+        smudge_words(["happy"], positions="some")
+    with pytest.raises(ValueError, match=r"words\[1\] must use only"):
+        smudge_words(["happy", "Sad"])
+    with pytest.raises(ValueError, match="at least one word"):
+        smudge_words([])
+    with pytest.raises(ValueError, match="1 <= t <= the word's length"):
+        position_classes([3], [2])
