@@ -74,14 +74,7 @@ def _value_norm(gate):
     return Normalize(lo, hi)
 
 
-def _pick(values, key, unit):
-    """A scalar from ``values[key]``: a number, or element ``unit`` of a flat array of several."""
-    arr = np.asarray(values[key], dtype=float).ravel()
-    if arr.size == 0:
-        raise ValueError(f"values[{key!r}] must be a number or a non-empty array; got an empty array")
-    if arr.size > 1 and not 0 <= unit < arr.size:
-        raise ValueError(f"unit must be < {arr.size} (the size of values[{key!r}]); got {unit}")
-    return float(arr[0] if arr.size == 1 else arr[unit])
+_pick = CellDiagram.pick
 
 
 def _complete(values, unit=0):

@@ -183,6 +183,16 @@ class CellDiagram:
         self._size = None
         self.set_values(values, unit)
 
+    @staticmethod
+    def pick(values, key, unit):
+        """A scalar from ``values[key]``: a number, or element ``unit`` of a flat array of several."""
+        arr = np.asarray(values[key], dtype=float).ravel()
+        if arr.size == 0:
+            raise ValueError(f"values[{key!r}] must be a number or a non-empty array; got an empty array")
+        if arr.size > 1 and not 0 <= unit < arr.size:
+            raise ValueError(f"unit must be < {arr.size} (the size of values[{key!r}]); got {unit}")
+        return float(arr[0] if arr.size == 1 else arr[unit])
+
     def _draw_static(self, title):  # pragma: no cover - abstract
         raise NotImplementedError
 
