@@ -16,15 +16,6 @@ def _letter(c):
     return ALPHABET.index(c)
 
 
-def test_position_classes_first_middle_last_and_one_letter_word():
-    got = bw.position_classes([1, 2, 3, 1, 1, 2], [3, 3, 3, 1, 2, 2])
-    assert got.tolist() == ["first", "middle", "last", "first", "first", "last"]
-    with pytest.raises(ValueError, match="positions must be 1-based"):
-        bw.position_classes([0], [3])
-    with pytest.raises(ValueError, match="positions must be 1-based"):
-        bw.position_classes([4], [3])
-
-
 def test_left_trigram_add_one_known_answer():
     # P(w | <s> a) = (c(<s> a w) + 1) / (3 + 29): b 3/32, c 2/32, any other letter 1/32;
     # over the 26 letters the shares sum to 29/32, so P(b) = 3/29, P(c) = 2/29, others 1/29.
@@ -103,3 +94,183 @@ def test_accuracy_rows_by_position_and_table():
     assert table.endswith("conditions: by hand")
     with pytest.raises(ValueError, match=r"must be \(N, 26\)"):
         bw.accuracy_rows({"bad": p[:, :5]}, targets, classes)
+
+
+# === the GRU beside the LSTM and the RNN: parameter counts, one step's values, the sweep's GRU rows (helper H3) ===
+
+
+@pytest.mark.parametrize("D, H, C", [(8, 32, 1), (26, 64, 26), (3, 5, 2), (1, 1, 1)])
+def test_parameter_counts_match_the_models(D, H, C):
+    from rnnlib.model import SequenceClassifier
+
+    counts = bw.parameter_counts(D, H, C)
+    for cell, count in counts.items():
+        model = SequenceClassifier(D, H, cell=cell, n_classes=C, seed=0)
+        assert count.total == model.n_parameters, cell
+        assert count.readout == model.params["Wy"].size + model.params["by"].size
+        assert count.Wx == model.params["Wx"].size and count.Wh == model.params["Wh"].size
+        # the written formula evaluates to the cell's count
+        formula = count.formula.replace("H(", "H*(").replace("3H", "3*H").replace("4H", "4*H")
+        assert eval(formula, {"D": D, "H": H}) == count.recurrent
+    assert bw.parameter_counts(D, H)["gru"].readout == 0
+
+
+def test_parameter_counts_known_values_and_table():
+    counts = bw.parameter_counts(8, 32)  # the lag sweep's cells: D = 8, H = 32
+    assert {c: n.recurrent for c, n in counts.items()} == {"rnn": 1312, "gru": 4032, "lstm": 5248}
+    assert counts["gru"].biases == 192  # b_x and b_h, 3H each
+    table = bw.parameter_table(8, 32).splitlines()
+    assert table[1].split() == ["RNN", "256", "1,024", "32", "1,312", "H(D", "+", "H", "+", "1)", "1.00"]
+    assert table[2].split()[-1] == "3.07" and table[3].split()[-1] == "4.00"
+    assert table[-1] == "D = 8 input features, H = 32 hidden units, no read-out"
+    with_readout = bw.parameter_table(26, 64, 26).splitlines()
+    assert with_readout[2].split()[-3:] == ["1,690", "19,354", "3.03"]
+    with pytest.raises(ValueError, match="H"):
+        bw.parameter_counts(8, 0)
+    with pytest.raises(ValueError, match="C"):
+        bw.parameter_counts(8, 4, -1)
+
+
+def test_gru_step_values_known_answer():
+    """The worked example, by hand: r = s(0.6), z = s(2.1), n = tanh(1 + 0.1 r), h = (1 - z) n + 0.2 z."""
+    import math
+
+    v = bw.gru_step_values()
+    s = lambda a: 1 / (1 + math.exp(-a))  # noqa: E731
+    r, z = s(0.6), s(2.1)
+    n = math.tanh(1.0 + r * 0.1)
+    assert (v["ax_r"], v["ax_z"], v["ax_n"]) == (0.5, 2.0, 1.0)  # x W_x + b_x = 1 + (-0.5, 1, 0)
+    assert v["ah_r"] == v["ah_z"] == v["ah_n"] == pytest.approx(0.1)  # h_prev W_h + b_h = 0.2 * 0.5
+    assert v["r"] == pytest.approx(r, abs=1e-15) and v["z"] == pytest.approx(z, abs=1e-15)
+    assert v["n"] == pytest.approx(n, abs=1e-15) and v["a_n"] == pytest.approx(1.0 + 0.1 * r, abs=1e-15)
+    assert v["h"] == pytest.approx((1 - z) * n + z * 0.2, abs=1e-15)
+    assert v["h"] == pytest.approx(v["new_part"] + v["kept_part"], abs=1e-15)
+    assert v["r_ah_n"] == pytest.approx(r * 0.1) and v["one_minus_z"] == pytest.approx(1 - z)
+    assert bw.gru_step_values(**bw.GRU_EXAMPLE) == v
+
+
+def test_gru_step_values_extremes_and_the_split_bias():
+    keep = bw.gru_step_values(x=0.7, h_prev=-0.4, bx=(0.0, 40.0, 0.0))  # z = 1: h passes unchanged
+    assert keep["z"] == 1.0 and keep["h"] == -0.4
+    take = bw.gru_step_values(x=0.7, h_prev=-0.4, bx=(0.0, -40.0, 0.0))  # z = 0: h_t = n
+    assert take["h"] == pytest.approx(take["n"], abs=1e-15)
+    # b_hn sits inside the reset gate's product, b_xn outside: the same number in the two places differs
+    closed = {"x": 0.0, "h_prev": 0.0, "bx": (-40.0, 0.0, 0.0)}  # r = 0
+    assert bw.gru_step_values(**closed, bh=(0.0, 0.0, 1.0))["n"] == pytest.approx(0.0, abs=1e-15)
+    assert bw.gru_step_values(**closed | {"bx": (-40.0, 0.0, 1.0)})["n"] == pytest.approx(np.tanh(1.0))
+    with pytest.raises(ValueError, match="Wx"):
+        bw.gru_step_values(Wx=(1.0, 1.0, 1.0, 1.0))
+    with pytest.raises(ValueError, match="h_prev must be a single finite number"):
+        bw.gru_step_values(h_prev=float("nan"))
+
+
+def _sweep_of(accuracies):
+    """A sweep dict with the three cells' rows: accuracies {key: [acc at lag 5, 10, 20]}, seed 0 only."""
+    from dataclasses import asdict
+
+    from rnnlib.lessons.vanishing_gradient import CONFIGS
+
+    records = [{"config": k, "lag": lag, "seed": 0, "accuracy": a, "steps_to_solve": 20 if a >= 0.9 else None}
+               for k, accs in accuracies.items() for lag, a in zip((5, 10, 20), accs)]
+    return {"configs": {k: asdict(CONFIGS[k]) for k in accuracies}, "records": records,
+            "meta": {"added": [{"keys": list(bw.GRU_SWEEP_KEYS), "runs": 12, "seconds": 9}]}}
+
+
+def test_gru_sweep_report_puts_the_three_cells_side_by_side():
+    acc = {k: [1.0, 1.0, 1.0] for k in bw.THREE_CELL_KEYS}
+    acc["gru_sgd"] = [1.0, 0.5, 0.5]  # reliable to lag 5
+    acc["lstm_sgd"] = [1.0, 1.0, 0.5]  # to lag 10
+    report = bw.gru_sweep_report(_sweep_of(acc))
+    lines = report.accuracy.splitlines()
+    assert [line.split(",")[0] for line in lines[1:4]] == ["RNN", "LSTM", "GRU"]  # setting by setting
+    assert lines[3].split()[-6:] == ["1.00", "(1/1)", "0.50", "(0/1)", "0.50", "(0/1)"]
+    assert len(lines) == 1 + 12 and len(report.conditions.splitlines()) == 12
+    assert report.gru_vs_lstm.splitlines()[0].endswith("-> LSTM further")
+    assert report.gru_vs_rnn.splitlines()[0].endswith("-> RNN further")
+    assert report.gru_vs_lstm.splitlines()[2].endswith("-> the same reach")
+    assert report.reach["gru_sgd"] == 5 and report.reach["lstm_sgd"] == 10 and report.reach["gru_adam"] == 20
+    assert report.sentences[0].startswith("GRU, SGD+momentum, default init: reliable (all 1 seeds")
+    assert report.meta == {"keys": list(bw.GRU_SWEEP_KEYS), "runs": 12, "seconds": 9}
+    assert report.steps.splitlines()[3].split()[-3:] == ["20", "-", "-"]
+    with pytest.raises(ValueError, match="missing"):
+        bw.gru_sweep_report(_sweep_of({k: [1.0, 1.0, 1.0] for k in bw.THREE_CELL_KEYS[:-1]}))
+
+
+def _tiny_data(train_words, held_out=None):
+    """A SmudgeData by hand: validation and test words are ``held_out`` (by default the training words)."""
+    from rnnlib.data import WordSet, smudge_words
+
+    held_out = train_words if held_out is None else held_out
+    parts = {p: WordSet(tuple(w), np.zeros(len(w), dtype=int), np.zeros(len(w)))
+             for p, w in (("train", train_words), ("validation", held_out), ("test", held_out))}
+    return bw.SmudgeData(parts, {p: smudge_words(s.words) for p, s in parts.items()}, "family", 0)
+
+
+OVERFIT_WORDS = ("happy", "sad", "hope", "nope", "glad", "joy")
+
+
+@pytest.fixture(scope="module")
+def overfit_runs():
+    data = _tiny_data(OVERFIT_WORDS)
+    return data, bw.train_readers(cell="rnn", data=data, hidden_size=16, epochs=60, lr=0.03, batch_size=8, seed=0)
+
+
+def test_readers_overfit_a_tiny_lexicon_and_beat_the_most_frequent_letter(overfit_runs):
+    data, runs = overfit_runs
+    rows = {r.name: r for r in bw.smudge_rows(data, runs)}
+    assert tuple(rows) == bw.BASELINE_NAMES + ("RNN, left", "RNN, right", "RNN, both sides")
+    # 25 blanks; the most frequent letter of these words (p, 4 of 25 letters) is right 4 times
+    assert rows["most frequent letter"].accuracy == pytest.approx(4 / 25)
+    assert rows["RNN, both sides"].accuracy == 1.0  # both sides: every word is identified
+    for name in ("RNN, left", "RNN, right"):
+        assert rows[name].accuracy > 0.5
+    # the left reader cannot tell the first letters apart: at t = 1 it has read only the blank
+    first = rows["RNN, left"].by_position["first"]
+    assert first == pytest.approx(1 / 6)  # one guess for the six first letters h s h n g j: h is right 2/6 at most
+    for run in runs.values():
+        assert run.settings["n_examples"] == {"train": 25, "validation": 25, "test": 25}
+        assert 1 <= run.best_epoch <= 60
+
+
+def test_reader_top_letters_and_table(overfit_runs):
+    _, runs = overfit_runs
+    top = bw.reader_top_letters(runs["both"], "h_ppy", k=5)
+    assert [c for c, _ in top][0] == "a" and len(top) == 5
+    assert all(p1 >= p2 for (_, p1), (_, p2) in zip(top, top[1:]))
+    table = bw.top_letters_table(runs, "h_ppy", k=3)
+    assert table.splitlines()[0] == "h_ppy: the 3 likeliest letters of each reader"
+    assert table.splitlines()[3].startswith("RNN, both sides  a ")
+
+
+def test_train_reader_is_deterministic():
+    data = _tiny_data(("cat", "cot", "dog"))
+    a = bw.train_reader("both", "gru", data=data, hidden_size=4, epochs=2, batch_size=4, seed=3)
+    b = bw.train_reader("both", "gru", data=data, hidden_size=4, epochs=2, batch_size=4, seed=3)
+    for k in a.model.params:
+        np.testing.assert_array_equal(a.model.params[k], b.model.params[k])
+    assert a.val_accuracy == b.val_accuracy and a.accuracy == b.accuracy
+
+
+def test_context_summary_states_gains_and_losses():
+    def row(name, acc, first, middle, last):
+        return bw.AccuracyRow(name, acc, {"first": first, "middle": middle, "last": last}, {}, "")
+
+    rows = [row("trigram, left", 0.25, 0.05, 0.25, 0.45), row("trigram, right", 0.30, 0.20, 0.30, 0.30),
+            row("trigram, both sides", 0.40, 0.20, 0.45, 0.40)]
+    text = bw.context_summary(rows)
+    assert text == ("trigram, both sides: overall 40.0% against 30.0% from the right (+10.0 points); at the first "
+                    "letter 20.0% against 20.0% from the right (no gain); at the middle letter 45.0% against 30.0% "
+                    "from the right (+15.0 points); at the last letter 40.0% against 45.0% from the left (-5.0 "
+                    "points).")
+    with pytest.raises(ValueError, match="both sides"):
+        bw.context_summary(rows[:2])
+
+
+def test_smudge_rows_check_the_split():
+    data = _tiny_data(("cat", "cot", "dog"))
+    run = bw.train_reader("left", data=data, hidden_size=4, epochs=1, batch_size=4)
+    other = data._replace(split="random")
+    with pytest.raises(ValueError, match="trained on the family split"):
+        bw.smudge_rows(other, {"left": run})
+    with pytest.raises(ValueError, match="part must be"):
+        bw.smudge_rows(data, {"left": run}, part="train")

@@ -1,6 +1,35 @@
 r"""Reading both ways, and the GRU: the numbers behind notebook 08.
 
 (Module docstring to be completed: one bullet per public function, as in the other chapters.)
+
+The smudged letter (sections 1-2: a word with one letter replaced by the blank "_"; restore it):
+
+* the examples, every letter of every word of each part of the family-aware split blanked in turn
+  (:func:`smudge_data`, a :class:`SmudgeData`);
+* the baselines, fitted on the training words (:func:`fit_baselines`, :class:`Baselines`): the most
+  frequent letter, and ``nltk.lm`` letter trigrams (Witten-Bell) tabulated once
+  (:func:`fit_letter_trigram`, a :class:`LetterTrigram`) and read from the left, from the right
+  (fitted on the reversed words) or both sides (the whole word's probability with each candidate
+  in the blank) (:func:`trigram_blank_proba`, :func:`baseline_proba`, :data:`BASELINE_NAMES`);
+* the readers, a :class:`~rnnlib.model.BlankReader` reading left, right or both ways, trained with
+  the weights of the best validation epoch kept (:func:`train_reader`, :func:`train_readers`, a
+  :class:`ReaderRun`; :func:`reader_name`, :func:`reader_proba`);
+* accuracy at the blank, overall and at the first, middle and last letter (:func:`accuracy_rows`,
+  an :class:`AccuracyRow`; :func:`smudge_rows`, :func:`accuracy_table`, :func:`smudge_conditions`)
+  and what it says about context (:func:`context_summary`);
+* for the explorer: each reader's likeliest letters for a typed word such as ``"h_ppy"``
+  (:func:`reader_top_letters`, :func:`top_letters_table`).
+
+The GRU beside the LSTM and the RNN (sections 3-4):
+
+* :func:`gru_step_values`: one step of a one-unit GRU with every intermediate value (the input and
+  recurrent parts of r, z, n; the gates; (1 - z) * n and z * h_{t-1}), for the GRU cell figure;
+  :data:`GRU_EXAMPLE` is its worked example.
+* :func:`parameter_counts` / :func:`parameter_table`: trainable numbers of an RNN, a GRU and an LSTM
+  of the same D and H (RNN H(D + H + 1), GRU 3H(D + H + 2), LSTM 4H(D + H + 1)), with a read-out.
+* :func:`gru_sweep_report`: the lag sweep's GRU rows (:data:`GRU_SWEEP_KEYS`) beside the RNN and LSTM
+  rows of the same settings, with notebook 04's table functions: conditions, accuracy, steps to
+  solve, cell against cell, sentences, and how the rows were run.
 """
 
 from __future__ import annotations
@@ -9,16 +38,37 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..data import ALPHABET, check_word
-from .configurations import fit_ngram
+from .._validate import as_array, check_dim
+from ..data import (
+    ALPHABET,
+    POSITION_CLASSES,
+    check_word,
+    position_classes,
+    smudge_words,
+    split_by_family,
+    split_random,
+    word_sentiment_data,
+)
+from ..gru import gru_step_forward
+from ..model import READS, BlankReader
+from ..train import train
+from .configurations import _KeepBest, fit_ngram
+from .lstm_cell import _scalar
+from .vanishing_gradient import (
+    cell_comparison,
+    conditions_table,
+    describe_config,
+    load_sweep,
+    reliable_up_to,
+    summarise,
+    sweep_table,
+)
 
 __all__ = []
 
 # === 1-2. the smudged letter: task, baselines, readers, accuracy by position (helper H1) ===
 
 __all__ += [
-    "POSITION_CLASSES",
-    "position_classes",
     "LetterTrigram",
     "fit_letter_trigram",
     "trigram_blank_proba",
@@ -28,38 +78,9 @@ __all__ += [
     "baseline_proba",
 ]
 
-POSITION_CLASSES = ("first", "middle", "last")  # where the blank is: the word's first letter, inside, its last
 _CONTEXT = ("<s>",) + tuple(ALPHABET)  # context ids of a LetterTrigram: 0 is the padding <s>, 1..26 are a..z
 _NEXT = tuple(ALPHABET) + ("</s>",)  # predicted ids: 0..25 are a..z, 26 is the word's end </s>
 _READS = ("left", "right", "both")
-
-
-def position_classes(positions, lengths):
-    """Name each blank's place in its word: ``"first"``, ``"middle"`` or ``"last"``.
-
-    Parameters
-    ----------
-    positions : array_like of int, (N,)
-        The blank's step t, 1-based (the card's t).
-    lengths : array_like of int, (N,)
-        Each word's length ℓ.
-
-    Returns
-    -------
-    numpy.ndarray of str, (N,)
-        ``"first"`` where t = 1, ``"last"`` where t = ℓ > 1, ``"middle"`` otherwise. A one-letter
-        word's only letter is counted as ``"first"`` (the held-out words of the lexicon have at
-        least two letters, so no test example is affected).
-    """
-    positions = np.asarray(positions)
-    lengths = np.asarray(lengths)
-    if positions.shape != lengths.shape or positions.ndim != 1:
-        raise ValueError(f"positions and lengths must be two (N,) arrays of the same N; got shapes "
-                         f"{positions.shape} and {lengths.shape}")
-    if positions.size and (positions.min() < 1 or np.any(positions > lengths)):
-        raise ValueError("positions must be 1-based steps t with 1 <= t <= the word's length; got "
-                         f"{positions.tolist()[:10]} for lengths {lengths.tolist()[:10]}")
-    return np.where(positions == 1, "first", np.where(positions == lengths, "last", "middle"))
 
 
 class LetterTrigram(NamedTuple):
@@ -344,4 +365,499 @@ def accuracy_table(rows, conditions=""):
     return "\n".join(lines + ([conditions] if conditions else []))
 
 
+__all__ += [
+    "SmudgeData",
+    "smudge_data",
+    "ReaderRun",
+    "train_reader",
+    "train_readers",
+    "reader_proba",
+    "reader_name",
+    "smudge_rows",
+    "smudge_conditions",
+    "context_summary",
+    "reader_top_letters",
+    "top_letters_table",
+]
+
+_PARTS = ("train", "validation", "test")
+_SPLITTERS = {"family": split_by_family, "random": split_random}
+_SIDES = {"left": "left", "right": "right", "both": "both sides"}  # reads -> the table's wording
+
+
+class SmudgeData(NamedTuple):
+    """The lexicon's words split three ways, and every (word, blank position) example of each part."""
+
+    parts: dict  # {"train": WordSet, "validation": WordSet, "test": WordSet}
+    examples: dict  # {"train": SmudgedWords, ...}: every position of every word (smudge_words(..., "all"))
+    split: str  # "family" or "random"
+    seed: int  # seed of the split
+
+
+def smudge_data(split="family", seed=0):
+    """The smudged-letter examples: every letter of every word of each part, blanked in turn.
+
+    Parameters
+    ----------
+    split : {"family", "random"}
+        :func:`rnnlib.data.split_by_family` (no word family on two sides: a test word's relatives,
+        such as "happy" and "unhappy", are never trained on) or :func:`rnnlib.data.split_random`.
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    SmudgeData
+        ``examples[part]`` is :func:`rnnlib.data.smudge_words` ``(words, positions="all")``: a
+        word of ℓ letters gives ℓ examples, the blank at t = 1..ℓ.
+    """
+    if split not in _SPLITTERS:
+        raise ValueError(f"split must be one of {sorted(_SPLITTERS)}; got {split!r}")
+    parts = dict(zip(_PARTS, _SPLITTERS[split](word_sentiment_data(), seed=seed)))
+    examples = {name: smudge_words(part.words, positions="all") for name, part in parts.items()}
+    return SmudgeData(parts, examples, split, seed)
+
+
+class ReaderRun(NamedTuple):
+    """A trained :class:`~rnnlib.model.BlankReader`, its validation curve and its accuracy."""
+
+    model: BlankReader  # with the weights of the best validation epoch (or the last)
+    history: object  # rnnlib.train.History
+    val_accuracy: tuple  # accuracy at the validation blanks after each epoch
+    best_epoch: int  # 1-based epoch of the lowest validation loss
+    accuracy: dict  # {"validation", "test"}: accuracy at the blanks with the kept weights
+    settings: dict  # everything needed to state the conditions
+
+
+def train_reader(reads="both", cell="rnn", hidden_size=32, epochs=2, lr=1e-2, batch_size=128, clip=5.0, seed=0,
+                 keep_best=True, data=None):
+    r"""Train one :class:`~rnnlib.model.BlankReader` on every blank of the training words.
+
+    Parameters
+    ----------
+    reads : {"left", "right", "both"}
+        Left context only (a forward reader), right context only (a backward reader), or both
+        (a bidirectional reader: the two states at the blank joined).
+    cell : {"rnn", "lstm", "gru"}
+    hidden_size, epochs, batch_size : int
+        H of each reader (the "both" reader has two), passes over the training examples, batch size.
+    lr, clip : float
+        Adam's learning rate; the global gradient norm is clipped to ``clip``.
+    seed : int
+        Seeds the weights and the shuffling.
+    keep_best : bool
+        Keep the weights of the epoch with the lowest validation loss (chosen on the validation
+        words, never on the test words); else the last epoch's.
+    data : SmudgeData, optional
+        By default :func:`smudge_data` ``("family", seed=0)``.
+
+    Returns
+    -------
+    ReaderRun
+
+    Notes
+    -----
+    One example is a word with its letter at step p replaced by the blank, and the loss is the
+    cross-entropy of the true letter :math:`y` at the blank:
+
+    .. math:: s = [\overrightarrow{h}_p ; \overleftarrow{h}_p]\, W_y + b_y, \qquad
+              \hat y = \mathrm{softmax}(s), \qquad L = -\frac{1}{N} \sum_n \log \hat y_n[y_n]
+
+    (only :math:`\overrightarrow{h}_p` for "left", only :math:`\overleftarrow{h}_p` for "right").
+    One loop, :func:`rnnlib.train.train`, with the blank's step and the word's length as
+    per-example extras.
+    """
+    data = smudge_data() if data is None else data
+    if not isinstance(data, SmudgeData):
+        raise ValueError(f"data must be a SmudgeData (see smudge_data); got {type(data).__name__}")
+    epochs = check_dim("epochs", epochs)
+    model = BlankReader(hidden_size, cell=cell, reads=reads, seed=seed)
+    tr, va = data.examples["train"], data.examples["validation"]
+    keeper = _KeepBest(model)
+    history = train(model, tr.x, tr.target, extras=tr.extras(), epochs=epochs, batch_size=batch_size,
+                    optimizer="adam", lr=lr, clip=clip, seed=seed, val=(va.x, va.target, va.extras()),
+                    callbacks=(keeper,))
+    if keep_best:
+        model.params.update(keeper.params)
+    accuracy = {part: model.accuracy(ex.x, ex.target, ex.lengths, ex.position)
+                for part, ex in data.examples.items() if part != "train"}
+    settings = {"reads": reads, "cell": cell, "hidden_size": hidden_size, "epochs": epochs,
+                "kept_epoch": keeper.epoch if keep_best else epochs, "optimizer": "adam", "lr": lr,
+                "batch_size": batch_size, "clip": clip, "seed": seed, "n_parameters": model.n_parameters,
+                "split": data.split, "split_seed": data.seed, "n_words": {p: len(data.parts[p]) for p in _PARTS},
+                "n_examples": {p: len(data.examples[p]) for p in _PARTS}}
+    return ReaderRun(model, history, tuple(history.val_accuracy), keeper.epoch, accuracy, settings)
+
+
+def train_readers(reads=READS, cell="rnn", data=None, **settings):
+    """Train the left, right and both-sides readers under the same settings (see :func:`train_reader`).
+
+    Returns
+    -------
+    dict of str to ReaderRun
+        Keyed by ``reads``.
+    """
+    if isinstance(reads, str):
+        reads = (reads,)
+    data = smudge_data() if data is None else data
+    return {r: train_reader(r, cell=cell, data=data, **settings) for r in reads}
+
+
+def reader_name(run):
+    """The table's name of a reader: ``"RNN, left"``, ``"GRU, both sides"``, ..."""
+    return f"{run.settings['cell'].upper()}, {_SIDES[run.settings['reads']]}"
+
+
+def reader_proba(run, examples):
+    """A trained reader's letter probabilities at the blanks of ``examples`` (a SmudgedWords), (N, 26)."""
+    return run.model.predict_proba(examples.x, examples.lengths, examples.position)
+
+
+def smudge_rows(data, runs=None, baselines=None, part="test"):
+    """The accuracy table's rows: the baselines, then the readers, on one part's blanks.
+
+    Parameters
+    ----------
+    data : SmudgeData
+    runs : dict of str to ReaderRun, optional
+        For example :func:`train_readers`'s result (several cells: merge their dicts under
+        distinct keys).
+    baselines : Baselines, optional
+        By default :func:`fit_baselines` on the training words (Witten-Bell trigrams).
+    part : {"validation", "test"}
+
+    Returns
+    -------
+    list of AccuracyRow
+        Every row scores exactly the same examples: every letter of every word of ``part``.
+    """
+    if part not in ("validation", "test"):
+        raise ValueError(f"part must be 'validation' or 'test' (held-out words); got {part!r}")
+    ex = data.examples[part]
+    baselines = fit_baselines(data.parts["train"].words) if baselines is None else baselines
+    probas = baseline_proba(baselines, ex.word, ex.position)
+    method = baselines.settings["method"]
+    smoothing = "Witten-Bell" if method == "witten_bell" else f"add-α, α = {baselines.settings['alpha']:g}"
+    notes = {BASELINE_NAMES[0]: "letter frequencies of the training words",
+             **{name: f"nltk.lm trigram, {smoothing}" for name in BASELINE_NAMES[1:]}}
+    for run in (runs or {}).values():
+        name = reader_name(run)
+        if name in probas:
+            raise ValueError(f"runs hold two readers named {name!r}; give one run per cell and reading direction")
+        st = run.settings
+        if (st["split"], st["split_seed"]) != (data.split, data.seed):
+            raise ValueError(f"reader {name!r} was trained on the {st['split']} split (seed {st['split_seed']}); "
+                             f"data is the {data.split} split (seed {data.seed})")
+        probas[name] = reader_proba(run, ex)
+        notes[name] = (f"H = {st['hidden_size']}{' x 2' if st['reads'] == 'both' else ''}, "
+                       f"{st['n_parameters']} parameters, epoch {st['kept_epoch']} of {st['epochs']}")
+    return accuracy_rows(probas, ex.target, ex.position_class, notes)
+
+
+def smudge_conditions(data, runs=None, part="test"):
+    """The conditions line of the accuracy table: split, sizes, what is scored, the readers' settings."""
+    n = {p: len(data.parts[p]) for p in _PARTS}
+    e = {p: len(data.examples[p]) for p in _PARTS}
+    cond = (f"conditions: {data.split} split (seed {data.seed}) of the lexicon's {sum(n.values())} words: train "
+            f"{n['train']} words ({e['train']} blanks), validation {n['validation']} ({e['validation']}), test "
+            f"{n['test']} ({e['test']}); scored: every letter of every {part} word blanked in turn, the guess "
+            f"is the most probable letter")
+    if runs:
+        st = next(iter(runs.values())).settings
+        cond += (f"; readers: Adam lr {st['lr']:g}, batch {st['batch_size']}, clip {st['clip']:g}, "
+                 f"{st['epochs']} epochs, seed {st['seed']}, weights of the epoch with the lowest validation loss")
+    return cond
+
+
+def context_summary(rows):
+    """What the table says about context: per family of guessers, left, right and both, by position.
+
+    Parameters
+    ----------
+    rows : list of AccuracyRow
+        From :func:`smudge_rows`: families are the names' part before the comma ("trigram",
+        "RNN", ...) with the three rows ``"<family>, left"``, ``", right"``, ``", both sides"``.
+
+    Returns
+    -------
+    str
+        One sentence per family: the accuracy of both sides against the better single side,
+        overall and at each position class, with the points gained (or lost: said as such).
+    """
+    by_name = {r.name: r for r in rows}
+    families = [r.name.split(", ")[0] for r in rows if r.name.endswith(", both sides")]
+    if not families:
+        raise ValueError("rows must hold at least one '<family>, both sides' row (see smudge_rows)")
+    sentences = []
+    for fam in families:
+        sides = [by_name.get(f"{fam}, {s}") for s in ("left", "right")]
+        if any(s is None for s in sides):
+            raise ValueError(f"rows must hold '{fam}, left' and '{fam}, right' beside '{fam}, both sides'")
+        both = by_name[f"{fam}, both sides"]
+        parts = []
+        for where in ("all",) + POSITION_CLASSES:
+            best = max(sides, key=lambda r, w=where: _acc(r, w))
+            gain = 100 * (_acc(both, where) - _acc(best, where))
+            verb = f"{gain:+.1f} points" if abs(gain) >= 0.05 else "no gain"
+            label = "overall" if where == "all" else f"at the {where} letter"
+            parts.append(f"{label} {100 * _acc(both, where):.1f}% against {100 * _acc(best, where):.1f}% from the "
+                         f"{best.name.split(', ')[1]} ({verb})")
+        sentences.append(f"{fam}, both sides: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
+
+
+def _acc(row, where):
+    return row.accuracy if where == "all" else row.by_position[where]
+
+
+def reader_top_letters(run, word_with_blank, k=5):
+    """The ``k`` letters a trained reader finds likeliest for the blank of a typed word such as ``"h_ppy"``.
+
+    Returns
+    -------
+    list of (str, float)
+        ``(letter, probability)``, likeliest first (:meth:`rnnlib.model.BlankReader.top_letters`).
+    """
+    return run.model.top_letters(word_with_blank, k=k)
+
+
+def top_letters_table(runs, word_with_blank, k=5):
+    """One line per reader: its ``k`` likeliest letters for the blank, with their probabilities.
+
+    Returns
+    -------
+    str
+        For example ``"RNN, left        a 0.31  e 0.20  ..."``.
+    """
+    width = max(len(reader_name(r)) for r in runs.values())
+    lines = [f"{word_with_blank}: the {k} likeliest letters of each reader"]
+    for run in runs.values():
+        tops = reader_top_letters(run, word_with_blank, k)
+        lines.append(f"{reader_name(run):<{width}}  " + "  ".join(f"{c} {p:.2f}" for c, p in tops))
+    return "\n".join(lines)
+
+
 # === 3-4. the GRU beside the LSTM and the RNN: parameter counts, live values, the lag sweep's GRU rows (helper H3) ===
+
+__all__ += [
+    "GRU_BLOCKS",
+    "GRU_EXAMPLE",
+    "gru_step_values",
+    "CELL_BLOCKS",
+    "ParameterCount",
+    "parameter_counts",
+    "parameter_table",
+    "GRU_SWEEP_KEYS",
+    "THREE_CELL_KEYS",
+    "GRUSweepReport",
+    "gru_sweep_report",
+]
+
+GRU_BLOCKS = {"r": 0, "z": 1, "n": 2}  # column of each block in a one-unit GRU (H = 1), PyTorch's order
+
+# The worked example of the GRU cell figure and the default state of its explorer: the LSTM's example
+# (rnnlib.lessons.lstm_cell.CELL_EXAMPLE: x = 1, h_prev = 0.2, input weights 1, recurrent 0.5) without
+# the cell state; biases 0 on the recurrent side, and b_xz = 1 leans the update gate towards keeping h.
+GRU_EXAMPLE = {"x": 1.0, "h_prev": 0.2, "Wx": (1.0, 1.0, 1.0), "Wh": (0.5, 0.5, 0.5), "bx": (-0.5, 1.0, 0.0),
+               "bh": (0.0, 0.0, 0.0)}
+
+
+def gru_step_values(x=1.0, h_prev=0.2, Wx=(1.0, 1.0, 1.0), Wh=(0.5, 0.5, 0.5), bx=(-0.5, 1.0, 0.0),
+                    bh=(0.0, 0.0, 0.0)):
+    r"""One step of a one-unit GRU with one input feature, with every intermediate value.
+
+    The defaults are the notebook's worked example, :data:`GRU_EXAMPLE`; the GRU's counterpart of
+    :func:`rnnlib.lessons.lstm_cell.cell_step_values`.
+
+    Parameters
+    ----------
+    x, h_prev : float
+        The input :math:`x_t` and the previous hidden state :math:`h_{t-1}`.
+    Wx : array_like, shape (3,)
+        Input weights of the blocks, in the order r, z, n (a (1, 3) matrix for D = H = 1).
+    Wh : array_like, shape (3,)
+        Recurrent weights, order r, z, n.
+    bx, bh : array_like, shape (3,)
+        Input-side and recurrent-side biases, order r, z, n (PyTorch's ``bias_ih``, ``bias_hh``).
+
+    Returns
+    -------
+    dict of str to float
+        ``x``, ``h_prev``; the input parts ``ax_r``, ``ax_z``, ``ax_n`` (:math:`x_t W_x + b_x`) and the
+        recurrent parts ``ah_r``, ``ah_z``, ``ah_n`` (:math:`h_{t-1} W_h + b_h`) of each block; the
+        pre-activations ``a_r``, ``a_z`` (the sums) and ``a_n`` (``ax_n + r * ah_n``); the gates
+        ``r``, ``z`` and the candidate ``n``; ``r_ah_n`` (r * ah_n, what the reset gate lets through),
+        ``one_minus_z``, ``new_part`` ((1 - z) * n), ``kept_part`` (z * h_prev) and ``h``.
+
+    Notes
+    -----
+    Computed by :func:`rnnlib.gru.gru_step_forward` with N = D = H = 1:
+
+    .. math::
+        r &= \sigma(x_t W_{xr} + b_{xr} + h_{t-1} W_{hr} + b_{hr}) \\
+        z &= \sigma(x_t W_{xz} + b_{xz} + h_{t-1} W_{hz} + b_{hz}) \\
+        n &= \tanh\big(x_t W_{xn} + b_{xn} + r \odot (h_{t-1} W_{hn} + b_{hn})\big) \\
+        h_t &= (1 - z) \odot n + z \odot h_{t-1}
+    """
+    x = _scalar("x", x)
+    h_prev = _scalar("h_prev", h_prev)
+    Wx = as_array("Wx", Wx, (3,))
+    Wh = as_array("Wh", Wh, (3,))
+    bx = as_array("bx", bx, (3,))
+    bh = as_array("bh", bh, (3,))
+    ax = x * Wx + bx  # (3,) input parts r, z, n
+    ah = h_prev * Wh + bh  # (3,) recurrent parts r, z, n
+    h, cache = gru_step_forward([[x]], [[h_prev]], Wx[None, :], Wh[None, :], bx, bh)
+    values = {"x": x, "h_prev": h_prev}
+    values.update({f"ax_{name}": float(ax[k]) for name, k in GRU_BLOCKS.items()})
+    values.update({f"ah_{name}": float(ah[k]) for name, k in GRU_BLOCKS.items()})
+    r, z, n = (float(getattr(cache, name)[0, 0]) for name in GRU_BLOCKS)
+    values["a_r"] = values["ax_r"] + values["ah_r"]
+    values["a_z"] = values["ax_z"] + values["ah_z"]
+    values["a_n"] = values["ax_n"] + r * values["ah_n"]
+    values.update({"r": r, "z": z, "n": n})
+    values["r_ah_n"] = r * values["ah_n"]
+    values["one_minus_z"] = 1.0 - z
+    values["new_part"] = (1.0 - z) * n
+    values["kept_part"] = z * h_prev
+    values["h"] = float(h[0, 0])
+    return values
+
+
+CELL_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}  # blocks of H columns in W_x and W_h (rnnlib.model.BLOCKS)
+
+
+class ParameterCount(NamedTuple):
+    """How many trainable numbers a cell has, by part (:func:`parameter_counts`)."""
+
+    cell: str  # "rnn", "gru" or "lstm"
+    Wx: int  # D * kH
+    Wh: int  # H * kH
+    biases: int  # kH (RNN, LSTM: one bias b) or 2 * 3H (GRU: bx and bh)
+    readout: int  # H * C + C (W_y, b_y); 0 without a read-out
+    formula: str  # the cell's count in D and H
+
+    @property
+    def recurrent(self):
+        """The cell alone: W_x, W_h and the biases."""
+        return self.Wx + self.Wh + self.biases
+
+    @property
+    def total(self):
+        """The cell and its read-out."""
+        return self.recurrent + self.readout
+
+
+def parameter_counts(D, H, C=0):
+    r"""Trainable numbers of an RNN, a GRU and an LSTM cell of the same sizes, and of their read-out.
+
+    Parameters
+    ----------
+    D : int
+        Input features.
+    H : int
+        Hidden size.
+    C : int
+        Outputs of the affine read-out :math:`s = h W_y + b_y` (classes or letters); 0: the cell
+        alone.
+
+    Returns
+    -------
+    dict of str to ParameterCount
+        Keys ``"rnn"``, ``"gru"``, ``"lstm"``.
+
+    Notes
+    -----
+    A cell with k blocks of H columns (RNN 1; GRU 3: r, z, n; LSTM 4: i, f, g, o) has
+    :math:`W_x` (D, kH) and :math:`W_h` (H, kH):
+
+    .. math::
+        \text{RNN: } H(D + H + 1), \qquad \text{GRU: } 3H(D + H + 2), \qquad \text{LSTM: } 4H(D + H + 1).
+
+    The GRU's two biases (:math:`b_x` and :math:`b_h`, as PyTorch's ``bias_ih`` and ``bias_hh``; the
+    reset gate scales :math:`h_{t-1} W_{hn} + b_{hn}`, bias included, so they are not redundant)
+    count 6H. A read-out adds :math:`HC + C` to each.
+    """
+    D = check_dim("D", D)
+    H = check_dim("H", H)
+    C = check_dim("C", C, lo=0)
+    formulas = {"rnn": "H(D + H + 1)", "gru": "3H(D + H + 2)", "lstm": "4H(D + H + 1)"}
+    out = {}
+    for cell, k in CELL_BLOCKS.items():
+        biases = 2 * k * H if cell == "gru" else k * H
+        out[cell] = ParameterCount(cell, D * k * H, H * k * H, biases, H * C + C if C else 0, formulas[cell])
+    return out
+
+
+def parameter_table(D, H, C=0):
+    """:func:`parameter_counts` as a text table: each part, the cell, the total and the ratio to the RNN.
+
+    Returns
+    -------
+    str
+        One line per cell (RNN, GRU, LSTM), then a line stating D, H and C.
+    """
+    counts = parameter_counts(D, H, C)
+    rnn = counts["rnn"].recurrent
+    head = f"{'cell':<5} {'W_x':>7} {'W_h':>7} {'biases':>7} {'cell':>8}  {'formula':<14}"
+    head += f" {'read-out':>8} {'total':>8}" if C else ""
+    lines = [head + "  cell / RNN's"]
+    for c in counts.values():
+        line = (f"{c.cell.upper():<5} {c.Wx:>7,d} {c.Wh:>7,d} {c.biases:>7,d} {c.recurrent:>8,d}  {c.formula:<14}")
+        line += f" {c.readout:>8,d} {c.total:>8,d}" if C else ""
+        lines.append(line + f"  {c.recurrent / rnn:.2f}")
+    lines.append(f"D = {D} input features, H = {H} hidden units" + (f", read-out to C = {C} outputs" if C else
+                                                                      ", no read-out"))
+    return "\n".join(lines)
+
+
+GRU_SWEEP_KEYS = ("gru_sgd", "gru_sgd_rec", "gru_adam", "gru_adam_rec")  # the GRU rows of the lag sweep
+_SETTINGS = ("sgd", "sgd_rec", "adam", "adam_rec")
+# The lag sweep's rows, setting by setting: RNN, LSTM, GRU under the same optimiser and initialisation kind.
+THREE_CELL_KEYS = tuple(f"{cell}_{setting}" for setting in _SETTINGS for cell in ("rnn", "lstm", "gru"))
+
+
+class GRUSweepReport(NamedTuple):
+    """The lag sweep with its GRU rows, as text for notebook 08 (:func:`gru_sweep_report`)."""
+
+    conditions: str  # one line per configuration (vanishing_gradient.conditions_table)
+    accuracy: str  # mean test accuracy (seeds solved / seeds) per lag, RNN / LSTM / GRU per setting
+    steps: str  # median steps to solve
+    gru_vs_lstm: str  # vanishing_gradient.cell_comparison, setting by setting
+    gru_vs_rnn: str
+    sentences: tuple  # vanishing_gradient.describe_config of each GRU row
+    reach: dict  # {key: the longest lag up to which every tested lag was solved by all seeds (or None)}
+    meta: dict  # how the GRU rows were run (the sweep's meta["added"] entry): seconds, workers, command
+
+
+def gru_sweep_report(sweep=None):
+    """The committed lag sweep's GRU rows beside the RNN and LSTM rows of the same settings.
+
+    Parameters
+    ----------
+    sweep : dict, optional
+        From :func:`rnnlib.lessons.vanishing_gradient.load_sweep` (default: the committed sweep).
+
+    Returns
+    -------
+    GRUSweepReport
+        Built with notebook 04's table functions (``conditions_table``, ``sweep_table``,
+        ``cell_comparison``, ``describe_config``, ``reliable_up_to``) on :data:`THREE_CELL_KEYS`.
+    """
+    sweep = load_sweep() if sweep is None else sweep
+    missing = [k for k in THREE_CELL_KEYS if k not in sweep["configs"]]
+    if missing:
+        raise ValueError(f"sweep must hold the RNN, LSTM and GRU rows {THREE_CELL_KEYS}; missing {missing}")
+    summary = summarise([r for r in sweep["records"] if r["config"] in THREE_CELL_KEYS])
+    names = {key: sweep["configs"][key]["name"] for key in THREE_CELL_KEYS}
+    added = [a for a in sweep["meta"].get("added", []) if set(GRU_SWEEP_KEYS) <= set(a["keys"])]
+    return GRUSweepReport(
+        conditions=conditions_table(sweep["configs"], THREE_CELL_KEYS),
+        accuracy=sweep_table(summary, names, keys=THREE_CELL_KEYS),
+        steps=sweep_table(summary, names, keys=THREE_CELL_KEYS, steps=True),
+        gru_vs_lstm=cell_comparison(summary, names, cells=("lstm", "gru"), settings=_SETTINGS),
+        gru_vs_rnn=cell_comparison(summary, names, cells=("rnn", "gru"), settings=_SETTINGS),
+        sentences=tuple(describe_config(summary, key, names[key]) for key in GRU_SWEEP_KEYS),
+        reach={key: reliable_up_to(summary, key) for key in THREE_CELL_KEYS},
+        meta=added[-1] if added else {},
+    )

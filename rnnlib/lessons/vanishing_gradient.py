@@ -1150,6 +1150,10 @@ def conditions_table(configs, keys=None):
             extra += f", chrono biases (up to {c['chrono']} steps)"
         elif c["cell"] == "lstm":
             extra += f", forget bias {c['forget_bias']:g}"
+        elif c["cell"] == "gru" and c.get("chrono"):
+            extra += f", chrono z bias (up to {c['chrono']} steps)"
+        elif c["cell"] == "gru":
+            extra += ", biases 0"
         lines.append(f"{key:13s} {c['cell'].upper():4s} H={c['hidden_size']}{extra}; {opt}; batch {c['batch_size']}, "
                      f"{c['steps']} steps, clip {c['clip']:g}")
     return "\n".join(lines)
@@ -1234,7 +1238,7 @@ class RunConfig:
     ----------
     name : str
         Label used in tables and plots.
-    cell : {"rnn", "lstm"}
+    cell : {"rnn", "lstm", "gru"}
     optimizer : {"sgd", "adam"}
     lr : float
     momentum : float
@@ -1244,9 +1248,10 @@ class RunConfig:
     forget_bias : float
         Initial forget-gate bias (LSTM only; the library's default is 1).
     chrono : int
-        LSTM only: if > 0, the chrono initialisation of Tallec & Ollivier (2018) for dependencies
-        of up to ``chrono`` steps replaces ``forget_bias``: b_f = log(u), u ~ U(1, chrono - 1),
-        one draw per hidden unit, and b_i = -b_f.
+        LSTM and GRU: if > 0, the chrono initialisation of Tallec & Ollivier (2018) for dependencies
+        of up to ``chrono`` steps (:func:`chrono_biases`). LSTM: replaces ``forget_bias``:
+        b_f = log(u), u ~ U(1, chrono - 1), one draw per hidden unit, and b_i = -b_f. GRU: the
+        update gate's input-side bias b_xz = log(u) (the same draws), b_hz stays 0.
     hidden_size, batch_size, steps : int
     clip : float
         Global-norm gradient clipping.
@@ -1267,8 +1272,9 @@ class RunConfig:
 
 
 # Every cell with each optimiser, under the library's default initialisation and the one
-# recommended for long memory (orthogonal W_h for the RNN, chrono biases for the LSTM).
-# "rnn_sgd" is the essay's setting: a plainly trained, default-initialised RNN.
+# recommended for long memory (orthogonal W_h for the RNN, chrono biases for the LSTM and the GRU).
+# "rnn_sgd" is the essay's setting: a plainly trained, default-initialised RNN. The GRU rows came
+# with notebook 08; notebooks 04 and 06 load the sweep with cells=("rnn", "lstm").
 CONFIGS = {
     "rnn_sgd": RunConfig("RNN, SGD+momentum, default init"),
     "rnn_sgd_rec": RunConfig("RNN, SGD+momentum, orthogonal init", init="orthogonal"),
@@ -1278,42 +1284,60 @@ CONFIGS = {
     "lstm_sgd_rec": RunConfig("LSTM, SGD+momentum, chrono init", cell="lstm", chrono=200),
     "lstm_adam": RunConfig("LSTM, Adam, default init", cell="lstm", optimizer="adam", lr=1e-2),
     "lstm_adam_rec": RunConfig("LSTM, Adam, chrono init", cell="lstm", optimizer="adam", lr=1e-2, chrono=200),
+    "gru_sgd": RunConfig("GRU, SGD+momentum, default init", cell="gru"),
+    "gru_sgd_rec": RunConfig("GRU, SGD+momentum, chrono init", cell="gru", chrono=200),
+    "gru_adam": RunConfig("GRU, Adam, default init", cell="gru", optimizer="adam", lr=1e-2),
+    "gru_adam_rec": RunConfig("GRU, Adam, chrono init", cell="gru", optimizer="adam", lr=1e-2, chrono=200),
 }
 
 SOLVED = 0.9  # accuracy at which a run counts as solved (chance is 0.5)
 WINDOW = 10  # training batches averaged for steps_to_solve
 
 
-def chrono_biases(b, H, chrono, seed):
-    """Set an LSTM's gate biases to the chrono initialisation (Tallec & Ollivier, 2018), in place.
+def chrono_biases(b, H, chrono, seed, cell="lstm"):
+    """Set gate biases to the chrono initialisation (Tallec & Ollivier, 2018), in place.
 
     Parameters
     ----------
-    b : numpy.ndarray, shape (4H,)
-        Gate biases in the order i, f, g, o.
+    b : numpy.ndarray, shape (4H,) or (3H,)
+        LSTM: the gate biases in the order i, f, g, o. GRU: the input-side biases ``bx`` in the
+        order r, z, n (PyTorch's ``bias_ih``).
     H : int
     chrono : int
         Longest dependency the network should hold, in steps (> 2).
     seed : int
+    cell : {"lstm", "gru"}
 
     Notes
     -----
+    LSTM (the paper's prescription):
+
     .. math:: b_f = \\log u,\\; u \\sim U(1, k_{max} - 1), \\qquad b_i = -b_f
 
     so unit j's forget gate starts at sigmoid(b_f) = u / (1 + u) and its cell state keeps
     a fraction f^k after k steps: a time scale 1 / (1 - f) = 1 + u, spread over the units from 2
     to ``chrono`` steps.
 
+    GRU, :math:`h_t = (1 - z_t) * n_t + z_t * h_{t-1}`: the update gate z keeps the old state, as the
+    LSTM's forget gate does, so the same draws go to its bias, :math:`b_{xz} = \\log u` (the z block
+    of ``bx``; ``bh`` stays 0: only the sum :math:`b_{xz} + b_{hz}` enters z). z starts at u / (1 + u),
+    time scale 1 + u. The paper's abstract says the chrono initialisation covers GRUs; it writes the
+    gated update with the gate on the new value, g = 1 - z, where b_g = -log u is the same thing. The
+    input-like gate has no GRU counterpart (1 - z is tied to z), and the reset gate r keeps bias 0.
+
     Returns
     -------
-    numpy.ndarray, shape (4H,)
-        ``b`` with its i and f blocks set.
+    numpy.ndarray, shape (4H,) or (3H,)
+        ``b`` with its i and f blocks (LSTM) or its z block (GRU) set.
     """
+    if cell not in ("lstm", "gru"):
+        raise ValueError(f"cell must be 'lstm' or 'gru' (the gated cells); got {cell!r}")
     chrono = check_dim("chrono", chrono, lo=3)
-    b = as_array("b", b, (4 * H,))
+    b = as_array("b", b, ((4 if cell == "lstm" else 3) * H,))
     u = np.random.default_rng(seed).uniform(1.0, chrono - 1.0, size=H)
-    b[H:2 * H] = np.log(u)  # forget gate
-    b[:H] = -b[H:2 * H]  # input gate
+    b[H:2 * H] = np.log(u)  # LSTM: forget gate f; GRU: update gate z (both blocks 2 of their order)
+    if cell == "lstm":
+        b[:H] = -b[H:2 * H]  # input gate
     return b
 
 
@@ -1381,9 +1405,11 @@ def train_memory_run(config, lag, seed, n_test=1000, n_features=8, callbacks=())
     model = SequenceClassifier(n_features, config.hidden_size, cell=config.cell, seed=seed,
                                init=config.init, forget_bias=config.forget_bias)
     if config.chrono:
-        if config.cell != "lstm":
-            raise ValueError(f"config.chrono is for the LSTM; got cell={config.cell!r}")
-        model.params["b"] = chrono_biases(model.params["b"], config.hidden_size, config.chrono, seed=30_000 + seed)
+        if config.cell not in ("lstm", "gru"):
+            raise ValueError(f"config.chrono is for the LSTM and the GRU; got cell={config.cell!r}")
+        name = "b" if config.cell == "lstm" else "bx"  # the GRU's z bias on the input side (chrono_biases)
+        model.params[name] = chrono_biases(model.params[name], config.hidden_size, config.chrono, seed=30_000 + seed,
+                                           cell=config.cell)
     if callable(callbacks):
         callbacks = callbacks(model)
     history = train(model, x, y, epochs=1, batch_size=config.batch_size, optimizer=config.optimizer,
@@ -1453,8 +1479,9 @@ def lag_sweep(configs, lags, seeds, progress=None, workers=1, **kwargs):
         if workers == 1:
             return [done(_sweep_job(job)) for job in jobs]
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            # Longest runs first (LSTM, long lags), so no worker is left with one long run at the end.
-            cost = {id(job): (job[1].cell == "lstm", job[2]) for job in jobs}
+            # Longest runs first (LSTM, GRU, long lags), so no worker is left with one long run at the end.
+            rank = {"lstm": 2, "gru": 1}
+            cost = {id(job): (rank.get(job[1].cell, 0), job[2]) for job in jobs}
             futures = {pool.submit(_sweep_job, job): i
                        for i, job in sorted(enumerate(jobs), key=lambda ij: cost[id(ij[1])], reverse=True)}
             records = [None] * len(jobs)
@@ -1505,17 +1532,35 @@ def save_sweep(path, records, configs, meta=None):
     Path(path).write_text(json.dumps(payload, indent=1) + "\n")
 
 
-def load_sweep(path=None):
+def load_sweep(path=None, cells=None):
     """Read a sweep written by :func:`save_sweep` (default: the committed full sweep).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+    cells : sequence of {"rnn", "lstm", "gru"}, optional
+        Keep only the configurations (and their records) of these cells, in the file's order
+        (default: all). Notebooks 04 and 06 load ``cells=("rnn", "lstm")``: the sweep as it was
+        before the GRU rows of notebook 08 were added.
 
     Returns
     -------
     dict with ``configs``, ``records`` and ``meta``.
     """
     if path is None:
-        text = importlib.resources.files("rnnlib").joinpath("results", "lag_sweep.json").read_text()
-        return json.loads(text)
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no sweep results at {path}: run `python experiments/lag_sweep.py --out {path}`")
-    return json.loads(path.read_text())
+        sweep = json.loads(importlib.resources.files("rnnlib").joinpath("results", "lag_sweep.json").read_text())
+    else:
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no sweep results at {path}: run `python experiments/lag_sweep.py --out {path}`")
+        sweep = json.loads(path.read_text())
+    if cells is None:
+        return sweep
+    cells = (cells,) if isinstance(cells, str) else tuple(cells)
+    known = sorted({c["cell"] for c in sweep["configs"].values()})
+    for cell in cells:
+        if cell not in known:
+            raise ValueError(f"cells must name cells of the sweep {known}; got {cell!r}")
+    configs = {key: c for key, c in sweep["configs"].items() if c["cell"] in cells}
+    return {"configs": configs, "records": [r for r in sweep["records"] if r["config"] in configs],
+            "meta": sweep["meta"]}
