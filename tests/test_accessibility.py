@@ -158,6 +158,8 @@ EXAMPLES = {
         _records(), ["rnn_sgd", "lstm_sgd"]),
     "vanishing_gradient.plot_steps_to_solve": lambda m: m.plot_steps_to_solve(
         _records(), ["rnn_sgd", "lstm_sgd"], budget=300),
+    "both_ways_and_gru.draw_gru_cell": lambda m: m.draw_gru_cell(),
+    "both_ways_and_gru.plot_gru_beside_lstm": lambda m: m.plot_gru_beside_lstm(),
     "lstm_cell.draw_lstm_cell": lambda m: m.draw_lstm_cell(_cell_values()),
     "lstm_cell.plot_gate_heatmap": lambda m: m.plot_gate_heatmap(RNG.uniform(size=(4, 3)), "hope", "f"),
     "lstm_cell.plot_gates_over_word": lambda m: m.plot_gates_over_word(
