@@ -1,7 +1,13 @@
-"""Figures of notebook 08: reading both ways, and the GRU.
+r"""Figures of notebook 08: reading both ways, and the GRU.
 
 (Module docstring to be completed: one bullet per public function.)
 
+- :class:`BothWaysPlot` / :func:`plot_both_ways`: a word with one blank read both ways: the
+  bidirectional reader's forward states :math:`\overrightarrow{h}_1 \ldots \overrightarrow{h}_p` and backward
+  states :math:`\overleftarrow{h}_T \ldots \overleftarrow{h}_p` arriving at the blank's step p (unit x step
+  heatmaps, arrows for the reading directions), the joined :math:`[\overrightarrow{h}_p ; \overleftarrow{h}_p]`,
+  and the five likeliest letters of each reader (left only, right only, both) as bars, the true
+  letter marked; updated in place by the explorer. :func:`top_from_probs` ranks the letters.
 - :class:`GRUCellDiagram` / :func:`draw_gru_cell`: the GRU cell in the LSTM diagram's style (essay
   Figure 4), with one unit's live values: :math:`h_{t-1}` along the top, the reset gate :math:`r`
   scaling the recurrent part :math:`a_{hn}` inside the candidate :math:`n`, the update gate
@@ -32,11 +38,12 @@ __all__ = []
 
 # === 1-2. the smudged letter (helper H2) ===
 
-__all__ += ["READERS", "READER_TITLES", "BothWaysPlot", "plot_both_ways", "top_from_probs"]
+__all__ += ["READERS", "READER_TITLES", "FWD", "BWD", "BothWaysPlot", "plot_both_ways", "top_from_probs"]
 
 READERS = ("left", "right", "both")  # the three readers of the smudged letter, in the order drawn
 READER_TITLES = {"left": "left only (forward reader)", "right": "right only (backward reader)",
                  "both": "both (the two states joined)"}
+FWD, BWD = r"\overrightarrow{h}", r"\overleftarrow{h}"  # mathtext of the two directions' states in the drawn labels
 _K_TOP = 5  # letters per reader's bar chart
 _FAINT = 0.2  # opacity of the states a reader computes but does not use at this blank
 _STATE_NORM = Normalize(-1.0, 1.0, clip=True)  # tanh states
@@ -83,12 +90,12 @@ class BothWaysPlot:
 
     Left, two heatmaps over the word's letters (time left to right, hidden units top to bottom,
     unit 1 at the top): above, the bidirectional reader's forward states
-    :math:`h^{\rm fwd}_t` (after :math:`x_1 \ldots x_t`), drawn in full for t = 1..p, where p is
-    the blank's step, and faint after it; below, its backward states :math:`h^{\rm bwd}_t` (after
+    :math:`\overrightarrow{h}_t` (after :math:`x_1 \ldots x_t`), drawn in full for t = 1..p, where p is
+    the blank's step, and faint after it; below, its backward states :math:`\overleftarrow{h}_t` (after
     :math:`x_T \ldots x_t`), in full for t = p..T and faint before. Arrows show the reading
     directions, both ending at the blank's column (framed). The letters run between the two
-    heatmaps. Next to them, the joined vector :math:`[h^{\rm fwd}_p ; h^{\rm bwd}_p]` (2H numbers)
-    that the "both" reader's read-out :math:`s = [h^{\rm fwd}_p ; h^{\rm bwd}_p] W_y + b_y` uses.
+    heatmaps. Next to them, the joined vector :math:`[\overrightarrow{h}_p ; \overleftarrow{h}_p]` (2H numbers)
+    that the "both" reader's read-out :math:`s = [\overrightarrow{h}_p ; \overleftarrow{h}_p] W_y + b_y` uses.
     Right, for each reader (left only, right only, both) its five likeliest letters,
     :math:`\hat y = \mathrm{softmax}(s)` over a..z, as bars; the true letter's bar is vermillion
     and, when it is not among the five, its probability and rank are written under the bars.
@@ -154,10 +161,10 @@ class BothWaysPlot:
         # the reading directions: labels (static) and arrows ending at the blank's column (moved by update)
         fig_in = self.fig.dpi_scale_trans
         self.fig.text(heat_x / W, (y_fwd + block + 0.3) / Hh,
-                      r"the 'both' reader's forward RNN: $h^{\rm fwd}_t$ has read $x_1 \ldots x_t$ (left to right)",
+                      rf"the 'both' reader's forward reader: ${FWD}_t$ has read $x_1 \ldots x_t$ (left to right)",
                       ha="left", va="bottom", fontsize=10)
         self.fig.text(heat_x / W, (y_bwd - 0.3) / Hh,
-                      r"its backward RNN: $h^{\rm bwd}_t$ has read $x_T \ldots x_t$ (right to left)",
+                      rf"its backward reader: ${BWD}_t$ has read $x_T \ldots x_t$ (right to left)",
                       ha="left", va="top", fontsize=10)
         self.fig.text((heat_x + heat_w / 2) / W, 0.08 / Hh,
                       "step t, time left to right (numbered: 1, p, T; faint: not used at the blank)",
@@ -200,11 +207,12 @@ class BothWaysPlot:
                 side.set_visible(False)
             self.joined_frames.append(ax.add_patch(Rectangle((-0.5, -0.5), 1, H, fill=False, linewidth=2.5,
                                                              edgecolor=PALETTE["orange"], clip_on=False, zorder=5)))
-        self.fig.text((jx + jw / 2) / W, (y_fwd + block + 0.05) / Hh, "joined\nat p", ha="center", va="bottom",
+        # the joined vector's halves named above and below it, "joined at p" between them
+        self.fig.text((jx + jw / 2) / W, (y_fwd + block + 0.06) / Hh, f"${FWD}_p$", ha="center", va="bottom",
+                      fontsize=11)
+        self.fig.text((jx + jw / 2) / W, (y_bwd + block + gap / 2) / Hh, "joined\nat p", ha="center", va="center",
                       fontsize=10)
-        self.fig.text((jx + jw / 2) / W, (y_fwd - 0.07) / Hh, r"$h^{\rm fwd}_p$", ha="center", va="top", fontsize=10)
-        self.fig.text((jx + jw / 2) / W, (y_bwd + block + 0.07) / Hh, r"$h^{\rm bwd}_p$", ha="center",
-                      va="bottom", fontsize=10)
+        self.fig.text((jx + jw / 2) / W, (y_bwd - 0.06) / Hh, f"${BWD}_p$", ha="center", va="top", fontsize=11)
         # the colour scale of the states
         cax = self.fig.add_axes(((jx + jw + 0.2) / W, y_bwd / Hh, 0.12 / W, (y_fwd + block - y_bwd) / Hh))
         bar = self.fig.colorbar(ScalarMappable(_STATE_NORM, self.cmap), cax=cax, ticks=(-1, 0, 1))
@@ -254,10 +262,10 @@ class BothWaysPlot:
         word : str
             T symbols: letters a-z and exactly one blank ``"_"`` at step p.
         h_fwd : array_like, shape (T, H)
-            The bidirectional reader's forward states; row t - 1 is :math:`h^{\rm fwd}_t`, the state
+            The bidirectional reader's forward states; row t - 1 is :math:`\overrightarrow{h}_t`, the state
             after :math:`x_1 \ldots x_t`.
         h_bwd : array_like, shape (T, H)
-            Its backward states; row t - 1 is :math:`h^{\rm bwd}_t`, the state after
+            Its backward states; row t - 1 is :math:`\overleftarrow{h}_t`, the state after
             :math:`x_T \ldots x_t`.
         probs : dict of str to array_like (26,)
             Reader (``"left"``, ``"right"``, ``"both"``) -> P(letter at the blank) over a..z.
@@ -386,8 +394,8 @@ def plot_both_ways(word, h_fwd, h_bwd, probs, truth=None, title=None):
     word : str
         Letters a-z with exactly one blank ``"_"``, at step p.
     h_fwd, h_bwd : array_like, shape (T, H)
-        The bidirectional reader's forward states :math:`h^{\rm fwd}_t` (row t - 1, after
-        :math:`x_1 \ldots x_t`) and backward states :math:`h^{\rm bwd}_t` (row t - 1, after
+        The bidirectional reader's forward states :math:`\overrightarrow{h}_t` (row t - 1, after
+        :math:`x_1 \ldots x_t`) and backward states :math:`\overleftarrow{h}_t` (row t - 1, after
         :math:`x_T \ldots x_t`).
     probs : dict of str to array_like (26,)
         ``"left"``, ``"right"``, ``"both"`` -> P(letter at the blank) over a..z.
@@ -402,7 +410,7 @@ def plot_both_ways(word, h_fwd, h_bwd, probs, truth=None, title=None):
     Notes
     -----
     The "both" reader scores the letters from the joined vector,
-    :math:`s = [h^{\rm fwd}_p ; h^{\rm bwd}_p] W_y + b_y`, :math:`\hat y = \mathrm{softmax}(s)`;
+    :math:`s = [\overrightarrow{h}_p ; \overleftarrow{h}_p] W_y + b_y`, :math:`\hat y = \mathrm{softmax}(s)`;
     the "left" and "right" readers from one direction's state at p alone.
     """
     shape = np.shape(h_fwd)

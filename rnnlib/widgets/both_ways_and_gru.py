@@ -107,6 +107,8 @@ class BothWaysExplorer(Explorer):
             raise ValueError(f"readers must be a dict with the keys {READERS}; got "
                              f"{sorted(readers) if isinstance(readers, dict) else type(readers).__name__}")
         self.models = {name: _reader_model(readers[name], name) for name in READERS}
+        if hasattr(lexicon, "parts"):  # the lessons' SmudgeData: every word with its part of the split
+            lexicon = {w: name for name, part in lexicon.parts.items() for w in part.words}
         self.split_of = dict(lexicon) if isinstance(lexicon, dict) else {w: None for w in (lexicon or ())}
         text = widgets.Text(value=word, description="word", continuous_update=True,
                             placeholder="a word with one blank, e.g. h_ppy", layout=widgets.Layout(width="320px"))
@@ -169,9 +171,10 @@ def both_ways_explorer(readers, word="h_ppy", lexicon=None):
         notebook 08); the heatmaps show the "both" reader's forward and backward states.
     word : str
         The word shown first, with one ``"_"``.
-    lexicon : dict of str to str, or iterable of str, optional
-        The words (-> their split, ``"train"``, ``"validation"``, ``"test"``); when exactly one
-        fits the typed word, its letter at the blank is marked as the true one.
+    lexicon : SmudgeData, dict of str to str, or iterable of str, optional
+        The words (-> their split, ``"train"``, ``"validation"``, ``"test"``; a
+        :class:`rnnlib.lessons.both_ways_and_gru.SmudgeData` gives both); when exactly one fits
+        the typed word, its letter at the blank is marked as the true one.
 
     Returns
     -------
