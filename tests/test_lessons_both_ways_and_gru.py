@@ -95,6 +95,90 @@ def test_accuracy_rows_by_position_and_table():
     with pytest.raises(ValueError, match=r"must be \(N, 26\)"):
         bw.accuracy_rows({"bad": p[:, :5]}, targets, classes)
 
+def _tiny_data(train_words, held_out=None):
+    """A SmudgeData by hand: validation and test words are ``held_out`` (by default the training words)."""
+    from rnnlib.data import WordSet, smudge_words
+
+    held_out = train_words if held_out is None else held_out
+    parts = {p: WordSet(tuple(w), np.zeros(len(w), dtype=int), np.zeros(len(w)))
+             for p, w in (("train", train_words), ("validation", held_out), ("test", held_out))}
+    return bw.SmudgeData(parts, {p: smudge_words(s.words) for p, s in parts.items()}, "family", 0)
+
+
+OVERFIT_WORDS = ("happy", "sad", "hope", "nope", "glad", "joy")
+
+
+@pytest.fixture(scope="module")
+def overfit_runs():
+    data = _tiny_data(OVERFIT_WORDS)
+    return data, bw.train_readers(cell="rnn", data=data, hidden_size=16, epochs=60, lr=0.03, batch_size=8, seed=0)
+
+
+def test_readers_overfit_a_tiny_lexicon_and_beat_the_most_frequent_letter(overfit_runs):
+    data, runs = overfit_runs
+    rows = {r.name: r for r in bw.smudge_rows(data, runs)}
+    assert tuple(rows) == bw.BASELINE_NAMES + ("RNN, left", "RNN, right", "RNN, both sides")
+    # 23 blanks; the most frequent letter of these words (p, 4 of 23 letters) is right 4 times
+    assert rows["most frequent letter"].accuracy == pytest.approx(4 / 23)
+    # both sides: every blank is restored but one, "_ope" (hope or nope: the same input, one guess)
+    assert rows["RNN, both sides"].accuracy == pytest.approx(22 / 23)
+    for name in ("RNN, left", "RNN, right"):
+        assert rows[name].accuracy > 0.5
+    # the left reader cannot tell the first letters apart: at t = 1 it has read only the blank, so it
+    # makes one guess for the six first letters h s h n g j, right 2 times in 6 at most (h)
+    first = data.examples["test"].position == 1
+    p = bw.reader_proba(runs["left"], data.examples["test"])[first]  # (6, 26)
+    np.testing.assert_array_equal(p, np.tile(p[0], (6, 1)))
+    assert rows["RNN, left"].by_position["first"] <= 2 / 6
+    assert rows["RNN, right"].by_position["first"] > rows["RNN, left"].by_position["first"]  # the right sees more
+    for run in runs.values():
+        assert run.settings["n_examples"] == {"train": 23, "validation": 23, "test": 23}
+        assert 1 <= run.best_epoch <= 60
+
+
+def test_reader_top_letters_and_table(overfit_runs):
+    _, runs = overfit_runs
+    top = bw.reader_top_letters(runs["both"], "h_ppy", k=5)
+    assert [c for c, _ in top][0] == "a" and len(top) == 5
+    assert all(p1 >= p2 for (_, p1), (_, p2) in zip(top, top[1:]))
+    table = bw.top_letters_table(runs, "h_ppy", k=3)
+    assert table.splitlines()[0] == "h_ppy: the 3 likeliest letters of each reader"
+    assert table.splitlines()[3].startswith("RNN, both sides  a ")
+
+
+def test_train_reader_is_deterministic():
+    data = _tiny_data(("cat", "cot", "dog"))
+    a = bw.train_reader("both", "gru", data=data, hidden_size=4, epochs=2, batch_size=4, seed=3)
+    b = bw.train_reader("both", "gru", data=data, hidden_size=4, epochs=2, batch_size=4, seed=3)
+    for k in a.model.params:
+        np.testing.assert_array_equal(a.model.params[k], b.model.params[k])
+    assert a.val_accuracy == b.val_accuracy and a.accuracy == b.accuracy
+
+
+def test_context_summary_states_gains_and_losses():
+    def row(name, acc, first, middle, last):
+        return bw.AccuracyRow(name, acc, {"first": first, "middle": middle, "last": last}, {}, "")
+
+    rows = [row("trigram, left", 0.25, 0.05, 0.25, 0.45), row("trigram, right", 0.30, 0.20, 0.30, 0.30),
+            row("trigram, both sides", 0.40, 0.20, 0.45, 0.40)]
+    text = bw.context_summary(rows)
+    assert text == ("trigram, both sides: overall 40.0% against 30.0% from the right (+10.0 points); at the first "
+                    "letter 20.0% against 20.0% from the right (no gain); at the middle letter 45.0% against 30.0% "
+                    "from the right (+15.0 points); at the last letter 40.0% against 45.0% from the left (-5.0 "
+                    "points).")
+    with pytest.raises(ValueError, match="both sides"):
+        bw.context_summary(rows[:2])
+
+
+def test_smudge_rows_check_the_split():
+    data = _tiny_data(("cat", "cot", "dog"))
+    run = bw.train_reader("left", data=data, hidden_size=4, epochs=1, batch_size=4)
+    other = data._replace(split="random")
+    with pytest.raises(ValueError, match="trained on the family split"):
+        bw.smudge_rows(other, {"left": run})
+    with pytest.raises(ValueError, match="part must be"):
+        bw.smudge_rows(data, {"left": run}, part="train")
+
 
 # === the GRU beside the LSTM and the RNN: parameter counts, one step's values, the sweep's GRU rows (helper H3) ===
 
@@ -122,7 +206,9 @@ def test_parameter_counts_known_values_and_table():
     table = bw.parameter_table(8, 32).splitlines()
     assert table[1].split() == ["RNN", "256", "1,024", "32", "1,312", "H(D", "+", "H", "+", "1)", "1.00"]
     assert table[2].split()[-1] == "3.07" and table[3].split()[-1] == "4.00"
-    assert table[-1] == "D = 8 input features, H = 32 hidden units, no read-out"
+    assert table[-1].startswith("D = 8 input features, H = 32 hidden units, no read-out;")
+    assert bw.parameter_table(8, 32, 1).splitlines()[-1].startswith("D = 8 input features, H = 32 hidden units, "
+                                                                    "read-out to C = 1 output;")
     with_readout = bw.parameter_table(26, 64, 26).splitlines()
     assert with_readout[2].split()[-3:] == ["1,690", "19,354", "3.03"]
     with pytest.raises(ValueError, match="H"):
@@ -195,82 +281,3 @@ def test_gru_sweep_report_puts_the_three_cells_side_by_side():
     with pytest.raises(ValueError, match="missing"):
         bw.gru_sweep_report(_sweep_of({k: [1.0, 1.0, 1.0] for k in bw.THREE_CELL_KEYS[:-1]}))
 
-
-def _tiny_data(train_words, held_out=None):
-    """A SmudgeData by hand: validation and test words are ``held_out`` (by default the training words)."""
-    from rnnlib.data import WordSet, smudge_words
-
-    held_out = train_words if held_out is None else held_out
-    parts = {p: WordSet(tuple(w), np.zeros(len(w), dtype=int), np.zeros(len(w)))
-             for p, w in (("train", train_words), ("validation", held_out), ("test", held_out))}
-    return bw.SmudgeData(parts, {p: smudge_words(s.words) for p, s in parts.items()}, "family", 0)
-
-
-OVERFIT_WORDS = ("happy", "sad", "hope", "nope", "glad", "joy")
-
-
-@pytest.fixture(scope="module")
-def overfit_runs():
-    data = _tiny_data(OVERFIT_WORDS)
-    return data, bw.train_readers(cell="rnn", data=data, hidden_size=16, epochs=60, lr=0.03, batch_size=8, seed=0)
-
-
-def test_readers_overfit_a_tiny_lexicon_and_beat_the_most_frequent_letter(overfit_runs):
-    data, runs = overfit_runs
-    rows = {r.name: r for r in bw.smudge_rows(data, runs)}
-    assert tuple(rows) == bw.BASELINE_NAMES + ("RNN, left", "RNN, right", "RNN, both sides")
-    # 25 blanks; the most frequent letter of these words (p, 4 of 25 letters) is right 4 times
-    assert rows["most frequent letter"].accuracy == pytest.approx(4 / 25)
-    assert rows["RNN, both sides"].accuracy == 1.0  # both sides: every word is identified
-    for name in ("RNN, left", "RNN, right"):
-        assert rows[name].accuracy > 0.5
-    # the left reader cannot tell the first letters apart: at t = 1 it has read only the blank
-    first = rows["RNN, left"].by_position["first"]
-    assert first == pytest.approx(1 / 6)  # one guess for the six first letters h s h n g j: h is right 2/6 at most
-    for run in runs.values():
-        assert run.settings["n_examples"] == {"train": 25, "validation": 25, "test": 25}
-        assert 1 <= run.best_epoch <= 60
-
-
-def test_reader_top_letters_and_table(overfit_runs):
-    _, runs = overfit_runs
-    top = bw.reader_top_letters(runs["both"], "h_ppy", k=5)
-    assert [c for c, _ in top][0] == "a" and len(top) == 5
-    assert all(p1 >= p2 for (_, p1), (_, p2) in zip(top, top[1:]))
-    table = bw.top_letters_table(runs, "h_ppy", k=3)
-    assert table.splitlines()[0] == "h_ppy: the 3 likeliest letters of each reader"
-    assert table.splitlines()[3].startswith("RNN, both sides  a ")
-
-
-def test_train_reader_is_deterministic():
-    data = _tiny_data(("cat", "cot", "dog"))
-    a = bw.train_reader("both", "gru", data=data, hidden_size=4, epochs=2, batch_size=4, seed=3)
-    b = bw.train_reader("both", "gru", data=data, hidden_size=4, epochs=2, batch_size=4, seed=3)
-    for k in a.model.params:
-        np.testing.assert_array_equal(a.model.params[k], b.model.params[k])
-    assert a.val_accuracy == b.val_accuracy and a.accuracy == b.accuracy
-
-
-def test_context_summary_states_gains_and_losses():
-    def row(name, acc, first, middle, last):
-        return bw.AccuracyRow(name, acc, {"first": first, "middle": middle, "last": last}, {}, "")
-
-    rows = [row("trigram, left", 0.25, 0.05, 0.25, 0.45), row("trigram, right", 0.30, 0.20, 0.30, 0.30),
-            row("trigram, both sides", 0.40, 0.20, 0.45, 0.40)]
-    text = bw.context_summary(rows)
-    assert text == ("trigram, both sides: overall 40.0% against 30.0% from the right (+10.0 points); at the first "
-                    "letter 20.0% against 20.0% from the right (no gain); at the middle letter 45.0% against 30.0% "
-                    "from the right (+15.0 points); at the last letter 40.0% against 45.0% from the left (-5.0 "
-                    "points).")
-    with pytest.raises(ValueError, match="both sides"):
-        bw.context_summary(rows[:2])
-
-
-def test_smudge_rows_check_the_split():
-    data = _tiny_data(("cat", "cot", "dog"))
-    run = bw.train_reader("left", data=data, hidden_size=4, epochs=1, batch_size=4)
-    other = data._replace(split="random")
-    with pytest.raises(ValueError, match="trained on the family split"):
-        bw.smudge_rows(other, {"left": run})
-    with pytest.raises(ValueError, match="part must be"):
-        bw.smudge_rows(data, {"left": run}, part="train")

@@ -801,13 +801,13 @@ def parameter_table(D, H, C=0):
     rnn = counts["rnn"].recurrent
     head = f"{'cell':<5} {'W_x':>7} {'W_h':>7} {'biases':>7} {'cell':>8}  {'formula':<14}"
     head += f" {'read-out':>8} {'total':>8}" if C else ""
-    lines = [head + "  cell / RNN's"]
+    lines = [head + "  cell/RNN"]
     for c in counts.values():
         line = (f"{c.cell.upper():<5} {c.Wx:>7,d} {c.Wh:>7,d} {c.biases:>7,d} {c.recurrent:>8,d}  {c.formula:<14}")
         line += f" {c.readout:>8,d} {c.total:>8,d}" if C else ""
         lines.append(line + f"  {c.recurrent / rnn:.2f}")
-    lines.append(f"D = {D} input features, H = {H} hidden units" + (f", read-out to C = {C} outputs" if C else
-                                                                      ", no read-out"))
+    readout = f", read-out to C = {C} output{'s' if C > 1 else ''}" if C else ", no read-out"
+    lines.append(f"D = {D} input features, H = {H} hidden units{readout}; cell/RNN: the cell's count over the RNN's")
     return "\n".join(lines)
 
 
