@@ -533,6 +533,11 @@ def smudge_rows(data, runs=None, baselines=None, part="test"):
     """
     if part not in ("validation", "test"):
         raise ValueError(f"part must be 'validation' or 'test' (held-out words); got {part!r}")
+    for run in (runs or {}).values():
+        st = run.settings
+        if (st["split"], st["split_seed"]) != (data.split, data.seed):
+            raise ValueError(f"reader {reader_name(run)!r} was trained on the {st['split']} split (seed "
+                             f"{st['split_seed']}); data is the {data.split} split (seed {data.seed})")
     ex = data.examples[part]
     baselines = fit_baselines(data.parts["train"].words) if baselines is None else baselines
     probas = baseline_proba(baselines, ex.word, ex.position)
@@ -545,9 +550,6 @@ def smudge_rows(data, runs=None, baselines=None, part="test"):
         if name in probas:
             raise ValueError(f"runs hold two readers named {name!r}; give one run per cell and reading direction")
         st = run.settings
-        if (st["split"], st["split_seed"]) != (data.split, data.seed):
-            raise ValueError(f"reader {name!r} was trained on the {st['split']} split (seed {st['split_seed']}); "
-                             f"data is the {data.split} split (seed {data.seed})")
         probas[name] = reader_proba(run, ex)
         notes[name] = (f"H = {st['hidden_size']}{' x 2' if st['reads'] == 'both' else ''}, "
                        f"{st['n_parameters']} parameters, epoch {st['kept_epoch']} of {st['epochs']}")
