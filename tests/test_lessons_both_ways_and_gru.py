@@ -281,3 +281,113 @@ def test_gru_sweep_report_puts_the_three_cells_side_by_side():
     with pytest.raises(ValueError, match="missing"):
         bw.gru_sweep_report(_sweep_of({k: [1.0, 1.0, 1.0] for k in bw.THREE_CELL_KEYS[:-1]}))
 
+
+
+# === the smudged letter, cell against cell: the committed run's loader and table (helper H6) ===
+
+
+def _smudged_results(records):
+    """A results dict as experiments/smudged_letter_seeds.py --save writes it, around the given records."""
+    meta = {"complete": True, "hidden_size": 32, "epochs": 2, "lr": 0.01, "batch_size": 128, "clip": 5.0,
+            "keep_best": "weights of the epoch with the lowest validation loss", "split": "family", "split_seed": 0,
+            "n_words": {"train": 3, "validation": 1, "test": 2}, "n_examples": {"train": 9, "validation": 3,
+                                                                                "test": 10},
+            "n_test_by_position": {"first": 2, "middle": 6, "last": 2}, "scored": "every letter",
+            "cpu": "process CPU seconds", "machine": "a test"}
+    baselines = [{"name": "most frequent letter", "accuracy": 0.1,
+                  "by_position": {"first": 0.0, "middle": 0.0, "last": 0.5}, "note": "counts"}]
+    return {"meta": meta, "baselines": baselines, "records": records}
+
+
+def _record(cell, reads, seed, acc, first, middle, last, best_epoch=1, cpu=10.0):
+    return {"cell": cell, "reads": reads, "seed": seed, "accuracy": acc,
+            "by_position": {"first": first, "middle": middle, "last": last}, "best_epoch": best_epoch,
+            "epochs": 2, "hidden_size": 32, "n_parameters": 100 if reads != "both" else 200, "cpu_seconds": cpu}
+
+
+SMUDGED_RECORDS = [  # LSTM before RNN on purpose: the rows come out RNN, GRU, LSTM and left, right, both
+    _record("lstm", "both", 0, 0.6, 0.5, 0.5, 1.0),
+    _record("rnn", "both", 1, 0.5, 0.5, 0.5, 0.5, best_epoch=2, cpu=30.0),
+    _record("rnn", "both", 0, 0.3, 0.0, 0.5, 0.0, cpu=10.0),
+    _record("rnn", "left", 0, 0.2, 0.0, 0.0, 1.0),
+    _record("rnn", "right", 0, 0.4, 1.0, 1 / 3, 0.0),
+]
+
+
+def test_smudged_cells_rows_known_answer():
+    rows = bw.smudged_cells_rows(_smudged_results(SMUDGED_RECORDS))
+    assert [r.name for r in rows] == ["most frequent letter", "RNN, left", "RNN, right", "RNN, both sides",
+                                      "LSTM, both sides"]
+    both = rows[3]
+    assert both.accuracy == pytest.approx(0.4)  # mean of 0.3 and 0.5
+    assert both.by_position["first"] == pytest.approx(0.25) and both.by_position["last"] == pytest.approx(0.25)
+    assert both.n == {"all": 10, "first": 2, "middle": 6, "last": 2}
+    assert both.note == ("seeds 0, 1: 30.0 / 50.0%; H = 32 x 2, 200 parameters, epoch kept 1 2 of 2, 20 s CPU")
+    assert rows[1].note.startswith("seed 0 only; H = 32, 100 parameters, epoch kept 1 of 2")
+    assert rows[0].note == "counts" and rows[0].accuracy == 0.1
+    only_rnn = bw.smudged_cells_rows(_smudged_results(SMUDGED_RECORDS), cells="rnn", baselines=False)
+    assert [r.name for r in only_rnn] == ["RNN, left", "RNN, right", "RNN, both sides"]
+    # the rows feed the module's summary: both sides (40%) against the better side (right, 40%): no gain
+    summary = bw.context_summary(only_rnn)
+    assert summary.startswith("RNN, both sides: overall 40.0% against 40.0% from the right (no gain)")
+    assert "at the first letter 25.0% against 100.0% from the right (-75.0 points)" in summary
+
+
+def test_smudged_cells_table_and_conditions():
+    results = _smudged_results(SMUDGED_RECORDS)
+    lines = bw.smudged_cells_table(results).splitlines()
+    assert lines[0].split()[:5] == ["reader", "all", "first", "middle", "last"]
+    assert lines[1].split()[1:] == ["10", "2", "6", "2"]
+    assert lines[5].split()[:7] == ["RNN,", "both", "sides", "40.0%", "25.0%", "50.0%", "25.0%"]
+    assert lines[-1].startswith("conditions: family split (seed 0) of the lexicon's 6 words: train 3 words (9 blanks)")
+    assert "H = 32 per direction, Adam lr 0.01, batch 128, clip 5, 2 epochs" in lines[-1]
+    assert "stopped" not in lines[-1]
+    results["meta"]["complete"] = False
+    assert "The run stopped before the planned grid was done." in bw.smudged_cells_conditions(results)
+
+
+def test_smudged_results_save_load_and_bad_input(tmp_path):
+    results = _smudged_results(SMUDGED_RECORDS)
+    path = tmp_path / "smudged.json"
+    bw.save_smudged_results(path, results)
+    assert bw.load_smudged_results(path) == results
+    with pytest.raises(FileNotFoundError, match="smudged_letter_seeds.py --save"):
+        bw.load_smudged_results(tmp_path / "absent.json")
+    with pytest.raises(ValueError, match="missing \\['baselines'\\]"):
+        bw.save_smudged_results(path, {"meta": {}, "records": []})
+    with pytest.raises(ValueError, match=r"among those in the results, \['rnn', 'lstm'\]; got \['gru'\]"):
+        bw.smudged_cells_rows(results, cells=["gru"])
+    with pytest.raises(ValueError, match="at least one record"):
+        bw.smudged_cells_rows(_smudged_results([]))
+
+
+def test_committed_smudged_results_are_consistent():
+    """The committed run: what the meta says ran is there; each record's parts add up; the sizes are the model's."""
+    from rnnlib.model import BlankReader
+
+    results = bw.load_smudged_results()
+    m, records = results["meta"], results["records"]
+    assert [[r["cell"], r["reads"], r["seed"]] for r in records] == m["planned"][:len(records)]
+    assert m["complete"] == (len(records) == len(m["planned"]))
+    n = m["n_test_by_position"]
+    assert sum(n.values()) == m["n_examples"]["test"]
+    for r in records + results["baselines"]:  # overall = the examples-weighted mean of the three positions
+        by = r["by_position"]
+        assert r["accuracy"] == pytest.approx(sum(n[c] * by[c] for c in n) / m["n_examples"]["test"], abs=1e-12)
+    for r in records:
+        assert r["n_parameters"] == BlankReader(r["hidden_size"], cell=r["cell"], reads=r["reads"]).n_parameters
+        assert 1 <= r["best_epoch"] <= r["epochs"] == m["epochs"] and r["hidden_size"] == m["hidden_size"]
+    assert [r.name for r in bw.smudged_cells_rows(results)][:4] == list(bw.BASELINE_NAMES)
+
+
+def test_gru_sweep_report_of_the_committed_sweep():
+    """The numbers notebook 08's closing note states about the GRU rows."""
+    report = bw.gru_sweep_report()
+    assert report.reach == {"rnn_sgd": 10, "lstm_sgd": 20, "gru_sgd": 5, "rnn_sgd_rec": 50, "lstm_sgd_rec": None,
+                            "gru_sgd_rec": 10, "rnn_adam": 200, "lstm_adam": 30, "gru_adam": 20, "rnn_adam_rec": 30,
+                            "lstm_adam_rec": 200, "gru_adam_rec": 200}
+    assert report.sentences[3] == "GRU, Adam, chrono init: solved every lag tested, up to 200, with all 3 seeds."
+    assert report.gru_vs_lstm.splitlines()[3].endswith("-> the same reach")
+    steps = {line[:36].strip(): line.split()[-1] for line in report.steps.splitlines()[1:]}
+    assert steps["GRU, Adam, chrono init"] == "73" and steps["LSTM, Adam, chrono init"] == "78"  # lag 200
+    assert report.meta["runs"] == 96 and report.meta["workers"] == 2

@@ -284,7 +284,8 @@ def test_sweep_accuracy_finds_the_record():
 # ---------------------------------------------------------------- the committed sweep: the claims it supports
 @pytest.fixture(scope="module")
 def committed():
-    sweep = load_sweep()
+    """The sweep as notebooks 04 and 06 load it: the RNN and LSTM rows (notebook 08 added the GRU's)."""
+    sweep = load_sweep(cells=("rnn", "lstm"))
     return sweep, summarise(sweep["records"])
 
 
@@ -476,10 +477,10 @@ def test_chrono_biases_spread_the_forget_gates_and_close_the_input_gates():
         chrono_biases(np.zeros(7), 2, chrono=10, seed=0)
 
 
-def test_chrono_is_for_the_lstm_only():
+def test_chrono_is_for_the_gated_cells_only():
     from rnnlib.lessons.vanishing_gradient import RunConfig, chrono_biases, train_memory_run
 
-    with pytest.raises(ValueError, match="chrono is for the LSTM"):
+    with pytest.raises(ValueError, match="chrono is for the LSTM and the GRU; got cell='rnn'"):
         train_memory_run(RunConfig("x", chrono=10, steps=1), 3, 0)
     model, *_ = train_memory_run(RunConfig("x", cell="lstm", chrono=10, hidden_size=4, steps=1, lr=1e-9), 3, 0)
     want = chrono_biases(np.zeros(16), 4, 10, seed=30_000)  # the run's own stream: 30_000 + seed
@@ -535,3 +536,117 @@ def test_cell_comparison_says_which_cell_reached_further_per_setting():
     assert cell_comparison(summarise(recs), settings=("x",)) == (
         "x         rnn_x: not reliable at lag 5 (seeds solved: 1/1 at lag 10); "
         "lstm_x: up to lag 5 (seeds solved: 1/1 at lag 20)  -> LSTM further")
+
+
+# ---------------------------------------------------------------- the GRU rows (notebook 08)
+# sha256 of json.dumps(records, sort_keys=True) and of the configs of the sweep as committed before the
+# GRU rows were merged in (192 runs; rnnlib/results/lag_sweep.json at commit c384494)
+RNN_LSTM_RECORDS_SHA256 = "1d86945cb7f47111b79e1c233af974641866b3e10f09795c5fd94fd600353051"
+RNN_LSTM_CONFIGS_SHA256 = "65bc5e51050e37bed0c14bcfb2bf1fa2f2bcd6bbaba55aa4cf93fb317a400d3e"
+GRU_KEYS = ("gru_sgd", "gru_sgd_rec", "gru_adam", "gru_adam_rec")
+
+
+def _sha256(obj):
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+def test_chrono_biases_of_a_gru_set_the_update_gate_only():
+    from rnnlib.activations import sigmoid
+    from rnnlib.lessons.vanishing_gradient import chrono_biases
+
+    H = 50
+    bx = chrono_biases(np.full(3 * H, 7.0), H, chrono=200, seed=3, cell="gru")
+    lstm = chrono_biases(np.zeros(4 * H), H, chrono=200, seed=3)
+    np.testing.assert_array_equal(bx[H:2 * H], lstm[H:2 * H])  # the same draws u as the LSTM's forget gate
+    np.testing.assert_array_equal(bx[:H], 7.0)  # r untouched
+    np.testing.assert_array_equal(bx[2 * H:], 7.0)  # n untouched
+    z = sigmoid(bx[H:2 * H])
+    np.testing.assert_allclose(1 / (1 - z), 1 + np.exp(bx[H:2 * H]))  # time scale 1 + u, as the LSTM's f
+    with pytest.raises(ValueError, match="b must have shape"):
+        chrono_biases(np.zeros(4 * H), H, chrono=200, seed=3, cell="gru")
+    with pytest.raises(ValueError, match="cell must be 'lstm' or 'gru'"):
+        chrono_biases(np.zeros(H), H, chrono=200, seed=3, cell="rnn")
+
+
+def test_a_chrono_gru_run_starts_from_the_chrono_update_bias():
+    from rnnlib.lessons.vanishing_gradient import RunConfig, chrono_biases, train_memory_run
+
+    model, *_ = train_memory_run(RunConfig("x", cell="gru", chrono=10, hidden_size=4, steps=1, lr=1e-9), 3, 0)
+    want = chrono_biases(np.zeros(12), 4, 10, seed=30_000, cell="gru")  # the run's own stream: 30_000 + seed
+    np.testing.assert_allclose(model.params["bx"], want, atol=1e-6)  # z block log(u), r and n 0 (lr ~ 0)
+    np.testing.assert_allclose(model.params["bh"], 0.0, atol=1e-6)
+
+
+def test_gru_configs_mirror_the_lstm_rows():
+    from dataclasses import asdict
+
+    from rnnlib.lessons.vanishing_gradient import CONFIGS
+
+    for setting in ("sgd", "sgd_rec", "adam", "adam_rec"):
+        lstm, gru = asdict(CONFIGS[f"lstm_{setting}"]), asdict(CONFIGS[f"gru_{setting}"])
+        differ = {k for k in lstm if lstm[k] != gru[k]}
+        assert differ == {"name", "cell"}, setting
+        assert gru["name"] == lstm["name"].replace("LSTM", "GRU")
+    lines = conditions_table(CONFIGS, GRU_KEYS).splitlines()
+    assert lines[0] == ("gru_sgd       GRU  H=32, uniform W_h, biases 0; SGD lr 0.1 momentum 0.9; batch 64, 300 steps, "
+                        "clip 1")
+    assert "GRU  H=32, uniform W_h, chrono z bias (up to 200 steps); Adam lr 0.01" in lines[3]
+
+
+def test_load_sweep_keeps_the_cells_asked_for():
+    full = load_sweep()
+    old = load_sweep(cells=("rnn", "lstm"))
+    assert list(old["configs"]) == [k for k in full["configs"] if not k.startswith("gru")]
+    assert old["records"] == [r for r in full["records"] if not r["config"].startswith("gru")]
+    gru = load_sweep(cells="gru")
+    assert tuple(gru["configs"]) == GRU_KEYS and {r["config"] for r in gru["records"]} == set(GRU_KEYS)
+    with pytest.raises(ValueError, match="cells must name cells of the sweep"):
+        load_sweep(cells=("rnn", "transformer"))
+
+
+def test_committed_rnn_and_lstm_records_are_untouched_by_the_gru_rows():
+    sweep = load_sweep(cells=("rnn", "lstm"))
+    assert len(sweep["records"]) == 192
+    assert _sha256(sweep["records"]) == RNN_LSTM_RECORDS_SHA256
+    assert _sha256(sweep["configs"]) == RNN_LSTM_CONFIGS_SHA256
+    assert sweep["meta"]["seconds"] == 2170 and sweep["meta"]["workers"] == 2  # the original run's conditions
+
+
+def test_committed_gru_rows_cover_every_lag_and_seed_and_say_how_they_were_run():
+    sweep = load_sweep()
+    gru = [r for r in sweep["records"] if r["config"] in GRU_KEYS]
+    assert sorted((r["config"], r["lag"], r["seed"]) for r in gru) == sorted(
+        (k, lag, s) for k in GRU_KEYS for lag in sweep["meta"]["lags"] for s in sweep["meta"]["seeds"])
+    assert sweep["records"][:192] == load_sweep(cells=("rnn", "lstm"))["records"]  # old records first, in order
+    (added,) = sweep["meta"]["added"]
+    assert tuple(added["keys"]) == GRU_KEYS and added["runs"] == 96
+    assert added["lags"] == sweep["meta"]["lags"] and added["seeds"] == sweep["meta"]["seeds"]
+    assert added["command"].endswith("--keys gru_sgd gru_sgd_rec gru_adam gru_adam_rec --workers 2")
+    assert added["seconds"] > 0
+
+
+def test_merge_sweep_keeps_every_other_record_and_replaces_the_keys_run_again():
+    import importlib.util
+    from pathlib import Path
+
+    from rnnlib.lessons.vanishing_gradient import CONFIGS
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "lag_sweep.py"
+    spec = importlib.util.spec_from_file_location("lag_sweep_script", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    old = {"configs": {"rnn_sgd": {"name": "old"}, "gru_sgd": {"name": "stale"}},
+           "records": [{"config": "rnn_sgd", "lag": 5, "accuracy": 1.0},
+                       {"config": "gru_sgd", "lag": 5, "accuracy": 0.1}],
+           "meta": {"seconds": 7}}
+    new = [{"config": "gru_sgd", "lag": 5, "accuracy": 0.9}, {"config": "gru_adam", "lag": 5, "accuracy": 0.8}]
+    added = {"keys": ["gru_sgd", "gru_adam"], "runs": 2}
+    merged = script.merge_sweep(old, new, {k: CONFIGS[k] for k in ("gru_sgd", "gru_adam")}, added)
+    assert merged["records"] == [old["records"][0]] + new
+    assert merged["configs"]["rnn_sgd"] == {"name": "old"} and merged["configs"]["gru_sgd"]["cell"] == "gru"
+    assert merged["meta"] == {"seconds": 7, "added": [added]}
+    again = script.merge_sweep(merged, new, {k: CONFIGS[k] for k in ("gru_sgd", "gru_adam")}, added)
+    assert again["meta"]["added"] == [added] and again["records"] == merged["records"]  # rerun replaces, not adds

@@ -18,7 +18,12 @@ The smudged letter (sections 1-2: a word with one letter replaced by the blank "
   an :class:`AccuracyRow`; :func:`smudge_rows`, :func:`accuracy_table`, :func:`smudge_conditions`)
   and what it says about context (:func:`context_summary`);
 * for the explorer: each reader's likeliest letters for a typed word such as ``"h_ppy"``
-  (:func:`reader_top_letters`, :func:`top_letters_table`).
+  (:func:`reader_top_letters`, :func:`top_letters_table`);
+* the readers cell against cell (RNN, GRU, LSTM; left, right, both; seeds 0-2, one budget), from the
+  committed run of ``experiments/smudged_letter_seeds.py --save`` (``rnnlib/results/smudged_letter.json``):
+  :func:`load_smudged_results` / :func:`save_smudged_results`, :func:`smudged_cells_rows` (means over the
+  seeds, rows of :class:`AccuracyRow` for :func:`accuracy_table` and :func:`context_summary`),
+  :func:`smudged_cells_conditions`, :func:`smudged_cells_table`.
 
 The GRU beside the LSTM and the RNN (sections 3-4):
 
@@ -34,6 +39,9 @@ The GRU beside the LSTM and the RNN (sections 3-4):
 
 from __future__ import annotations
 
+import importlib.resources
+import json
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -637,6 +645,126 @@ def top_letters_table(runs, word_with_blank, k=5):
         tops = reader_top_letters(run, word_with_blank, k)
         lines.append(f"{reader_name(run):<{width}}  " + "  ".join(f"{c} {p:.2f}" for c, p in tops))
     return "\n".join(lines)
+
+
+__all__ += [
+    "save_smudged_results",
+    "load_smudged_results",
+    "smudged_cells_rows",
+    "smudged_cells_conditions",
+    "smudged_cells_table",
+]
+
+_CELL_ORDER = ("rnn", "gru", "lstm")
+
+
+def save_smudged_results(path, results):
+    """Write the committed run of the readers, cell against cell (``meta``, ``baselines``, ``records``) as JSON."""
+    missing = sorted({"meta", "baselines", "records"} - set(results))
+    if missing:
+        raise ValueError(f"results must have the keys meta, baselines and records; missing {missing}")
+    Path(path).write_text(json.dumps(results, indent=1) + "\n")
+
+
+def load_smudged_results(path=None):
+    """Read the readers' test accuracy per cell, direction and seed (default: the committed
+    ``rnnlib/results/smudged_letter.json``, written by ``experiments/smudged_letter_seeds.py --save``).
+
+    Returns
+    -------
+    dict
+        ``meta`` (every condition), ``baselines`` (the baselines' rows on the same test blanks) and
+        ``records`` (one per cell, reading direction and seed: ``accuracy``, ``by_position``,
+        ``best_epoch``, ``n_parameters``, ``cpu_seconds``, ...).
+    """
+    if path is None:
+        text = importlib.resources.files("rnnlib").joinpath("results", "smudged_letter.json").read_text()
+        return json.loads(text)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no smudged-letter results at {path}: run "
+                                f"`python experiments/smudged_letter_seeds.py --save --out {path}`")
+    return json.loads(path.read_text())
+
+
+def smudged_cells_rows(results=None, cells=None, baselines=True):
+    """The committed run as accuracy rows: the baselines, then each cell's left, right and both-sides reader.
+
+    Parameters
+    ----------
+    results : dict, optional
+        :func:`load_smudged_results`'s (by default the committed run).
+    cells : sequence of {"rnn", "gru", "lstm"}, optional
+        Which cells (default: every cell in the results), in the order RNN, GRU, LSTM.
+    baselines : bool
+        Put the baselines' rows (scored on the same test blanks) first.
+
+    Returns
+    -------
+    list of AccuracyRow
+        A reader's row holds the mean over its seeds (overall and by position); its note gives
+        each seed's overall accuracy, the parameters, the epochs kept and the median CPU seconds
+        of training. The rows work with :func:`accuracy_table` and :func:`context_summary`.
+    """
+    results = load_smudged_results() if results is None else results
+    records = results["records"]
+    if not records:
+        raise ValueError("results must hold at least one record; got none")
+    present = [c for c in _CELL_ORDER if any(r["cell"] == c for r in records)]
+    if cells is None:
+        cells = present
+    else:
+        cells = [cells] if isinstance(cells, str) else list(cells)
+        absent = [c for c in cells if c not in present]
+        if absent:
+            raise ValueError(f"cells must be among those in the results, {present}; got {absent}")
+        cells = [c for c in _CELL_ORDER if c in cells]
+    m = results["meta"]
+    n = {"all": m["n_examples"]["test"], **m["n_test_by_position"]}
+    rows = [AccuracyRow(b["name"], b["accuracy"], b["by_position"], n, b["note"])
+            for b in (results["baselines"] if baselines else [])]
+    for cell in cells:
+        for reads in _READS:
+            runs = sorted((r for r in records if r["cell"] == cell and r["reads"] == reads), key=lambda r: r["seed"])
+            if not runs:
+                continue
+            by = {c: float(np.mean([r["by_position"][c] for r in runs])) for c in POSITION_CLASSES}
+            seeds = (f"seeds {', '.join(str(r['seed']) for r in runs)}: "
+                     + " / ".join(f"{100 * r['accuracy']:.1f}" for r in runs) + "%" if len(runs) > 1
+                     else f"seed {runs[0]['seed']} only")
+            r0 = runs[0]
+            note = (f"{seeds}; H = {r0['hidden_size']}{' x 2' if reads == 'both' else ''}, {r0['n_parameters']} "
+                    f"parameters, epoch kept {' '.join(str(r['best_epoch']) for r in runs)} of {r0['epochs']}, "
+                    f"{np.median([r['cpu_seconds'] for r in runs]):.0f} s CPU")
+            rows.append(AccuracyRow(f"{cell.upper()}, {_SIDES[reads]}",
+                                    float(np.mean([r["accuracy"] for r in runs])), by, n, note))
+    return rows
+
+
+def smudged_cells_conditions(results=None):
+    """The conditions of the committed run, one paragraph (from its ``meta`` block)."""
+    results = load_smudged_results() if results is None else results
+    m = results["meta"]
+    w, e = m["n_words"], m["n_examples"]
+    done = "" if m["complete"] else " The run stopped before the planned grid was done."
+    return (f"conditions: {m['split']} split (seed {m['split_seed']}) of the lexicon's {sum(w.values())} words: "
+            f"train {w['train']} words ({e['train']} blanks), validation {w['validation']} ({e['validation']}), "
+            f"test {w['test']} ({e['test']}); scored: {m['scored']}. The same budget for every cell: H = "
+            f"{m['hidden_size']} per direction, Adam lr {m['lr']:g}, batch {m['batch_size']}, clip {m['clip']:g}, "
+            f"{m['epochs']} epochs, {m['keep_best']}; a reader's row is the mean over its seeds (seeds set the "
+            f"initial weights and the shuffling), the split is the same for all.{done} CPU: {m['cpu']}, on "
+            f"{m['machine']}.")
+
+
+def smudged_cells_table(results=None, cells=None, baselines=True):
+    """The committed run as a text table (:func:`accuracy_table` of :func:`smudged_cells_rows`) with its conditions.
+
+    Returns
+    -------
+    str
+    """
+    results = load_smudged_results() if results is None else results
+    return accuracy_table(smudged_cells_rows(results, cells, baselines), smudged_cells_conditions(results))
 
 
 # === 3-4. the GRU beside the LSTM and the RNN: parameter counts, live values, the lag sweep's GRU rows (helper H3) ===
