@@ -24,7 +24,9 @@ INFRASTRUCTURE = {"__init__", "base", "style"}
 CHAPTERS = {m.group(2): int(m.group(1))
             for m in (re.match(r"(\d\d)_(\w+)\.ipynb$", p.name) for p in (ROOT / "notebooks").glob("*.ipynb")) if m}
 PUBLIC_MATH = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
-               "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
+               "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+               "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
+               "bidirectional_forward", "bidirectional_backward"]
 
 
 def _module_name(path):

@@ -391,3 +391,28 @@ def test_gru_sweep_report_of_the_committed_sweep():
     steps = {line[:36].strip(): line.split()[-1] for line in report.steps.splitlines()[1:]}
     assert steps["GRU, Adam, chrono init"] == "73" and steps["LSTM, Adam, chrono init"] == "78"  # lag 200
     assert report.meta["runs"] == 96 and report.meta["workers"] == 2
+
+
+# --- read_both_ways / reader_models (the lead) -------------------------------------------------------
+
+def test_read_both_ways_matches_the_readers():
+    from rnnlib.data import encode_smudged
+    from rnnlib.model import BlankReader
+
+    readers = {r: BlankReader(4, reads=r, seed=i) for i, r in enumerate(("left", "right", "both"))}
+    out = bw.read_both_ways(readers, "pe_ce")
+    x, lengths, position = encode_smudged("pe_ce")
+    assert out["word"] == "pe_ce" and out["p"] == 3
+    for r, model in readers.items():
+        np.testing.assert_array_equal(out["probs"][r], model.predict_proba(x, lengths, position)[0])
+        assert out["probs"][r].shape == (26,) and abs(out["probs"][r].sum() - 1) < 1e-12
+    states = readers["both"].states(x, lengths)
+    np.testing.assert_array_equal(out["states"]["fwd"], states["fwd"][0])
+    np.testing.assert_array_equal(out["states"]["bwd"], states["bwd"][0])
+    assert out["states"]["fwd"].shape == (5, 4)
+    with pytest.raises(ValueError, match="keys"):
+        bw.read_both_ways({"left": readers["left"]}, "pe_ce")
+    with pytest.raises(ValueError, match="must read 'right'"):
+        bw.read_both_ways({**readers, "right": readers["left"]}, "pe_ce")
+    with pytest.raises(ValueError, match="blank"):
+        bw.read_both_ways(readers, "peace")

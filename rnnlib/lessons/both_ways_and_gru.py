@@ -51,6 +51,7 @@ from ..data import (
     ALPHABET,
     POSITION_CLASSES,
     check_word,
+    encode_smudged,
     position_classes,
     smudge_words,
     split_by_family,
@@ -385,6 +386,8 @@ __all__ += [
     "smudge_conditions",
     "context_summary",
     "reader_top_letters",
+    "reader_models",
+    "read_both_ways",
     "top_letters_table",
 ]
 
@@ -629,6 +632,58 @@ def reader_top_letters(run, word_with_blank, k=5):
         ``(letter, probability)``, likeliest first (:meth:`rnnlib.model.BlankReader.top_letters`).
     """
     return run.model.top_letters(word_with_blank, k=k)
+
+
+def reader_models(readers):
+    """The three BlankReaders of ``readers`` (models, or runs holding one in ``.model``), checked.
+
+    Parameters
+    ----------
+    readers : dict of str to BlankReader or ReaderRun
+        Exactly the keys ``"left"``, ``"right"``, ``"both"``, each reading that way.
+
+    Returns
+    -------
+    dict of str to BlankReader
+    """
+    if not isinstance(readers, dict) or set(readers) != set(READS):
+        raise ValueError(f"readers must be a dict with the keys {READS}; got "
+                         f"{sorted(readers) if isinstance(readers, dict) else type(readers).__name__}")
+    models = {}
+    for name in READS:
+        model = readers[name] if isinstance(readers[name], BlankReader) else getattr(readers[name], "model", None)
+        if not isinstance(model, BlankReader):
+            raise ValueError(f"readers[{name!r}] must be a BlankReader (or a run with one in .model); "
+                             f"got {type(readers[name]).__name__}")
+        if model.reads != name:
+            raise ValueError(f"readers[{name!r}] must read {name!r} (BlankReader(reads={name!r})); "
+                             f"got reads={model.reads!r}")
+        models[name] = model
+    return models
+
+
+def read_both_ways(readers, word_with_blank):
+    """What the three readers make of one typed word such as ``"pe_ce"``.
+
+    Parameters
+    ----------
+    readers : dict of str to BlankReader or ReaderRun
+        ``"left"``, ``"right"``, ``"both"`` (see :func:`reader_models`).
+    word_with_blank : str
+        Letters a-z with exactly one ``"_"`` (see :func:`rnnlib.data.encode_smudged`).
+
+    Returns
+    -------
+    dict
+        ``word``; ``p``, the blank's step; ``states``: the "both" reader's forward and backward
+        states, ``"fwd"`` and ``"bwd"``, each (T, H) with row t - 1 for step t; ``probs``: each
+        reader's probabilities of the 26 letters at the blank, (26,).
+    """
+    models = reader_models(readers)
+    x, lengths, position = encode_smudged(word_with_blank, name="word")
+    states = {r: s[0] for r, s in models["both"].states(x, lengths).items()}  # (T, H) each
+    probs = {r: m.predict_proba(x, lengths, position)[0] for r, m in models.items()}  # (26,) each
+    return {"word": word_with_blank, "p": int(position[0]), "states": states, "probs": probs}
 
 
 def top_letters_table(runs, word_with_blank, k=5):

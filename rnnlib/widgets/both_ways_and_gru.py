@@ -16,8 +16,7 @@ import html
 
 import ipywidgets as widgets
 
-from ..data import encode_smudged
-from ..lessons.both_ways_and_gru import GRU_EXAMPLE, gru_step_values
+from ..lessons.both_ways_and_gru import GRU_EXAMPLE, gru_step_values, read_both_ways, reader_models
 from ..model import BlankReader
 from ..viz.both_ways_and_gru import READERS, BothWaysPlot, GRUCellDiagram, top_from_probs
 from .base import Explorer, LiveFigure
@@ -26,22 +25,11 @@ __all__ = []
 
 # === 2. the smudged letter (helper H2) ===
 
-__all__ += ["BothWaysExplorer", "both_ways_explorer", "describe_readers", "fitting_words", "benchmark_cases"]
+__all__ += ["BothWaysExplorer", "both_ways_explorer", "describe_readers", "fitting_words", "both_ways_benchmark_cases",
+            "benchmark_cases"]
 
 MAX_LETTERS = 20
 _SHORT = {"left": "left only", "right": "right only", "both": "both"}
-
-
-def _reader_model(reader, name):
-    """The BlankReader of a reader given as a model or as a run object holding one in ``.model``."""
-    model = reader if isinstance(reader, BlankReader) else getattr(reader, "model", None)
-    if not isinstance(model, BlankReader):
-        raise ValueError(f"readers[{name!r}] must be a BlankReader (or a run with one in .model); "
-                         f"got {type(reader).__name__}")
-    if model.reads != name:
-        raise ValueError(f"readers[{name!r}] must read {name!r} (BlankReader(reads={name!r})); "
-                         f"got reads={model.reads!r}")
-    return model
 
 
 def fitting_words(word_with_blank, lexicon):
@@ -103,10 +91,7 @@ class BothWaysExplorer(Explorer):
     """
 
     def __init__(self, readers, word="h_ppy", lexicon=None):
-        if not isinstance(readers, dict) or set(readers) != set(READERS):
-            raise ValueError(f"readers must be a dict with the keys {READERS}; got "
-                             f"{sorted(readers) if isinstance(readers, dict) else type(readers).__name__}")
-        self.models = {name: _reader_model(readers[name], name) for name in READERS}
+        self.models = reader_models(readers)
         if hasattr(lexicon, "parts"):  # the lessons' SmudgeData: every word with its part of the split
             lexicon = {w: name for name, part in lexicon.parts.items() for w in part.words}
         self.split_of = dict(lexicon) if isinstance(lexicon, dict) else {w: None for w in (lexicon or ())}
@@ -123,15 +108,13 @@ class BothWaysExplorer(Explorer):
     def read(self, word):
         """Run the three readers on a typed word; returns the :attr:`result` dict (nothing drawn)."""
         word = word.strip().lower() if isinstance(word, str) else word  # typed: forgive case and spaces
-        x, lengths, position = encode_smudged(word, name="word")
-        if len(word) > MAX_LETTERS:
+        if isinstance(word, str) and len(word) > MAX_LETTERS:
             raise ValueError(f"word must have at most {MAX_LETTERS} letters; got {len(word)} ({word!r})")
-        states = {r: s[0] for r, s in self.models["both"].states(x, lengths).items()}  # (T, H) each
-        probs = {r: m.predict_proba(x, lengths, position)[0] for r, m in self.models.items()}  # (26,) each
+        r = read_both_ways(self.models, word)
         fits = fitting_words(word, self.split_of) if self.split_of else []
-        truth = fits[0][position[0] - 1] if len(fits) == 1 else None
-        return {"word": word, "p": int(position[0]), "states": states, "probs": probs,
-                "top": {r: top_from_probs(p, 5) for r, p in probs.items()}, "fits": fits, "truth": truth}
+        truth = fits[0][r["p"] - 1] if len(fits) == 1 else None
+        return {**r, "top": {name: top_from_probs(p, 5) for name, p in r["probs"].items()}, "fits": fits,
+                "truth": truth}
 
     def _draw(self, word):
         r = self.read(word)
@@ -183,7 +166,7 @@ def both_ways_explorer(readers, word="h_ppy", lexicon=None):
     return BothWaysExplorer(readers, word=word, lexicon=lexicon)
 
 
-def benchmark_cases():
+def both_ways_benchmark_cases():
     """(name, explorer, control, new value) for the lead's latency benchmark (untrained readers, H = 64)."""
     readers = {r: BlankReader(64, cell="rnn", reads=r, seed=0) for r in READERS}
     explorer = both_ways_explorer(readers, word="h_ppy", lexicon=["happy", "hoppy", "sad"])
@@ -353,3 +336,8 @@ def gru_benchmark_cases():
         ("gru_cell: b_z", cell, "b_z", -3.0),
         ("gru_cell: preset", cell, "preset", "z = 1: h passes unchanged"),
     ]
+
+
+def benchmark_cases():
+    """Every explorer of notebook 08, for the latency benchmark: the smudged letter's, then the GRU cell's."""
+    return both_ways_benchmark_cases() + gru_benchmark_cases()
