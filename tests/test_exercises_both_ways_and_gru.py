@@ -1,6 +1,8 @@
 """Tests of the notebook-08 checkers (GRU step forward and backward, which backward state, joining both ways):
 the right answer passes, each typical mistake gets its own message, errors are reported, not raised."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -221,13 +223,33 @@ def test_prediction_right():
     ((4, "ha"), "the letters the FORWARD reader has read"),
     ((4, "ypp"), "x_2 = 'a' is missing"),
     ((9, "yppa"), "numbered 1..5"),
-    (("4", "yppa"), "k must be an int"),
+    (("4", "yppa"), "j must be an int"),
+    ((4, "a, p, p, y"), "letters = 'a, p, p, y' (read as 'appy'): those are the right letters, but"),
+    ((4, "4"), "no letter a-z in it"),
+    ((3, "y p p"), "j = 3: state 3 has read y, p, p"),
     ((4, list("yppa")), "letters must be a str"),
 ])
 def test_prediction_mistakes(answer, message):
     result = check_which_backward_state(lambda: answer)
     assert not result.ok
     assert message in result.message
+
+
+@pytest.mark.parametrize("letters", ["yppa", "y, p, p, a", "y p p a", "YPPA", " Y-p-P-a. "])
+def test_prediction_letters_are_read_as_their_a_to_z_letters(letters):
+    result = check_which_backward_state(lambda: (4, letters))
+    assert result.ok, result.message
+
+
+def test_prediction_speaks_of_j_not_k():
+    # in notebook 08, k is the lag of notebooks 04/06: the state's number is j for the learner
+    seen = " ".join([solution_which_backward_state(), *HINTS["which_backward_state"],
+                     check_which_backward_state(NB["which_backward_state_mine"]).message,
+                     check_which_backward_state(lambda: (2, "yppa")).message,
+                     check_which_backward_state(lambda: None).message])
+    assert "return j, letters" in solution_which_backward_state()
+    assert "j = 2" in seen and "j (an int" in seen
+    assert not re.search(r"\bk\b", seen)
 
 
 # --------------------------------------------------------------------------- join_both_ways
@@ -250,6 +272,12 @@ def test_join_every_typical_mistake_gets_its_message(mistake):
     result = check_join_both_ways(join_with_mistake(mistake))
     assert not result.ok
     assert JOIN_MISTAKES[mistake][0] in result.message
+
+
+def test_join_padding_message_speaks_of_the_learners_array():
+    message = check_join_both_ways(join_with_mistake("padding_not_zero")).message
+    assert "in your hs the padded steps (t > L) are not zero; set them to 0" in message
+    assert "e.g. hs[1, 3] (length 3, t = 4)" in message
 
 
 def test_join_padding_mistakes_show_only_on_the_padded_batch():

@@ -98,6 +98,9 @@ def test_bars_are_each_readers_top_five_with_the_truth_marked(rng):
         for (letter, _), colour in zip(top, colours):
             assert colour == (PALETTE["vermillion"].lower() if letter == "a" else PALETTE["blue"].lower())
     assert plot.state["top"]["both"][0][0] == "a" and plot.truth_notes["both"].get_text() == ""
+    # the one-way readers are separate networks, not the heatmaps' halves: their titles say so
+    assert [plot.ax_bars[r].get_title(loc="left") for r in READERS] == [
+        "left only (a separate forward RNN)", "right only (a separate backward RNN)", "both (the joined states above)"]
     # the truth outside the top five: its probability and rank are written
     ranked = top_from_probs(probs["right"], 26)
     last, p_last = ranked[-1]
@@ -306,5 +309,6 @@ def test_gru_beside_lstm_draws_both_cells_in_one_figure():
     assert to_hex(shaded[0].get_color()) == PALETTE["sky"].lower()
     # the GRU has no cell state and no output gate; both have their sigmoid gates as blocks
     assert set(fig.gru.boxes) == {"z", "r", "n"} and set(fig.lstm.boxes) == {"i", "f", "g", "o"}
+    assert fig.gru.ax.get_title() == "GRU: $h$ itself on top; $z$ keeps, $1 - z$ writes"
     assert not [line for ax in plot_gru_beside_lstm(highlight=False).axes for line in ax.lines
                 if line.get_linewidth() > 5]

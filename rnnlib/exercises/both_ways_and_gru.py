@@ -23,8 +23,8 @@ r"""Exercises of notebook 08: the GRU step forward and backward, and joining a b
   read? (Its 4th: y, p, p, a.)
 * :func:`check_join_both_ways`: the learner writes ``join_both_ways_mine(hs_fwd, hs_bwd, lengths)``:
   the forward reader's states (N, T, H) in the sequence's order, the backward reader's states
-  (N, T, H) AS IT PRODUCED THEM (its state k at ``[:, k-1]`` has read the last k real letters,
-  x_L..x_{L-k+1}; after its L real steps it went on reading the padding), and the words' lengths;
+  (N, T, H) AS IT PRODUCED THEM (its state j at ``[:, j-1]`` has read the last j real letters,
+  x_L..x_{L-j+1}; after its L real steps it went on reading the padding), and the words' lengths;
   it returns hs (N, T, 2H) with ``hs[:, t-1] = [h_fwd_t ; h_bwd_t]`` and zeros at padded steps.
   The checker compares with :func:`rnnlib.bidirectional.bidirectional_forward` on two batches
   (no padding; padded) and names what went wrong and where (:data:`JOIN_MISTAKES`): backward states
@@ -595,9 +595,9 @@ PREDICT_WORD, PREDICT_T = "happy", 2
 _PREDICT_SOLUTION = """\
 def which_backward_state_mine():
     # the backward reader reads x_5, x_4, ... ; at t = 2 it has read x_5, x_4, x_3, x_2 (x_t included)
-    k = 5 - 2 + 1  # T - t + 1 = 4: its 4th state (hs_bwd[:, 3] in code)
-    letters = "yppa"  # y, p, p, a, in the order it read them
-    return k, letters
+    j = 5 - 2 + 1  # T - t + 1 = 4: its 4th state (hs_bwd[:, 3] in code)
+    letters = "yppa"  # y, p, p, a: the letters read, in the order it read them
+    return j, letters
 """
 
 
@@ -608,23 +608,30 @@ def solution_which_backward_state():
 
 register_hints(PREDICT, [
     "Write 'happy' with its steps: x_1 = h, x_2 = a, x_3 = p, x_4 = p, x_5 = y. The backward reader starts at "
-    "x_5. Which letter does it read at its 1st step, its 2nd, ...?",
+    "x_5. Which letter does it read at its 1st step, its 2nd, ...? Return j, the number of its state (counted "
+    "from 1), and letters, a str of the letters it has read, in reading order, e.g. \"xyz\".",
     "The state that belongs to position t has read x_t itself and everything to its right: x_T, ..., x_t. How "
     "many letters is that for T = 5, t = 2?",
-    "T - t + 1 = 4: its 4th state, after reading y, p, p, a. The full solution: "
+    "j = T - t + 1 = 4: its 4th state, after reading y, p, p, a (letters = \"yppa\"). The full solution: "
     "print(solution(\"which_backward_state\")).",
 ])
 
 
+def _only_letters(text):
+    """The a-z letters of ``text``, lower-cased, in order ("Y, p p-A" -> "yppa")."""
+    return "".join(ch for ch in text.lower() if "a" <= ch <= "z")
+
+
 def check_which_backward_state(learner_fn):
-    r"""Check ``learner_fn() -> (k, letters)``: which backward state sits at t = 2 of "happy", predicted.
+    r"""Check ``learner_fn() -> (j, letters)``: which backward state sits at t = 2 of "happy", predicted.
 
     Parameters
     ----------
     learner_fn : callable
-        Takes no argument; returns ``k`` (int, the number of the backward reader's state, counted
-        from 1 in its own reading order) and ``letters`` (str, the letters it has read, in the order
-        it read them).
+        Takes no argument; returns ``j`` (int, the number of the backward reader's state, counted
+        from 1 in its own reading order) and ``letters`` (str: the letters it has read, in reading
+        order, e.g. ``"xyz"``; only the letters a-z count, case ignored, so ``"y, p, p, a"``,
+        ``"y p p a"`` and ``"YPPA"`` all read as ``"yppa"``).
 
     Returns
     -------
@@ -634,41 +641,46 @@ def check_which_backward_state(learner_fn):
 
     Notes
     -----
-    .. math:: \overleftarrow{h}_t \text{ is the backward reader's state number } k = T - t + 1,
+    .. math:: \overleftarrow{h}_t \text{ is the backward reader's state number } j = T - t + 1,
               \text{ after reading } x_T, x_{T-1}, \dots, x_t.
+
+    (``j``, not ``k``: in notebook 08 k is the lag of notebooks 04/06.)
     """
     word, t = PREDICT_WORD, PREDICT_T
     T = len(word)
-    k_right = T - t + 1
+    j_right = T - t + 1
     read = word[t - 1:][::-1]  # "yppa"
     out, error = call_learner(learner_fn, ())
     if error:
         return CheckResult(False, error, PREDICT)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        return CheckResult(False, "return two values: k (an int, counted from 1) and letters (a str such as "
-                                  "\"xyz\")", PREDICT)
-    k, letters = out
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
-        return CheckResult(False, f"k must be an int (the state's number, counted from 1); got {k!r}", PREDICT)
+        return CheckResult(False, "return two values: j (an int, the state's number counted from 1) and letters "
+                                  "(a str of the letters read, in reading order, such as \"xyz\")", PREDICT)
+    j, letters = out
+    if isinstance(j, (bool, np.bool_)) or not isinstance(j, (int, np.integer)):
+        return CheckResult(False, f"j must be an int (the state's number, counted from 1); got {j!r}", PREDICT)
     if not isinstance(letters, str):
-        return CheckResult(False, f"letters must be a str such as \"xyz\"; got {type(letters).__name__}", PREDICT)
-    k, letters = int(k), letters.strip().lower()
+        return CheckResult(False, "letters must be a str of the letters read, in reading order, such as \"xyz\"; "
+                                  f"got {type(letters).__name__}", PREDICT)
+    j, given, letters = int(j), letters, _only_letters(letters)
     problems = []
-    if k != k_right:
-        if k == t:
+    if j != j_right:
+        if j == t:
             why = (f"state {t} is where the FORWARD reader is at t = {t}; the backward reader's state {t} has read "
                    f"only {', '.join(word[T - t:][::-1])} (x_{T}, x_{T - 1}) and belongs to t = {T - t + 1}")
-        elif k == k_right - 1:
-            why = (f"state {k} has read {', '.join(word[t:][::-1])}, not yet x_{t} = '{word[t - 1]}': the state at t "
+        elif j == j_right - 1:
+            why = (f"state {j} has read {', '.join(word[t:][::-1])}, not yet x_{t} = '{word[t - 1]}': the state at t "
                    f"includes x_t. If you counted from 0: states are counted from 1 here (in code it is "
-                   f"hs_bwd[:, {k_right - 1}])")
-        elif 1 <= k <= T:
-            why = f"state {k} has read {', '.join(word[T - k:][::-1])} and belongs to t = {T - k + 1}"
+                   f"hs_bwd[:, {j_right - 1}])")
+        elif 1 <= j <= T:
+            why = f"state {j} has read {', '.join(word[T - j:][::-1])} and belongs to t = {T - j + 1}"
         else:
             why = f"the backward reader has {T} states for T = {T}, numbered 1..{T}"
-        problems.append(f"k = {k}: {why}")
+        problems.append(f"j = {j}: {why}")
     if letters != read:
-        if sorted(letters) == sorted(read):
+        if not letters:
+            why = "no letter a-z in it: write the letters read, in reading order, such as \"xyz\""
+        elif sorted(letters) == sorted(read):
             why = (f"those are the right letters, but the backward reader read them from the end: "
                    f"x_{T} = '{word[-1]}' first")
         elif letters in (word[:t], word[:t][::-1]):
@@ -677,11 +689,12 @@ def check_which_backward_state(learner_fn):
             why = f"x_{t} = '{word[t - 1]}' is missing: the state at t has read x_t as well"
         else:
             why = f"at t = {t} it has read x_{T}, ..., x_{t}"
-        problems.append(f"letters = {letters!r}: {why}")
+        shown = repr(letters) if given == letters else f"{given!r} (read as {letters!r})"
+        problems.append(f"letters = {shown}: {why}")
     if problems:
         return CheckResult(False, "; ".join(problems) + f". Try hint('{PREDICT}').", PREDICT)
-    return CheckResult(True, f"at t = {t} of '{word}' (T = {T}) sits the backward reader's state {k_right} "
-                             f"(T - t + 1), after reading {', '.join(read)}: in code hs_bwd[:, {k_right - 1}], not "
+    return CheckResult(True, f"at t = {t} of '{word}' (T = {T}) sits the backward reader's state {j_right} "
+                             f"(j = T - t + 1), after reading {', '.join(read)}: in code hs_bwd[:, {j_right - 1}], not "
                              f"hs_bwd[:, {t - 1}]. Its states arrive in reverse order and must be turned around "
                              "before they are joined with the forward reader's.", PREDICT)
 
@@ -707,7 +720,7 @@ def solution_join_both_ways():
 
 register_hints(JOIN, [
     "The forward reader's states are already in the word's order: hs_fwd[:, t-1] is h_fwd_t. The backward "
-    "reader's are in ITS order: hs_bwd[n, k-1] has read the last k letters of word n. Which k belongs to step t? "
+    "reader's are in ITS order: hs_bwd[n, j-1] has read the last j letters of word n. Which j belongs to step t? "
     "(Your prediction for 'happy' answers it.)",
     "At step t the backward state has read x_L, ..., x_t: that is L - t + 1 letters, L = lengths[n], the word's "
     "own length (not T: after its last real letter the backward reader went on reading padding). In code: "
@@ -746,7 +759,7 @@ def join_cases(seed=82):
         h0 = np.zeros((N, H))
         hs_fwd, _ = rnn_forward(x, h0, params[0]["Wx"], params[0]["Wh"], params[0]["b"])  # (N, T, H)
         hs_bwd, _ = rnn_forward(reverse_padded(x, lengths), h0, params[1]["Wx"], params[1]["Wh"],
-                                params[1]["b"])  # (N, T, H)  its own order: [:, k-1] has read k steps
+                                params[1]["b"])  # (N, T, H)  its own order: [:, j-1] has read j steps
         want, _ = bidirectional_forward(x, params[0], params[1], cell="rnn", lengths=lengths)  # (N, T, 2H)
         cases.append({"name": name, "hs_fwd": hs_fwd, "hs_bwd": hs_bwd, "lengths": lengths, "want": want})
     return cases
@@ -761,8 +774,8 @@ def _join_variant(hs_fwd, hs_bwd, lengths, reverse="own", shift=0, swap=False, z
     N, T, H = hs_fwd.shape
     t = np.arange(1, T + 1)[None, :]  # (1, T)
     L = np.asarray(lengths)[:, None]  # (N, 1)
-    k = {"own": L - t + 1, "padded": T - t + 1, "none": t}[reverse] + shift  # (N, T)  which state, from 1
-    idx = np.minimum(np.where(k - 1 < 0, k - 1 + T, k - 1), T - 1)  # (N, T)  Python's index -1 is the last
+    j = {"own": L - t + 1, "padded": T - t + 1, "none": t}[reverse] + shift  # (N, T)  which state, from 1
+    idx = np.minimum(np.where(j - 1 < 0, j - 1 + T, j - 1), T - 1)  # (N, T)  Python's index -1 is the last
     bwd = hs_bwd[np.arange(N)[:, None], idx]  # (N, T, H)
     out = np.concatenate([bwd, hs_fwd] if swap else [hs_fwd, bwd], axis=2)
     return np.where(_real(lengths, T)[:, :, None], out, 0.0) if zero_padding else out
@@ -785,9 +798,9 @@ JOIN_MISTAKES = {
     "halves_swapped": ("the halves are swapped: hs[:, t-1] = [h_fwd_t ; h_bwd_t], the forward state in columns "
                        "0..H-1 and the backward state in columns H..2H-1 (the read-out's weights W_y expect that "
                        "order)", {"swap": True}),
-    "padding_not_zero": ("the padded steps (t > L) are not zero: nothing was read there, and the library "
-                         "outputs 0 at padded steps (hs_fwd and hs_bwd hold the readers' states after reading "
-                         "padding there)", {"zero_padding": False}),
+    "padding_not_zero": ("in your hs the padded steps (t > L) are not zero; set them to 0: nothing real was read "
+                         "there (bidirectional_forward outputs 0 there; hs_fwd and hs_bwd hold the readers' states "
+                         "after reading padding)", {"zero_padding": False}),
 }
 
 
@@ -842,13 +855,13 @@ def _join_shape_problem(out, N, T, H):
 
 
 def _state_map(half, hs_bwd, real):
-    """For each real (n, t): which backward state k (from 1) the learner put there, 0 if none."""
+    """For each real (n, t): which backward state j (from 1) the learner put there, 0 if none."""
     N, T, _ = hs_bwd.shape
     found = np.zeros((N, T), dtype=int)
     for n, t0 in zip(*np.nonzero(real)):
-        for k in range(1, T + 1):
-            if _close(half[n, t0], hs_bwd[n, k - 1]):
-                found[n, t0] = k
+        for j in range(1, T + 1):
+            if _close(half[n, t0], hs_bwd[n, j - 1]):
+                found[n, t0] = j
                 break
     return found
 
@@ -860,8 +873,8 @@ def check_join_both_ways(learner_fn):
     ----------
     learner_fn : callable
         ``hs_fwd`` (N, T, H): the forward reader's states, ``[:, t-1]`` after x_1..x_t. ``hs_bwd``
-        (N, T, H): the backward reader's states in its own reading order, ``[n, k-1]`` after reading the
-        last k real steps of sequence n (then the padding). ``lengths`` (N,) int: the true lengths of
+        (N, T, H): the backward reader's states in its own reading order, ``[n, j-1]`` after reading the
+        last j real steps of sequence n (then the padding). ``lengths`` (N,) int: the true lengths of
         the post-padded sequences. Returns ``hs`` (N, T, 2H).
 
     Returns
@@ -919,8 +932,8 @@ def check_join_both_ways(learner_fn):
                              if not _close(bwd_half[n, t0], want[n, t0, H:]))
                 L, t = int(lengths[n]), t0 + 1
                 right = f"its state {L - t + 1} (hs_bwd[{n}, {L - t}]), after reading x_{L}..x_{t}"
-                k = found[n, t0]
-                held = (f"you put the backward reader's state {k} (hs_bwd[{n}, {k - 1}])" if k
+                j = found[n, t0]
+                held = (f"you put the backward reader's state {j} (hs_bwd[{n}, {j - 1}])" if j
                         else "the backward half holds none of the backward reader's states")
                 parts.append(f"the backward half is wrong at hs[{n}, {t0}] (sequence {n} of length {L}, t = {t}): "
                              f"{held}; step t needs {right}")

@@ -41,8 +41,8 @@ __all__ = []
 __all__ += ["READERS", "READER_TITLES", "FWD", "BWD", "BothWaysPlot", "plot_both_ways", "top_from_probs"]
 
 READERS = ("left", "right", "both")  # the three readers of the smudged letter, in the order drawn
-READER_TITLES = {"left": "left only (forward reader)", "right": "right only (backward reader)",
-                 "both": "both (the two states joined)"}
+READER_TITLES = {"left": "left only (a separate forward RNN)", "right": "right only (a separate backward RNN)",
+                 "both": "both (the joined states above)"}
 FWD, BWD = r"\overrightarrow{h}", r"\overleftarrow{h}"  # mathtext of the two directions' states in the drawn labels
 _K_TOP = 5  # letters per reader's bar chart
 _FAINT = 0.2  # opacity of the states a reader computes but does not use at this blank
@@ -96,7 +96,8 @@ class BothWaysPlot:
     directions, both ending at the blank's column (framed). The letters run between the two
     heatmaps. Next to them, the joined vector :math:`[\overrightarrow{h}_p ; \overleftarrow{h}_p]` (2H numbers)
     that the "both" reader's read-out :math:`s = [\overrightarrow{h}_p ; \overleftarrow{h}_p] W_y + b_y` uses.
-    Right, for each reader (left only, right only, both) its five likeliest letters,
+    Right, for each reader (left only and right only: two separate one-way networks, not the
+    heatmaps' halves; both: the bidirectional reader drawn on the left) its five likeliest letters,
     :math:`\hat y = \mathrm{softmax}(s)` over a..z, as bars; the true letter's bar is vermillion
     and, when it is not among the five, its probability and rank are written under the bars.
 
@@ -694,7 +695,7 @@ def plot_gru_beside_lstm(gru_values=None, lstm_values=None, highlight=True, dpi=
     left = fig.add_axes((0.0, 0.0, 0.5, 0.87))
     right = fig.add_axes((0.5, 0.0, 0.5, 0.87))
     lstm = LSTMCellDiagram(lstm_values, ax=left, title="LSTM: a cell state $c$ on top, $h_t$ read out below")
-    gru = GRUCellDiagram(gru_values, ax=right, title="GRU: $h$ itself on top; $z$ forgets and writes")
+    gru = GRUCellDiagram(gru_values, ax=right, title="GRU: $h$ itself on top; $z$ keeps, $1 - z$ writes")
     if highlight:
         for ax in (left, right):
             ax.plot([0.3, 15.7], [_G_TOP, _G_TOP], color=PALETTE["sky"], lw=9, alpha=0.45, zorder=0.5,
