@@ -49,7 +49,7 @@ ALLOWED_CMAPS = {"viridis", "cividis", "magma", "inferno", "plasma", "RdBu_r", "
 NOT_FIGURES = {"style.new_figure", "style.get_ax", "style.figure_to_png", "style.canvas_to_png",
                "unrolled_many_to_one.unrolled_figsize", "lstm_cell.freeze_layout", "configurations.symbol_text",
                "style.live_number", "style.live_factor", "style.text_colour_on",
-               "both_ways_and_gru.top_from_probs"}
+               "both_ways_and_gru.top_from_probs", "style.blit_png"}
 
 
 def _history(**kw):

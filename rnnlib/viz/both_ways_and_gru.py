@@ -25,14 +25,14 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.font_manager import FontProperties
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from ..activations import sigmoid
 from ..data import ALPHABET
 from ..lessons.both_ways_and_gru import gru_step_values
 from .lstm_cell import LSTMCellDiagram
-from .style import CMAP_DIVERGING, PALETTE, CellDiagram, canvas_to_png, live_factor, live_number, new_figure
+from .style import CMAP_DIVERGING, PALETTE, CellDiagram, blit_png, live_factor, live_number, new_figure
 
 __all__ = []
 
@@ -369,20 +369,8 @@ class BothWaysPlot:
         -------
         bytes
         """
-        dynamic = self._dynamic_artists()
-        if self._background is None:
-            visible = [artist.get_visible() for artist in dynamic]
-            for artist in dynamic:
-                artist.set_visible(False)
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-            for artist, was in zip(dynamic, visible):
-                artist.set_visible(was)
-        self.canvas.restore_region(self._background)
-        renderer = self.canvas.get_renderer()
-        for artist in dynamic:
-            artist.draw(renderer)
-        return canvas_to_png(self.canvas)
+        png, self._background = blit_png(self.canvas, self._dynamic_artists(), self._background)
+        return png
 
 
 def plot_both_ways(word, h_fwd, h_bwd, probs, truth=None, title=None):
@@ -530,13 +518,7 @@ class GRUCellDiagram(CellDiagram):
 
     def _draw_static(self, title):
         ax = self.ax
-        ax.set_xlim(0, 16)
-        ax.set_ylim(0, 9.5)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_title(title, fontsize=11)
-        ax.add_patch(FancyBboxPatch((1.4, 0.9), 12.4, 7.1, boxstyle="round,pad=0.05,rounding_size=0.5",
-                                    facecolor="#f3f3f3", edgecolor="#888888", lw=1.2, zorder=0))
+        self._draw_frame(title)
         R, X = self.NODE_R, _GX
         top, bottom = _G_GATE + self.GATE_H / 2, _G_GATE - self.GATE_H / 2
         # the state line: h_{t-1} -> (x z) -> (+ (1 - z) n) -> h_t

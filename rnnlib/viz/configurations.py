@@ -34,7 +34,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from ..data import LM_SYMBOLS
 from ..lessons.configurations import summarise_truncated
 from ..sample import next_letter_distribution
-from .style import CMAP, PALETTE, canvas_to_png, get_ax, new_figure
+from .style import CMAP, PALETTE, blit_png, get_ax, new_figure
 from .unrolled_many_to_one import STEP
 from .unrolled_many_to_one import _arrow as arrow
 
@@ -459,20 +459,8 @@ class WritingPlot:
         as a background; later calls restore it and draw the heatmap, the markers, the frame, the
         bars and the texts on top. The result equals a full redraw.
         """
-        dynamic = self._dynamic_artists()
-        if self._background is None:
-            visible = [artist.get_visible() for artist in dynamic]
-            for artist in dynamic:
-                artist.set_visible(False)
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-            for artist, was in zip(dynamic, visible):
-                artist.set_visible(was)
-        self.canvas.restore_region(self._background)
-        renderer = self.canvas.get_renderer()
-        for artist in dynamic:
-            artist.draw(renderer)
-        return canvas_to_png(self.canvas)
+        png, self._background = blit_png(self.canvas, self._dynamic_artists(), self._background)
+        return png
 
 
 def plot_writing(probs, chosen, n_imposed=0, step=None, symbols=LM_SYMBOLS, title=None):

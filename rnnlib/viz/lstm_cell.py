@@ -150,13 +150,7 @@ class LSTMCellDiagram(CellDiagram):
     # ----------------------------------------------------------------- static parts
     def _draw_static(self, title):
         ax = self.ax
-        ax.set_xlim(0, 16)
-        ax.set_ylim(0, 9.5)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_title(title, fontsize=11)
-        ax.add_patch(FancyBboxPatch((1.4, 0.9), 12.4, 7.1, boxstyle="round,pad=0.05,rounding_size=0.5",
-                                    facecolor="#f3f3f3", edgecolor="#888888", lw=1.2, zorder=0))
+        self._draw_frame(title)
         x_f, x_i, x_g, x_o, x_t, x_in = _X["f"], _X["i"], _X["g"], _X["o"], _X["tanh"], _X["x_in"]
         top = _Y_GATE + _GATE_H / 2
         bottom = _Y_GATE - _GATE_H / 2

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..lessons.lstm_vs_rnn import HighwayCheck, norm_profile
-from .style import CMAP, CMAP_DIVERGING, PALETTE, canvas_to_png, get_ax, new_figure
+from .style import CMAP, CMAP_DIVERGING, PALETTE, blit_png, get_ax, new_figure
 
 __all__ = ["gradient_highway_figure", "forget_products_figure", "TwinStatesPlot", "twin_states_figure"]
 
@@ -342,21 +342,9 @@ class TwinStatesPlot:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         if self._background is None or self.fig.canvas is not self._canvas:
-            self._canvas = FigureCanvasAgg(self.fig)
-            dynamic = self._dynamic_artists()
-            visible = [artist.get_visible() for artist in dynamic]
-            for artist in dynamic:
-                artist.set_visible(False)
-            self._canvas.draw()
-            self._background = self._canvas.copy_from_bbox(self.fig.bbox)
-            for artist, was in zip(dynamic, visible):
-                artist.set_visible(was)
-        canvas = self._canvas
-        canvas.restore_region(self._background)
-        renderer = canvas.get_renderer()
-        for artist in self._dynamic_artists():
-            artist.draw(renderer)
-        return canvas_to_png(canvas)
+            self._canvas, self._background = FigureCanvasAgg(self.fig), None
+        png, self._background = blit_png(self._canvas, self._dynamic_artists(), self._background)
+        return png
 
 
 def twin_states_figure(word, rnn_states, lstm_states, p_rnn, p_lstm, c_limit=2.0):

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 
 from ..viz.style import figure_to_png
 
-__all__ = ["LiveFigure", "Explorer", "error_box"]
+__all__ = ["LiveFigure", "Explorer", "PresetExplorer", "error_box"]
 
 
 class LiveFigure:
@@ -115,3 +115,42 @@ class Explorer(widgets.VBox):
         self.error.value = ""
         self.error.layout.display = "none"
         return True
+
+
+class PresetExplorer(Explorer):
+    """An explorer with a "preset" control that moves several sliders at once.
+
+    A subclass sets :attr:`presets` (preset name -> one value per name in :attr:`preset_controls`,
+    None keeping that slider where it is) and calls :meth:`watch_presets` instead of
+    :meth:`Explorer.watch`. Moving one of the sliders by hand sets the preset back to "custom".
+    """
+
+    presets = {}
+    preset_controls = ()
+
+    def watch_presets(self, *names):
+        """Watch the named sliders (as :meth:`Explorer.watch`) and the "preset" control."""
+        self._applying_preset = False
+        self.watch(*names)
+        self.controls["preset"].observe(self._on_preset, names="value")
+
+    def _on_change(self, change):
+        if self._applying_preset:
+            return
+        if change is not None and self.controls["preset"].value != "custom":
+            self._applying_preset = True  # a hand-moved slider leaves the preset
+            self.controls["preset"].value = "custom"
+            self._applying_preset = False
+        self.update()
+
+    def _on_preset(self, change):
+        if self._applying_preset or change["new"] == "custom":
+            return
+        self._applying_preset = True
+        try:
+            for name, value in zip(self.preset_controls, self.presets[change["new"]]):
+                if value is not None:
+                    self.controls[name].value = value
+        finally:
+            self._applying_preset = False
+        self.update()

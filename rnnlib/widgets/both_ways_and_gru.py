@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ..lessons.both_ways_and_gru import GRU_EXAMPLE, gru_step_values, read_both_ways, reader_models
 from ..model import BlankReader
 from ..viz.both_ways_and_gru import READERS, BothWaysPlot, GRUCellDiagram, top_from_probs
-from .base import Explorer, LiveFigure
+from .base import Explorer, LiveFigure, PresetExplorer
 
 __all__ = []
 
@@ -227,7 +227,7 @@ def describe_gru_step(values):
     return text.replace("-", "\u2212").replace("h_(t\u22121)", "h_(t-1)")
 
 
-class GRUCellExplorer(Explorer):
+class GRUCellExplorer(PresetExplorer):
     r"""One step of a one-unit GRU, drawn, with sliders for its inputs and its input-side biases.
 
     Parameters
@@ -256,6 +256,9 @@ class GRUCellExplorer(Explorer):
         h_t = (1 - z) \odot n + z \odot h_{t-1}
     """
 
+    presets = GRU_PRESETS
+    preset_controls = ("b_r", "b_z", "b_n")
+
     def __init__(self, x=GRU_EXAMPLE["x"], h_prev=GRU_EXAMPLE["h_prev"], Wx=GRU_EXAMPLE["Wx"], Wh=GRU_EXAMPLE["Wh"],
                  bx=GRU_EXAMPLE["bx"], bh=GRU_EXAMPLE["bh"]):
         self.Wx, self.Wh, self.bh = (tuple(float(w) for w in ws) for ws in (Wx, Wh, bh))
@@ -282,30 +285,7 @@ class GRUCellExplorer(Explorer):
             "h<sub>t-1</sub> W<sub>hn</sub> + b<sub>hn</sub>. A block's colour is its value.</small>".format(*weights))
         left = widgets.VBox([controls[k] for k in ("x", "h_prev", "b_r", "b_z", "b_n", "preset")])
         super().__init__(controls, [widgets.HBox([left, self.live.image]), self.summary, note])
-        self._applying_preset = False
-        self.watch("x", "h_prev", "b_r", "b_z", "b_n")
-        controls["preset"].observe(self._on_preset, names="value")
-
-    def _on_change(self, change):
-        if self._applying_preset:
-            return
-        if change is not None and self.controls["preset"].value != "custom":
-            self._applying_preset = True  # a hand-moved slider leaves the preset
-            self.controls["preset"].value = "custom"
-            self._applying_preset = False
-        self.update()
-
-    def _on_preset(self, change):
-        if self._applying_preset or change["new"] == "custom":
-            return
-        self._applying_preset = True
-        try:
-            for name, value in zip(("b_r", "b_z", "b_n"), GRU_PRESETS[change["new"]]):
-                if value is not None:
-                    self.controls[name].value = value
-        finally:
-            self._applying_preset = False
-        self.update()
+        self.watch_presets("x", "h_prev", "b_r", "b_z", "b_n")
 
     def render(self):
         c = self.controls

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from ..lessons.lstm_cell import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
 from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram
-from .base import Explorer, LiveFigure
+from .base import Explorer, LiveFigure, PresetExplorer
 
 __all__ = ["LSTMCellExplorer", "lstm_cell_explorer", "LatchExplorer", "latch_explorer", "benchmark_cases",
            "CELL_PRESETS"]
@@ -40,7 +40,7 @@ def _slider(description, value, lo, hi, step=0.05, readout_format=".2f"):
                                layout=widgets.Layout(**_SLIDER_LAYOUT))
 
 
-class LSTMCellExplorer(Explorer):
+class LSTMCellExplorer(PresetExplorer):
     r"""One step of a one-unit LSTM, drawn, with sliders for its inputs and biases.
 
     Parameters
@@ -58,6 +58,9 @@ class LSTMCellExplorer(Explorer):
         a = x_t W_x + h_{t-1} W_h + b, \quad c_t = f \odot c_{t-1} + i \odot g, \quad
         h_t = o \odot \tanh(c_t)
     """
+
+    presets = CELL_PRESETS
+    preset_controls = ("b_i", "b_f", "b_g", "b_o")
 
     def __init__(self, x=CELL_EXAMPLE["x"], h_prev=CELL_EXAMPLE["h_prev"], c_prev=CELL_EXAMPLE["c_prev"],
                  Wx=CELL_EXAMPLE["Wx"], Wh=CELL_EXAMPLE["Wh"], b=CELL_EXAMPLE["b"]):
@@ -84,30 +87,7 @@ class LSTMCellExplorer(Explorer):
             "(gate order i, f, g, o). A gate block's colour is its value.</small>")
         left = widgets.VBox([controls[k] for k in ("x", "h_prev", "c_prev", "b_i", "b_f", "b_g", "b_o", "preset")])
         super().__init__(controls, [widgets.HBox([left, self.live.image]), note])
-        self._applying_preset = False
-        self.watch("x", "h_prev", "c_prev", "b_i", "b_f", "b_g", "b_o")
-        controls["preset"].observe(self._on_preset, names="value")
-
-    def _on_change(self, change):
-        if self._applying_preset:
-            return
-        if change is not None and self.controls["preset"].value != "custom":
-            self._applying_preset = True  # a hand-moved slider leaves the preset
-            self.controls["preset"].value = "custom"
-            self._applying_preset = False
-        self.update()
-
-    def _on_preset(self, change):
-        if self._applying_preset or change["new"] == "custom":
-            return
-        self._applying_preset = True
-        try:
-            for name, value in zip(("b_i", "b_f", "b_g", "b_o"), CELL_PRESETS[change["new"]]):
-                if value is not None:
-                    self.controls[name].value = value
-        finally:
-            self._applying_preset = False
-        self.update()
+        self.watch_presets("x", "h_prev", "c_prev", "b_i", "b_f", "b_g", "b_o")
 
     def render(self):
         c = self.controls
