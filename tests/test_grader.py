@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -89,6 +90,84 @@ def graded(tmp_path_factory):
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     return {"code": code, "out": out, "rows": rows, "submissions": submissions, "before": before,
             "results": json.loads((out / "results.json").read_text())}
+
+
+# --------------------------------------------------------------------------- an endless loop in one exercise
+LSTM_SOURCE = ROOT / "notebooks" / "05_lstm_cell.ipynb"
+CELL_TIMEOUT = 4  # seconds per cell in this test: every cell of the cut notebook takes well under 1 s
+LOOP_CHECK_TIMEOUT = 3  # seconds per check in this test: notebook 05's checks take < 0.1 s
+LOOP_TIMEOUT = 300  # seconds per notebook: what one endless loop cost before the per-cell limit
+
+
+def _exercises_only(nb):
+    """A small import cell, then each exercise cell of notebook 05 and its checker cell (~1 s in all)."""
+    entries = exercise_cells(nb)
+    imports = ("import numpy as np\n\nfrom rnnlib import lstm_step_backward\nfrom rnnlib.lstm import LSTMStepCache\n"
+               "from rnnlib.exercises.lstm_cell import (check_lstm_backward, check_lstm_latch, "
+               "check_lstm_step_backward,\n    check_retention_prediction)")
+    cut = copy.deepcopy(nb)
+    cut.cells = [nbformat.v4.new_code_cell(imports)]
+    for entry in entries:
+        cut.cells += [copy.deepcopy(nb.cells[entry["cell"]]), copy.deepcopy(nb.cells[entry["check_cell"]])]
+    return cut, [e["exercise"] for e in entries]
+
+
+@pytest.fixture(scope="module")
+def looping(tmp_path_factory):
+    base = tmp_path_factory.mktemp("looping")
+    submissions = base / "submissions"
+    submissions.mkdir()
+    nb, exercises = _exercises_only(nbformat.read(LSTM_SOURCE, as_version=4))
+    assert exercises[0] == "retention_prediction" and len(exercises) == 4
+    top = copy.deepcopy(nb)  # the first exercise's cell loops before it defines the function
+    top.cells[1].source = "while True:\n    pass\n\n" + top.cells[1].source
+    nbformat.write(top, submissions / "ida.ipynb")
+    inside = copy.deepcopy(nb)  # the function loops: its own checker cell hangs, then the grader's check
+    inside.cells[1].source = inside.cells[1].source.replace(
+        "### BEGIN SOLUTION", "### BEGIN SOLUTION\n    while True:\n        pass", 1)
+    nbformat.write(inside, submissions / "jon.ipynb")
+    start = time.monotonic()
+    code = grade.main([str(submissions), "--out", str(base / "out"), "--source", str(LSTM_SOURCE),
+                       "--timeout", str(LOOP_TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
+                       "--check-timeout", str(LOOP_CHECK_TIMEOUT), "--jobs", "2", "--quiet"])
+    seconds = time.monotonic() - start
+    report = json.loads((base / "out" / "results.json").read_text())
+    return {"code": code, "seconds": seconds, "exercises": exercises, "out": base / "out",
+            "students": {s["student"]: s for s in report["students"]}, "settings": report["settings"]}
+
+
+@pytest.mark.notebooks
+def test_an_endless_loop_costs_only_its_own_exercise(looping):
+    assert looping["code"] == 0
+    first, *others = looping["exercises"]
+    for student in ("ida", "jon"):
+        verdicts = looping["students"][student]["exercises"]
+        assert verdicts[first]["status"] == "timeout", (student, verdicts[first])
+        assert [verdicts[e]["status"] for e in others] == ["correct"] * 3, (student, verdicts)
+        assert looping["students"][student]["score"] == 3
+    ida = looping["students"]["ida"]
+    assert ida["exercises"][first]["message"] == (
+        f"cell 2 (`while True:`), which defines retention_prediction_mine, did not finish in {CELL_TIMEOUT} s and "
+        "was interrupted: does it loop forever?")
+    assert ida["problems"] == [f"ida.ipynb: cell 2 (`while True:`) did not finish in {CELL_TIMEOUT} s (the limit "
+                               "per cell) and was interrupted; the later cells still ran"]
+    jon = looping["students"]["jon"]
+    assert jon["problems"] == [f"jon.ipynb: cell 3 (`check_retention_prediction(retention_prediction...`) did not "
+                               f"finish in {CELL_TIMEOUT} s (the limit per cell) and was interrupted; the later cells "
+                               "still ran"]
+    assert jon["exercises"][first]["message"] == (
+        f"checking took longer than {LOOP_CHECK_TIMEOUT} s: does the function loop forever?")
+    assert looping["settings"]["cell_timeout"] == CELL_TIMEOUT
+
+
+@pytest.mark.notebooks
+def test_an_endless_loop_takes_the_cell_limit_not_the_notebook_limit(looping):
+    # ida: one cell limit (4 s) + kernel start and ~1 s of cells; jon: + one check limit (3 s). Before the
+    # per-cell limit each took the notebook limit (300 s here). A bound that means "broken", not a timing.
+    for student in ("ida", "jon"):
+        (result,) = looping["students"][student]["notebooks"]
+        assert result["seconds"] < LOOP_TIMEOUT / 4, (student, result["seconds"])
+    assert looping["seconds"] < LOOP_TIMEOUT / 3
 
 
 @pytest.mark.notebooks
@@ -194,6 +273,10 @@ def test_bad_arguments_raise_value_errors(tmp_path):
         grade.grade_notebook(SOURCE, None, timeout=0)
     with pytest.raises(ValueError, match="timeout and check_timeout must be > 0"):
         grade.grade(tmp_path, tmp_path.parent / "o", source=SOURCE, check_timeout=-1)
+    with pytest.raises(ValueError, match="cell_timeout must be > 0"):
+        grade.grade_notebook(SOURCE, None, cell_timeout=0)
+    with pytest.raises(ValueError, match="cell_timeout must be > 0"):
+        grade.grade(tmp_path, tmp_path.parent / "o", source=SOURCE, cell_timeout=float("nan"))
     with pytest.raises(ValueError, match="source must be a folder of notebooks or a notebook"):
         grade.course_notebooks(tmp_path / "missing")
 

@@ -5,6 +5,7 @@ runner) and inspect each cell: the only errors are NotImplementedError in the ex
 checker cells after them say "Not yet", and every other cell runs.
 """
 
+import ast
 import copy
 import json
 import subprocess
@@ -242,10 +243,25 @@ def test_nbgrader_source_marks_answer_and_test_cells(path):
         assert answer["solution"] and not answer["grade"]
         assert test["grade"] and test["locked"] and not test["solution"] and test["points"] == 2
         assert marked.cells[entry["cell"]].source == nb.cells[entry["cell"]].source  # markers kept for nbgrader
-        assert f"_result = {entry['checker']}({entry['function']})\nassert _result.ok, _result.message" in \
-            marked.cells[entry["check_cell"]].source
+        assert (f"_result = {entry['checker']}({entry['function']})\nprint(_result.message)\n"
+                "assert _result.ok, _result.message") in marked.cells[entry["check_cell"]].source
     assert len(ids) == len(set(ids))
     assert "nbgrader" not in json.dumps([c.metadata for c in nb.cells])  # the input is not changed
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if exercise_cells(nbformat.read(p, as_version=4))],
+                         ids=lambda p: p.stem)
+def test_nbgrader_test_cells_end_without_a_value(path):
+    # nbgrader reads the value of a test cell's last expression as its score ("cannot be converted to
+    # a float ... treating other output as full credit"): the cells print the message and end with assert
+    nb = nbformat.read(path, as_version=4)
+    marked = nbgrader_source(nb)
+    for entry in exercise_cells(nb):
+        last = ast.parse(marked.cells[entry["check_cell"]].source).body[-1]
+        is_print = isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and \
+            getattr(last.value.func, "id", None) == "print"
+        assert not isinstance(last, ast.Expr) or is_print, (entry["exercise"], ast.unparse(last))
+        assert isinstance(last, ast.Assert), (entry["exercise"], ast.unparse(last))  # scored by its exception
 
 
 def test_nbgrader_source_refuses_notebooks_without_exercises_or_with_quoted_markers():

@@ -2,14 +2,15 @@
 
 Usage::
 
-    rnnlib-grade SUBMISSIONS_DIR [--out grades] [--timeout 300] [--jobs 2]
+    rnnlib-grade SUBMISSIONS_DIR [--out grades] [--timeout 300] [--cell-timeout 180] [--jobs 2]
     python -m rnnlib.classroom.grade SUBMISSIONS_DIR            # the same, without the console script
 
 ``SUBMISSIONS_DIR`` holds one entry per student: a notebook (``alice.ipynb``) or a folder of
 notebooks (``alice/02_rnn_recurrence.ipynb``, nbgrader's ``submitted/alice/...`` works too). Each
 notebook is matched to a course notebook (by file name, else by the exercise functions it
-defines), copied to a temporary folder and executed there top to bottom in a fresh kernel with a
-time limit. Errors do not stop the run. Then a cell the grader appends to the copy calls every
+defines), copied to a temporary folder and executed there top to bottom in a fresh kernel, with a
+time limit per cell (a cell still running is interrupted and the next cells run) and one for the
+whole notebook. Errors do not stop the run. Then a cell the grader appends to the copy calls every
 exercise's checker (``rnnlib.exercises.<module>.check_<name>``) on the learner's function, so the
 verdict does not depend on the learner's own checker cells.
 
@@ -54,6 +55,10 @@ DEFAULT_SOURCE = Path("notebooks")
 STATUSES = ("correct", "incorrect", "not attempted", "missing", "error", "timeout", "kernel died", "not run",
             "not submitted")
 MAX_OUTPUT_BYTES = 2_000_000  # per cell: a cell printing forever cannot fill the grader's memory
+# Seconds per cell of the learner's notebook (nbgrader's per-cell `timeout`): the longest cell of the
+# course, notebook 03's training cell, took 30-34 s on a 2-core machine with a load average of 3-5
+# (the whole notebook 67 s when graded with --jobs 2 next to the other notebooks): about 5 times that.
+DEFAULT_CELL_TIMEOUT = 180.0
 _ENV_KEEP = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TEMP",
              "TMP", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "JUPYTER_PATH",
              "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR", "MPLCONFIGDIR", "MPLBACKEND", "XDG_CACHE_HOME",
@@ -312,7 +317,8 @@ def _error_text(output):
     return f"{output.get('ename', 'Error')}: {str(output.get('evalue', ''))[:300]}"
 
 
-def grade_notebook(path, course, timeout=300.0, check_timeout=60.0, executed_path=None, keep_env=False):
+def grade_notebook(path, course, timeout=300.0, check_timeout=60.0, executed_path=None, keep_env=False,
+                   cell_timeout=DEFAULT_CELL_TIMEOUT):
     """Execute one submitted notebook in a fresh kernel and check its exercises.
 
     Parameters
@@ -322,15 +328,20 @@ def grade_notebook(path, course, timeout=300.0, check_timeout=60.0, executed_pat
     course : dict or None
         The course notebook it belongs to (from :func:`course_notebooks`); None if unknown.
     timeout : float
-        Seconds for the whole notebook (kernel start excluded). A cell still running at the
-        deadline is interrupted, the remaining cells are skipped, and the exercises are checked
-        on what has run.
+        Seconds for the whole notebook (kernel start excluded), the outer bound. A cell still
+        running at the deadline is interrupted, the remaining cells are skipped, and the
+        exercises are checked on what has run.
     check_timeout : float
         Seconds for checking one exercise (a function that loops forever is stopped and reported).
     executed_path : path-like, optional
         Where to save the executed copy (without the checking cell).
     keep_env : bool
         Give the kernel the grader's whole environment (default: only a harmless subset).
+    cell_timeout : float
+        Seconds for one cell of the notebook (as nbgrader's per-cell timeout). A cell still
+        running then is interrupted (the kernel keeps its state) and the next cells run, so an
+        endless loop costs only its own exercise: an exercise whose function is not defined
+        because its cell was interrupted is graded ``timeout``, the others as usual.
 
     Returns
     -------
@@ -344,6 +355,8 @@ def grade_notebook(path, course, timeout=300.0, check_timeout=60.0, executed_pat
     path = Path(path)
     if timeout <= 0 or check_timeout <= 0:
         raise ValueError(f"timeout and check_timeout must be > 0; got {timeout}, {check_timeout}")
+    if not cell_timeout > 0:
+        raise ValueError(f"cell_timeout must be > 0 (seconds per cell); got {cell_timeout!r}")
     result = {"notebook": path.name, "course": course["name"] if course else None, "seconds": 0.0,
               "problems": [], "cell_errors": [], "exercises": {}}
     specs = course["exercises"] if course else []
@@ -371,13 +384,13 @@ def grade_notebook(path, course, timeout=300.0, check_timeout=60.0, executed_pat
     workdir = Path(tempfile.mkdtemp(prefix="rnnlib-grade-"))
     try:
         return _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, executed_path, keep_env,
-                        all_exercises)
+                        all_exercises, cell_timeout)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, executed_path, keep_env,
-             all_exercises):
+             all_exercises, cell_timeout):
     import nbformat
     from nbclient.exceptions import DeadKernelError
 
@@ -405,6 +418,17 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
 
     timed_out = set()
     deadline = [time.monotonic() + timeout]
+    per_cell = [cell_timeout]  # None for the grading cell: its checks have their own alarms
+    limited_by = {}  # cell index -> "cell" or "notebook": which limit the cell was given
+
+    def cell_limit(cell):
+        remaining = deadline[0] - time.monotonic()
+        index = current[0]
+        if per_cell[0] is not None and per_cell[0] < remaining:
+            limited_by[index] = "cell"
+            return max(1, math.ceil(per_cell[0]))
+        limited_by[index] = "notebook"
+        return max(1, math.ceil(remaining))
 
     def on_cell_executed(cell, cell_index, execute_reply):
         if (execute_reply or {}).get("content", {}).get("ename") == _TIMEOUT_NAME:
@@ -413,13 +437,14 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
     client = _client_class()(
         nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True, record_timing=False,
         error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": "time limit reached", "traceback": []},
-        timeout_func=lambda cell: max(1, math.ceil(deadline[0] - time.monotonic())),
+        timeout_func=cell_limit,
         iopub_timeout=4, resources={"metadata": {"path": str(workdir)}}, on_cell_executed=on_cell_executed)
     client._output_bytes, client._truncated = {}, set()
     stderr_path = workdir / ".kernel-stderr.txt"
     start = time.monotonic()
     state = "ran"
     current = [None]  # the cell being executed
+    interrupted = []  # cells stopped by the per-cell limit
     try:
         with open(stderr_path, "wb") as stderr, client.setup_kernel(env=_kernel_env(keep_env), stderr=stderr):
             count = 0
@@ -429,10 +454,19 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
                     continue
                 if time.monotonic() >= deadline[0]:
                     state = "timeout"
+                    skipped = sum(1 for c in nb.cells[index:n_student_cells]
+                                  if c.cell_type == "code" and c.source.strip())
+                    result["problems"].append(f"time limit ({timeout:g} s) reached before {_describe(nb, index)}: "
+                                              f"{skipped} code cell(s) skipped, exercises checked on what ran")
                     break
                 count += 1
                 current[0] = index
                 client.execute_cell(cell, index, execution_count=count)
+                if index in timed_out and limited_by.get(index) == "cell":
+                    interrupted.append(index)
+                    result["problems"].append(f"{_describe(nb, index)} did not finish in {cell_timeout:g} s (the "
+                                              "limit per cell) and was interrupted; the later cells still ran")
+                    continue
                 if index in timed_out:
                     state = "timeout"
                     skipped = sum(1 for c in nb.cells[index + 1:n_student_cells]
@@ -444,6 +478,7 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
                     if output.get("output_type") == "error":
                         result["cell_errors"].append([_describe(nb, index), _error_text(output)])
             deadline[0] = time.monotonic() + check_timeout * max(1, len(specs)) + 10  # the alarms' safety net
+            per_cell[0] = None
             current[0] = len(nb.cells) - 1
             client.execute_cell(grading, len(nb.cells) - 1, execution_count=count + 1)
             if len(nb.cells) - 1 in timed_out:
@@ -479,6 +514,7 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
                       "message": "not checked: an earlier check did not finish"}
         for spec in specs:
             result["exercises"][spec["exercise"]] = verdicts.get(spec["exercise"], dict(unfinished))
+        _interrupted_exercises(nb, interrupted, specs, result["exercises"], cell_timeout)
     else:
         status = {"kernel died": "kernel died", "check timeout": "timeout", "timeout": "timeout"}.get(state, "error")
         all_exercises(status, result["problems"][-1] if result["problems"] else "the exercises could not be checked")
@@ -494,6 +530,21 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
     return result
 
 
+def _interrupted_exercises(nb, interrupted, specs, verdicts, cell_timeout):
+    """Grade ``timeout`` the exercises left undefined because the cell defining them was interrupted."""
+    from .student import _FUNCTION_DEF
+
+    for index in interrupted:
+        defined = set(_FUNCTION_DEF.findall(nb.cells[index].source))
+        for spec in specs:
+            verdict = verdicts.get(spec["exercise"])
+            if spec["function"] in defined and verdict is not None and verdict["status"] == "missing":
+                verdicts[spec["exercise"]] = {
+                    "status": "timeout",
+                    "message": f"{_describe(nb, index)}, which defines {spec['function']}, did not finish in "
+                               f"{cell_timeout:g} s and was interrupted: does it loop forever?"}
+
+
 def _tail(path, limit=300):
     """The last meaningful line of the kernel's stderr (not its usual start-up warnings)."""
     try:
@@ -505,10 +556,14 @@ def _tail(path, limit=300):
 
 
 def _grade_task(args):
-    """grade_notebook for one (path, course, timeout, check_timeout, executed_path, keep_env); never raises."""
-    path, course, timeout, check_timeout, executed_path, keep_env = args
+    """grade_notebook for one (path, course, timeout, check_timeout, executed_path, keep_env[, cell_timeout]).
+
+    Never raises: an unforeseen failure is reported for this notebook.
+    """
+    path, course, timeout, check_timeout, executed_path, keep_env, *rest = args
+    cell_timeout = rest[0] if rest else DEFAULT_CELL_TIMEOUT
     try:
-        return grade_notebook(path, course, timeout, check_timeout, executed_path, keep_env)
+        return grade_notebook(path, course, timeout, check_timeout, executed_path, keep_env, cell_timeout)
     except Exception as exc:  # an unforeseen notebook: report it for this student, grade the others
         message = f"could not grade this notebook: {type(exc).__name__}: {exc}"
         return {"notebook": Path(path).name, "course": course["name"] if course else None, "seconds": 0.0,
@@ -522,7 +577,8 @@ def _safe_name(text):
     return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("._") or "student"
 
 
-def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs=1, keep_env=False, log=print):
+def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs=1, keep_env=False, log=print,
+          cell_timeout=DEFAULT_CELL_TIMEOUT):
     """Grade every submission of a folder and write the reports.
 
     Parameters
@@ -541,6 +597,8 @@ def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs
         Pass the grader's whole environment to the kernels.
     log : callable
         Progress messages (``print`` by default).
+    cell_timeout : float
+        Seconds per cell of a notebook (see :func:`grade_notebook`).
 
     Returns
     -------
@@ -554,6 +612,8 @@ def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs
         raise ValueError(f"jobs must be an int >= 1; got {jobs!r}")
     if not (timeout > 0 and check_timeout > 0):
         raise ValueError(f"timeout and check_timeout must be > 0; got {timeout}, {check_timeout}")
+    if not cell_timeout > 0:
+        raise ValueError(f"cell_timeout must be > 0 (seconds per cell); got {cell_timeout!r}")
     notebooks = course_notebooks(source)
     students = find_submissions(submissions)
     if out.exists() and (out / _OUT_MARKER).exists():
@@ -579,7 +639,8 @@ def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs
                                          "problems": [], "cell_errors": [], "exercises": {}})
                 continue
             executed = out / "executed" / _safe_name(student) / nb_path.name
-            tasks.append((row, (str(nb_path), course, timeout, check_timeout, str(executed), keep_env)))
+            tasks.append((row, (str(nb_path), course, timeout, check_timeout, str(executed), keep_env,
+                                cell_timeout)))
 
     def record(row, result):
         row["notebooks"].append(result)
@@ -609,7 +670,8 @@ def grade(submissions, out, source=None, timeout=300.0, check_timeout=60.0, jobs
         if any(r["course"] == course["name"] for row in rows for r in row["notebooks"]):
             columns.extend((e["exercise"], course["stem"]) for e in course["exercises"])
     summary_rows = [_summarise(row, columns) for row in rows]
-    settings = {"submissions": str(submissions), "timeout": timeout, "check_timeout": check_timeout,
+    settings = {"submissions": str(submissions), "timeout": timeout, "cell_timeout": cell_timeout,
+                "check_timeout": check_timeout,
                 "source": [n["path"] for n in notebooks],
                 "graded_at": datetime.datetime.now().isoformat(timespec="seconds")}
     report = {"exercises": [name for name, _ in columns], "notebook_of": dict(columns), "students": summary_rows,
@@ -666,8 +728,8 @@ def _write_reports(out, report):
     header = [f"exercise {e} ({report['notebook_of'][e][:2]})" for e in exercises]
     lines = ["# Grades", "",
              f"Graded {settings['graded_at']} by rnnlib-grade: {len(report['students'])} submissions from "
-             f"`{settings['submissions']}`, time limit {settings['timeout']:g} s per notebook "
-             f"(+ {settings['check_timeout']:g} s per exercise check).", "",
+             f"`{settings['submissions']}`, time limits {settings['cell_timeout']:g} s per cell and "
+             f"{settings['timeout']:g} s per notebook (+ {settings['check_timeout']:g} s per exercise check).", "",
              "| student | score | " + " | ".join(header) + " | problems |",
              "|---|---|" + "---|" * len(header) + "---|"]
     for s in report["students"]:
@@ -698,7 +760,11 @@ def main(argv=None):
     parser.add_argument("--source", type=Path, action="append",
                         help="course notebooks with solutions: a folder or a notebook, repeatable "
                              "(default: ./notebooks, the course's folder)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds per notebook, the outer bound (default 300)")
+    parser.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
+                        help="seconds per cell: a cell still running is interrupted and the next cells run "
+                             f"(default {DEFAULT_CELL_TIMEOUT:g})")
     parser.add_argument("--check-timeout", type=float, default=60.0,
                         help="seconds for checking one exercise (default 60)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks graded in parallel (default 1)")
@@ -709,7 +775,7 @@ def main(argv=None):
         os.environ.setdefault(name, "1")
     try:
         report = grade(args.submissions, args.out, args.source, args.timeout, args.check_timeout, args.jobs,
-                       args.keep_env, log=(lambda *a: None) if args.quiet else print)
+                       args.keep_env, log=(lambda *a: None) if args.quiet else print, cell_timeout=args.cell_timeout)
     except ValueError as exc:
         print(f"rnnlib-grade: {exc}", file=sys.stderr)
         return 2

@@ -368,8 +368,10 @@ def nbgrader_source(nb, points=1):
     """A copy of a solution notebook with nbgrader's cell metadata, ready for ``nbgrader generate_assignment``.
 
     Each exercise cell becomes an "Autograded answer" cell (``solution: true``); the checker cell
-    after it becomes an "Autograder tests" cell worth ``points`` that asserts the checker's verdict
-    (its message is the assertion's text, so the student's feedback stays specific).
+    after it becomes an "Autograder tests" cell worth ``points`` that prints the checker's message
+    and asserts its verdict (the message is also the assertion's text, so the student's feedback
+    stays specific). The cell ends with the assertion, not with an expression: nbgrader would
+    read an expression's value as the cell's score.
 
     Parameters
     ----------
@@ -407,7 +409,8 @@ def nbgrader_source(nb, points=1):
                                        "grade_id": f"{entry['exercise']}_answer", "schema_version": 3}
         test = source.cells[entry["check_cell"]]
         call = f"{entry['checker']}({entry['function']})"
-        assertion = f"_result = {call}\nassert _result.ok, _result.message\n_result"
+        # the message printed, not left as the cell's value: nbgrader reads a test cell's value as its score
+        assertion = f"_result = {call}\nprint(_result.message)\nassert _result.ok, _result.message"
         if test.source.strip() == call:
             test.source = assertion
         else:  # keep whatever else the cell does, then assert
