@@ -276,7 +276,7 @@ def test_join_every_typical_mistake_gets_its_message(mistake):
 
 def test_join_padding_message_speaks_of_the_learners_array():
     message = check_join_both_ways(join_with_mistake("padding_not_zero")).message
-    assert "in your hs the padded steps (t > L) are not zero; set them to 0" in message
+    assert "in your hs the padded steps (t > ℓ) are not zero; set them to 0" in message
     assert "e.g. hs[1, 3] (length 3, t = 4)" in message
 
 

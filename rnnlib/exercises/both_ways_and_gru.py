@@ -705,10 +705,10 @@ def join_both_ways_mine(hs_fwd, hs_bwd, lengths):
     N, T, H = hs_fwd.shape
     hs = np.zeros((N, T, 2 * H))  # (N, T, 2H)  padded steps stay 0
     for n in range(N):
-        L = lengths[n]  # this word's own length, not T
-        for t in range(1, L + 1):  # t = 1..L; [:, t-1] is step t
+        ell = int(lengths[n])  # this word's own length, not T
+        for t in range(1, ell + 1):  # t = 1..ell; [:, t-1] is step t
             hs[n, t - 1, :H] = hs_fwd[n, t - 1]  # h_fwd_t: has read x_1..x_t
-            hs[n, t - 1, H:] = hs_bwd[n, L - t]  # its state L - t + 1: has read x_L..x_t
+            hs[n, t - 1, H:] = hs_bwd[n, ell - t]  # its state ell - t + 1: has read x_ell..x_t
     return hs
 """
 
@@ -722,11 +722,11 @@ register_hints(JOIN, [
     "The forward reader's states are already in the word's order: hs_fwd[:, t-1] is h_fwd_t. The backward "
     "reader's are in ITS order: hs_bwd[n, j-1] has read the last j letters of word n. Which j belongs to step t? "
     "(Your prediction for 'happy' answers it.)",
-    "At step t the backward state has read x_L, ..., x_t: that is L - t + 1 letters, L = lengths[n], the word's "
+    "At step t the backward state has read x_ℓ, ..., x_t: that is ℓ - t + 1 letters, ℓ = lengths[n], the word's "
     "own length (not T: after its last real letter the backward reader went on reading padding). In code: "
-    "hs_bwd[n, L - t].",
+    "hs_bwd[n, ℓ - t].",
     "Start from hs = np.zeros((N, T, 2H)); for each word n and t = 1..L: hs[n, t-1, :H] = hs_fwd[n, t-1] and "
-    "hs[n, t-1, H:] = hs_bwd[n, L - t]. The full solution: print(solution(\"join_both_ways\")).",
+    "hs[n, t-1, H:] = hs_bwd[n, ℓ - t]. The full solution: print(solution(\"join_both_ways\")).",
 ])
 
 
@@ -785,20 +785,20 @@ def _join_variant(hs_fwd, hs_bwd, lengths, reverse="own", shift=0, swap=False, z
 JOIN_MISTAKES = {
     "not_reversed": ("the backward states are not reversed: hs_bwd[:, t-1] is the backward reader's state after "
                      "reading t letters FROM THE END, so at step t it would stand at the wrong position. Step t "
-                     "needs its state L - t + 1, hs_bwd[n, L - t]", {"reverse": "none"}),
+                     "needs its state ℓ - t + 1, hs_bwd[n, ℓ - t]", {"reverse": "none"}),
     "reversed_over_T": ("the backward states are reversed over the padded length T (hs_bwd[:, ::-1]) instead of "
-                        "each word's own length L = lengths[n]: for a word shorter than T every backward state is "
-                        "off by the T - L padded steps (and some hold the reader's states after reading padding). "
-                        "Step t needs hs_bwd[n, L - t]", {"reverse": "padded"}),
+                        "each word's own length ℓ = lengths[n]: for a word shorter than T every backward state is "
+                        "off by the T - ℓ padded steps (and some hold the reader's states after reading padding). "
+                        "Step t needs hs_bwd[n, ℓ - t]", {"reverse": "padded"}),
     "one_too_few": ("each backward state is one step short: at step t you put the state that has read x_L..x_{t+1}; "
-                    "the state at t has read x_t too, x_L..x_t (L - t + 1 letters, hs_bwd[n, L - t])",
+                    "the state at t has read x_t too, x_ℓ..x_t (ℓ - t + 1 letters, hs_bwd[n, ℓ - t])",
                     {"shift": -1}),
     "one_too_many": ("each backward state is one step too far: at step t you put the state that has read "
-                     "x_L..x_{t-1}; the state at t has read x_L..x_t (hs_bwd[n, L - t])", {"shift": 1}),
+                     "x_ℓ..x_{t-1}; the state at t has read x_ℓ..x_t (hs_bwd[n, ℓ - t])", {"shift": 1}),
     "halves_swapped": ("the halves are swapped: hs[:, t-1] = [h_fwd_t ; h_bwd_t], the forward state in columns "
                        "0..H-1 and the backward state in columns H..2H-1 (the read-out's weights W_y expect that "
                        "order)", {"swap": True}),
-    "padding_not_zero": ("in your hs the padded steps (t > L) are not zero; set them to 0: nothing real was read "
+    "padding_not_zero": ("in your hs the padded steps (t > ℓ) are not zero; set them to 0: nothing real was read "
                          "there (bidirectional_forward outputs 0 there; hs_fwd and hs_bwd hold the readers' states "
                          "after reading padding)", {"zero_padding": False}),
 }
@@ -889,8 +889,8 @@ def check_join_both_ways(learner_fn):
     -----
     .. math::
         h_t = [\overrightarrow{h}_t ; \overleftarrow{h}_t], \qquad
-        \overleftarrow{h}_t = \text{the backward reader's state number } L - t + 1
-        \ (\texttt{hs\_bwd[n, L - t]}), \qquad h_t = 0 \text{ for } t > L
+        \overleftarrow{h}_t = \text{the backward reader's state number } \ell - t + 1
+        \ (\texttt{hs\_bwd[n, ell - t]}), \qquad h_t = 0 \text{ for } t > \ell
     """
     if not callable(learner_fn):
         return CheckResult(False, f"pass your function itself (the name after def); got {type(learner_fn).__name__}",
@@ -949,5 +949,5 @@ def check_join_both_ways(learner_fn):
     padded = cases[1]
     return CheckResult(True, "hs matches rnnlib's bidirectional_forward on both batches (no padding; lengths "
                              f"{tuple(int(v) for v in padded['lengths'])} with T = {padded['hs_fwd'].shape[1]}): "
-                             "step t gets the backward reader's state L - t + 1, counted over each word's own "
+                             "step t gets the backward reader's state ℓ - t + 1, counted over each word's own "
                              "length, and padded steps are 0.", JOIN)
