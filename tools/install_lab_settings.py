@@ -3,7 +3,8 @@
 Copies jupyter/overrides.json to ``<sys.prefix>/share/jupyter/lab/settings/overrides.json``, where
 JupyterLab reads the defaults of its settings: no "Would you like to get notified about official
 Jupyter news?" toast over the first notebook, no check for updates. A learner can still change both
-in Settings > Notifications. `make lab` and `make test` run it; Binder runs it from postBuild; conda
+in Settings > Notifications. `make lab` and `make test` copy the same file when they install; `make test-latest`
+and Binder (postBuild) run this script; conda
 users run it once after `conda activate rnn-course`:
 
     python tools/install_lab_settings.py
