@@ -54,14 +54,11 @@ from ..data import (
     encode_smudged,
     position_classes,
     smudge_words,
-    split_by_family,
-    split_random,
-    word_sentiment_data,
 )
 from ..gru import gru_step_forward
 from ..model import READS, BlankReader
 from ..train import train
-from .configurations import _KeepBest, fit_ngram
+from .configurations import _KeepBest, fit_ngram, split_parts
 from .lstm_cell import _scalar
 from .vanishing_gradient import (
     cell_comparison,
@@ -392,7 +389,6 @@ __all__ += [
 ]
 
 _PARTS = ("train", "validation", "test")
-_SPLITTERS = {"family": split_by_family, "random": split_random}
 _SIDES = {"left": "left", "right": "right", "both": "both sides"}  # reads -> the table's wording
 
 
@@ -422,9 +418,7 @@ def smudge_data(split="family", seed=0):
         ``examples[part]`` is :func:`rnnlib.data.smudge_words` ``(words, positions="all")``: a
         word of ℓ letters gives ℓ examples, the blank at t = 1..ℓ.
     """
-    if split not in _SPLITTERS:
-        raise ValueError(f"split must be one of {sorted(_SPLITTERS)}; got {split!r}")
-    parts = dict(zip(_PARTS, _SPLITTERS[split](word_sentiment_data(), seed=seed)))
+    parts = split_parts(split, seed)
     examples = {name: smudge_words(part.words, positions="all") for name, part in parts.items()}
     return SmudgeData(parts, examples, split, seed)
 

@@ -237,6 +237,7 @@ def configuration_steps(name, word, label=None):
 # --------------------------------------------------------------------------------------------
 
 __all__ += [
+    "split_parts",
     "LMData",
     "lm_data",
     "LanguageModelRun",
@@ -261,6 +262,25 @@ class LMData(typing.NamedTuple):
         return int(self.arrays[part][2].sum())
 
 
+def split_parts(split="family", seed=0):
+    """The word-sentiment lexicon split three ways: ``{"train": ..., "validation": ..., "test": ...}``.
+
+    Parameters
+    ----------
+    split : {"family", "random"}
+        :func:`rnnlib.data.split_by_family` or :func:`rnnlib.data.split_random`.
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    dict of str to WordSet
+    """
+    if split not in _SPLITTERS:
+        raise ValueError(f"split must be one of {sorted(_SPLITTERS)}; got {split!r}")
+    return dict(zip(_PARTS, _SPLITTERS[split](word_sentiment_data(), seed=seed)))
+
+
 def lm_data(split="family", seed=0):
     """The word-sentiment lexicon's words, split, encoded for a character language model.
 
@@ -278,9 +298,7 @@ def lm_data(split="family", seed=0):
         ``arrays[part]`` is ``(x, y, mask)`` of :func:`rnnlib.data.encode_lm_words`: read
         ``<start>`` + word, predict word + ``<end>``; x, y (N, T) ids, mask (N, T).
     """
-    if split not in _SPLITTERS:
-        raise ValueError(f"split must be one of {sorted(_SPLITTERS)}; got {split!r}")
-    parts = dict(zip(_PARTS, _SPLITTERS[split](word_sentiment_data(), seed=seed)))
+    parts = split_parts(split, seed)
     arrays = {name: encode_lm_words(part.words) for name, part in parts.items()}
     return LMData(parts, arrays, split, seed)
 
