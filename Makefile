@@ -10,6 +10,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements-lock.txt
+TEACHER := .venv-teacher
+TEACHER_LOCK := requirements-teacher-lock.txt
+TEACHER_STAMP := $(TEACHER)/.installed
+NODE_STAMP := node_modules/.installed
 # where uv is bootstrapped when it is not on PATH
 UV_HOME := .uv
 # `make test-latest`: the newest versions pyproject.toml allows, in a venv of their own
@@ -28,10 +32,11 @@ FIND_UV = command -v uv || { test -x $(UV_HOME)/bin/uv || PIP_ROOT_USER_ACTION=i
 	$(PYTHON) -m pip install --quiet --target $(UV_HOME) uv >&2; test -x $(UV_HOME)/bin/uv && echo $(CURDIR)/$(UV_HOME)/bin/uv; }
 NEEDS_UV = echo "this needs uv: install it (python3 -m pip install --user uv, or see https://docs.astral.sh/uv/) and retry" >&2; exit 1
 
-.PHONY: lab test test-fast test-latest lock site student grade lint bench clean help
+.PHONY: lab teacher test test-fast test-latest lock site student grade lint bench clean help
 
 help:
 	@echo "make lab   - open the course in JupyterLab (creates .venv on first use)"
+	@echo "make teacher - the teacher's environment with nbgrader, in .venv-teacher/ (docs/teaching.md)"
 	@echo "make test  - run the whole test suite (unit, widgets, notebooks, browser): what CI runs"
 	@echo "make test-fast - ruff, unit and widget tests only (no notebooks, no browser, not the slow ones): about a minute"
 	@echo "make test-latest - the same suite on the newest allowed versions (.venv-latest/), to catch drift"
@@ -42,30 +47,52 @@ help:
 	@echo "make lint  - ruff over the package, tests and notebooks"
 	@echo "make bench - time forward+backward and the widgets' updates"
 
-$(STAMP): pyproject.toml $(LOCK) $(wildcard jupyter/overrides.json)
+# $(call install,VENV,LOCK): create VENV if needed and install LOCK's exact versions and the course
+# (uv when it can be had, else pip); on failure, say what to try.
+define install
 	@uv=$$($(FIND_UV)); \
 	if [ -n "$$uv" ]; then \
-		echo "Installing the tested versions ($(LOCK)) into $(VENV)/ with $$uv"; \
-		{ test -x $(BIN)/python || $$uv venv --quiet --seed --python $(PYTHON) $(VENV); } && \
-		$$uv pip install --quiet --python $(BIN)/python -r $(LOCK) && \
-		$$uv pip install --quiet --python $(BIN)/python --no-deps -e .; \
+		echo "Installing the tested versions ($(2)) into $(1)/ with $$uv"; \
+		{ test -x $(1)/bin/python || $$uv venv --quiet --seed --python $(PYTHON) $(1); } && \
+		$$uv pip install --quiet --python $(1)/bin/python -r $(2) && \
+		$$uv pip install --quiet --python $(1)/bin/python --no-deps -e .; \
 	else \
-		echo "uv could not be had: installing the tested versions ($(LOCK)) into $(VENV)/ with pip"; \
-		{ test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
-		$(BIN)/python -m pip install --quiet --upgrade pip && \
-		$(BIN)/python -m pip install --quiet -r $(LOCK) && \
-		$(BIN)/python -m pip install --quiet --no-deps -e .; \
-	fi || { echo "The tested versions in $(LOCK) did not install on this Python ($$($(BIN)/python -V 2>&1)); they were resolved for CPython 3.11 on Linux. Use Python 3.11 or newer, or try the newest allowed versions: make test-latest, then .venv-latest/bin/jupyter lab notebooks/00_start_here.ipynb" >&2; exit 1; }
+		echo "uv could not be had: installing the tested versions ($(2)) into $(1)/ with pip"; \
+		{ test -x $(1)/bin/python || $(PYTHON) -m venv $(1); } && \
+		$(1)/bin/python -m pip install --quiet --upgrade pip && \
+		$(1)/bin/python -m pip install --quiet -r $(2) && \
+		$(1)/bin/python -m pip install --quiet --no-deps -e .; \
+	fi || { echo "The tested versions in $(2) did not install on this Python ($$($(1)/bin/python -V 2>&1)); they were resolved for CPython 3.11 on Linux. Use Python 3.11 or newer, or try the newest allowed versions: make test-latest, then .venv-latest/bin/jupyter lab notebooks/00_start_here.ipynb" >&2; exit 1; }
+endef
+
+$(STAMP): pyproject.toml $(LOCK) $(wildcard jupyter/overrides.json)
+	$(call install,$(VENV),$(LOCK))
 	@# the course's JupyterLab defaults (no "Jupyter news?" toast, no update check): jupyter/overrides.json
 	@if [ -f jupyter/overrides.json ]; then mkdir -p $(VENV)/share/jupyter/lab/settings && \
 		cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json; fi
 	@touch $(STAMP)
 
+# The teacher's environment: the course's lock plus nbgrader (requirements-teacher-lock.txt), apart
+# from .venv/ so that learners' JupyterLab has no grading menus (docs/teaching.md).
+$(TEACHER_STAMP): pyproject.toml $(TEACHER_LOCK)
+	$(call install,$(TEACHER),$(TEACHER_LOCK))
+	@touch $(TEACHER_STAMP)
+
+# The tools from npm (package.json, package-lock.json): JupyterHub's configurable-http-proxy, MathJax 3
+# for the static site, axe-core for the accessibility audits.
+$(NODE_STAMP): package.json package-lock.json
+	@bash tools/ensure_node.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+teacher: $(TEACHER_STAMP)
+	@echo "nbgrader is in $(TEACHER)/: see docs/teaching.md (Grading with nbgrader), e.g. $(TEACHER)/bin/nbgrader --version"
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ip=127.0.0.1 --port=$(PORT) \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-test: $(STAMP)
+test: $(STAMP) $(TEACHER_STAMP) $(NODE_STAMP)
 	bash tools/ensure_chromium.sh
 	$(BIN)/ruff check $(LINT)
 	$(BIN)/python -m pytest
@@ -79,10 +106,10 @@ test-fast: $(STAMP)
 
 # Drift check: the same suite on the newest versions pyproject.toml allows (needs the package index;
 # re-resolves on every run). Lists what differs from the lock first (< locked, > newest).
-test-latest:
+test-latest: $(TEACHER_STAMP) $(NODE_STAMP)
 	@uv=$$($(FIND_UV)); test -n "$$uv" || { $(NEEDS_UV); }; set -e; \
 	test -x $(LATEST)/bin/python || $$uv venv --quiet --seed --python $(PYTHON) $(LATEST); \
-	$$uv pip compile --quiet pyproject.toml --extra dev --upgrade --no-header --no-annotate \
+	$$uv pip compile --quiet pyproject.toml --extra dev --extra hub --upgrade --no-header --no-annotate \
 		--python $(LATEST)/bin/python -o $(LATEST)/requirements.txt; \
 	echo "Versions that differ from $(LOCK) (< locked, > newest allowed):"; \
 	grep -E '^[A-Za-z0-9]' $(LOCK) | diff - $(LATEST)/requirements.txt || true; \
@@ -93,12 +120,13 @@ test-latest:
 	$(LATEST)/bin/ruff check $(LINT)
 	RNN_COURSE_LATEST=1 $(LATEST)/bin/python -m pytest
 
-# The lock: uv resolves pyproject.toml with the dev extra for CPython 3.11 on Linux, keeping the
+# The lock: uv resolves pyproject.toml with the dev and hub extras for CPython 3.11 on Linux, keeping the
 # versions already in the lock where it can (delete the lock first to move everything to the newest);
 # then the pins the notebook 00 self-check ships inside rnnlib. The lock's header repeats the command.
 lock:
 	@uv=$$($(FIND_UV)); test -n "$$uv" || { $(NEEDS_UV); }; set -e; \
-	$$uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements-lock.txt --quiet
+	$$uv pip compile pyproject.toml --extra dev --extra hub --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements-lock.txt --quiet; \
+	$$uv pip compile pyproject.toml --extra dev --extra hub --extra teacher -c requirements-lock.txt --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements-teacher-lock.txt --quiet
 	$(PYTHON) tools/lock.py
 
 site: $(STAMP)
@@ -118,4 +146,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) $(LATEST) $(UV_HOME) build .pytest_cache
+	rm -rf $(VENV) $(LATEST) $(TEACHER) node_modules $(UV_HOME) build .pytest_cache

@@ -55,7 +55,7 @@ def recipe(target):
 
 def test_the_lock_header_is_the_command_make_lock_runs():
     command = header_command()
-    for part in ("pyproject.toml", "--extra dev", "--python-version 3.11", "-o requirements-lock.txt"):
+    for part in ("pyproject.toml", "--extra dev", "--extra hub", "--python-version 3.11", "-o requirements-lock.txt"):
         assert part in command
     lock_recipe = recipe("lock")
     assert "$$" + command in lock_recipe  # `$$uv pip compile ...`: uv from PATH or bootstrapped
@@ -64,7 +64,8 @@ def test_the_lock_header_is_the_command_make_lock_runs():
 
 def test_every_direct_dependency_is_pinned_inside_its_range():
     project = pyproject()
-    requirements = [Requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    extras = project["optional-dependencies"]
+    requirements = [Requirement(s) for s in project["dependencies"] + extras["dev"] + extras["hub"]]
     python = _locked_versions.PYTHON
     checked = set()
     for req in requirements:
@@ -76,8 +77,22 @@ def test_every_direct_dependency_is_pinned_inside_its_range():
         assert req.specifier.contains(PINS[name], prereleases=True), \
             f"locked {req.name}=={PINS[name]} is outside pyproject's range {req.specifier}"
         checked.add(name)
-    assert {"numpy", "scikit-learn", "tqdm", "jupyterlab", "pytest", "nbval"} <= checked
+    assert {"numpy", "scikit-learn", "tqdm", "jupyterlab", "pytest", "nbval", "jupyterhub", "nbgitpuller"} <= checked
     assert "tomli" not in checked
+    assert "nbgrader" not in PINS  # the teacher's environment only
+
+
+def test_the_teacher_lock_is_the_course_lock_plus_nbgrader():
+    """.venv-teacher/ has every version of the course's lock, and nbgrader inside pyproject's range."""
+    text = (ROOT / "requirements-teacher-lock.txt").read_text()
+    teacher = lock.read_lock(text)
+    assert "-c requirements-lock.txt" in text.splitlines()[1] and "--extra teacher" in text.splitlines()[1]
+    assert "$$" + text.splitlines()[1].strip("# ") in recipe("lock")
+    for name, version in PINS.items():
+        assert teacher.get(name) == version, f"{name}: {teacher.get(name)} in the teacher lock, {version} in the lock"
+    (spec,) = [Requirement(s) for s in pyproject()["optional-dependencies"]["teacher"]]
+    assert spec.name == "nbgrader" and spec.specifier.contains(teacher["nbgrader"])
+    assert set(teacher) - set(PINS) <= {"nbgrader", "notebook", "rapidfuzz", "setuptools"}  # nbgrader's own needs
 
 
 def test_the_lock_is_the_whole_resolution_in_exact_versions():
@@ -176,7 +191,8 @@ def stub(path, log, body="exit 0"):
 @pytest.fixture
 def scratch(tmp_path):
     """A folder with the Makefile, pyproject.toml and the lock, and a PATH with make and sh but no uv."""
-    for name in ("Makefile", "pyproject.toml", "requirements-lock.txt"):
+    for name in ("Makefile", "pyproject.toml", "requirements-lock.txt", "requirements-teacher-lock.txt",
+                 "package.json", "package-lock.json"):
         shutil.copy(ROOT / name, tmp_path / name)
     tools = ("make", "sh", "bash", "cp", "mkdir", "basename")
     system = os.pathsep.join(sorted({str(Path(shutil.which(t)).parent) for t in tools}))
@@ -246,7 +262,9 @@ def test_make_test_fails_when_pytest_collects_nothing(scratch, target):
     (folder / "tools" / "ensure_chromium.sh").write_text("exit 0\n")
     stub(folder / ".venv" / "bin" / "ruff", log)
     stub(folder / ".venv" / "bin" / "python", log, "exit 5")
-    (folder / ".venv" / ".installed").touch()
+    for stamp in (".venv/.installed", ".venv-teacher/.installed", "node_modules/.installed"):
+        (folder / stamp).parent.mkdir(exist_ok=True)
+        (folder / stamp).touch()
     out = make(folder, env, target)
     assert out.returncode != 0
     calls = log.read_text().splitlines()
