@@ -129,7 +129,7 @@ lock:
 	$$uv pip compile pyproject.toml --extra dev --extra hub --extra teacher -c requirements-lock.txt --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements-teacher-lock.txt --quiet
 	$(PYTHON) tools/lock.py
 
-site: $(STAMP)
+site: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python tools/build_site.py
 
 student: $(STAMP)
