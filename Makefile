@@ -19,7 +19,7 @@ UV_HOME := .uv
 # `make test-latest`: the newest versions pyproject.toml allows, in a venv of their own
 LATEST := .venv-latest
 PORT ?= 8888
-LINT := rnnlib tests tools benchmarks notebooks experiments
+LINT := rnnlib tests tools benchmarks notebooks experiments classroom
 # The course's matrices are small: one BLAS thread is faster than several spinning ones, and much
 # faster on a busy 2-core machine (measured: 0.7 s vs 17 s for one training run under load).
 export OPENBLAS_NUM_THREADS ?= 1
@@ -36,6 +36,7 @@ NEEDS_UV = echo "this needs uv: install it (python3 -m pip install --user uv, or
 
 help:
 	@echo "make lab   - open the course in JupyterLab (creates .venv on first use)"
+	@echo "make hub   - a JupyterHub for a class on this machine (TEST login; docs/teaching.md); HUB_PORT=8000"
 	@echo "make teacher - the teacher's environment with nbgrader, in .venv-teacher/ (docs/teaching.md)"
 	@echo "make test  - run the whole test suite (unit, widgets, notebooks, browser): what CI runs"
 	@echo "make test-fast - ruff, unit and widget tests only (no notebooks, no browser, not the slow ones): about a minute"
@@ -91,6 +92,12 @@ teacher: $(TEACHER_STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --ip=127.0.0.1 --port=$(PORT) \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+# A class's JupyterHub on this machine (classroom/hub/jupyterhub_config.py): the proxy from npm, one
+# JupyterLab per learner from .venv/, a TEST login (shared password printed at start); Ctrl-C stops it all.
+HUB_PORT ?= 8000
+hub: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python classroom/hub/run.py --port $(HUB_PORT)
 
 test: $(STAMP) $(TEACHER_STAMP) $(NODE_STAMP)
 	bash tools/ensure_chromium.sh
