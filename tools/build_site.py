@@ -9,9 +9,21 @@ converted with nbconvert's HTMLExporter (the "lab" template, PNG figures embedde
 Live explorers cannot run in a static page: their widget output is replaced by a note saying so,
 next to the static companion figure that every explorer has above it. Pages get the course's
 contents page (index.html) and previous / next links; links between notebooks point to the pages.
-Equations are typeset by MathJax 2.7, copied next to the pages from the installed
-``jupyter-server-mathjax`` package (a dev dependency), so the site also reads offline; without that
-package the pages load MathJax from nbconvert's CDN default (``--mathjax-url`` for another copy).
+
+Nothing is loaded from outside the site, so it reads offline:
+
+- Equations are typeset in the browser by MathJax 3 (``tex-svg-full.js``: every TeX extension and
+  the SVG output, which needs no font files), copied into ``mathjax/`` next to the pages from
+  ``node_modules/mathjax`` (pinned in package.json, installed by ``npm ci``; ``make site`` does it).
+- The pages use the template ``tools/site_templates/course``, an extension of nbconvert's "lab"
+  template (rather than post-processing its HTML: the blocks are named, so an nbconvert upgrade
+  that moves them fails loudly instead of leaving a CDN link behind). It replaces the lab
+  template's MathJax 2 block by MathJax 3's configuration, drops require.js, the widget manager
+  and mermaid (each would come from a CDN; the pages have no JavaScript output, no live widget
+  and no diagram), and adds the site's CSS (``SITE_CSS``).
+- ``SITE_CSS`` gives code, prompts and links WCAG AA contrast (4.5:1) and underlines links in the
+  text. ``tools/site_audit.py`` (and ``tests/test_site_browser.py``) open every page in headless
+  Chromium with the network off and check math, requests and axe-core's WCAG 2 A/AA rules.
 """
 
 from __future__ import annotations
@@ -30,6 +42,13 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "site"
+TEMPLATES = ROOT / "tools" / "site_templates"
+TEMPLATE_NAME = "course"
+MATHJAX_DIST = ROOT / "node_modules" / "mathjax"
+MATHJAX_SCRIPT = "tex-svg-full.js"
+# MathJax's other combined builds (each a complete alternative to MATHJAX_SCRIPT): not copied. The
+# folders (input/, output/, a11y/, sre/, ui/...) are, for what MathJax's menu loads on demand.
+MATHJAX_UNUSED = ["tex-chtml*.js", "tex-mml-*.js", "mml-*.js", "tex-svg.js", "node-main.js"]
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 NOTE_CLASS = "course-live-note"
 NAV_CLASS = "course-nav"
@@ -45,6 +64,29 @@ CSS = f"""
   font: 14px/1.45 system-ui, sans-serif; color: #1a1a1a; }}
 </style>
 """
+
+# The notebook pages' colours, over JupyterLab's light theme (the lab template's CSS variables): every
+# text at least 4.5:1 against its background (WCAG 2 AA), same hues as JupyterLab. The theme's are
+# 4.17:1 (comments #408080), 4.26:1 (numbers #080) and 4.40:1 (operators #a2f) on the code background
+# #f5f5f5, and 2.16:1 for the prompts of inactive cells (#616161 at half opacity on white).
+PAGE_CSS = """
+<style>
+:root {
+  --jp-mirror-editor-comment-color: #3a7676;   /* 4.78:1 on #f5f5f5 */
+  --jp-mirror-editor-number-color: #007a00;    /* 5.09:1 */
+  --jp-mirror-editor-operator-color: #9a1ee6;  /* 5.20:1 */
+  --jp-mirror-editor-meta-color: #9a1ee6;
+  --jp-cell-prompt-not-active-opacity: 1;      /* prompts #616161 on white: 6.19:1 */
+}
+/* links in the text are told apart by more than colour (WCAG 1.4.1) */
+.jp-RenderedHTMLCommon a, .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited {
+  text-decoration: underline;
+}
+/* a display formula wider than the screen scrolls instead of overflowing the page */
+mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }
+</style>
+"""
+SITE_CSS = CSS + PAGE_CSS
 
 
 @dataclass(frozen=True)
@@ -140,9 +182,8 @@ def render(page, pages, i, exporter):
     nb = nbformat.read(page.notebook, as_version=4)
     replace_widgets(nb)
     relink(nb, [p.notebook.name for p in pages])
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.title}})
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.title}, "site_css": SITE_CSS})
     nav = nav_bar(pages, i)
-    body = body.replace("</head>", CSS + "</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
     return body.replace("</body>", nav + "</body>", 1)
 
@@ -152,30 +193,33 @@ def course_pages(notebooks=None):
     return [Page(p, notebook_title(nbformat.read(p, as_version=4), p.stem)) for p in paths]
 
 
-MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
-
-
 def local_mathjax(out):
-    """Copy MathJax from the installed jupyter-server-mathjax into ``out/mathjax``; return its
-    relative URL, or None (and say so) when the package is not installed."""
-    try:
-        import jupyter_server_mathjax
-    except ImportError:
-        print("jupyter-server-mathjax is not installed: pages load MathJax from a CDN (online only)",
-              file=sys.stderr)
-        return None
-    static = Path(jupyter_server_mathjax.__file__).parent / "static"
-    shutil.copytree(static, Path(out) / "mathjax", dirs_exist_ok=True)
-    return f"mathjax/MathJax.js?config={MATHJAX_CONFIG}"
+    """Copy MathJax 3 (``node_modules/mathjax/es5`` and its licence) into ``out/mathjax``; return the
+    URL of its script relative to the pages."""
+    es5 = MATHJAX_DIST / "es5"
+    if not (es5 / MATHJAX_SCRIPT).is_file():
+        raise FileNotFoundError(f"{es5 / MATHJAX_SCRIPT} is missing: run `npm ci` in {ROOT} "
+                                "(make site does it; MathJax is pinned in package.json)")
+    target = Path(out) / "mathjax"
+    shutil.copytree(es5, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*MATHJAX_UNUSED))
+    shutil.copy2(MATHJAX_DIST / "LICENSE", target / "LICENSE")
+    return f"mathjax/{MATHJAX_SCRIPT}"
 
 
-def build_site(out=OUT, notebooks=None, mathjax_url=None):
+def site_exporter(mathjax_url):
+    """nbconvert's exporter with the course's template (tools/site_templates/course)."""
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES)],
+                            embed_images=True)
+    exporter.mathjax_url = mathjax_url
+    return exporter
+
+
+def build_site(out=OUT, notebooks=None):
     """Write one page per notebook and index.html into ``out``. Returns the list of Pages."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pages = course_pages(notebooks)
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    exporter.mathjax_url = mathjax_url or local_mathjax(out) or exporter.mathjax_url
+    exporter = site_exporter(local_mathjax(out))
     for i, page in enumerate(pages):
         (out / page.html_name).write_text(render(page, pages, i, exporter), encoding="utf-8")
     (out / "index.html").write_text(index_page(pages), encoding="utf-8")
@@ -185,9 +229,8 @@ def build_site(out=OUT, notebooks=None, mathjax_url=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--mathjax-url", help="MathJax to load instead of nbconvert's CDN default")
     args = parser.parse_args(argv)
-    pages = build_site(args.out, mathjax_url=args.mathjax_url)
+    pages = build_site(args.out)
     print(f"{len(pages)} pages and index.html in {args.out}")
     return 0
 
