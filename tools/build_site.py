@@ -16,11 +16,12 @@ Nothing is loaded from outside the site, so it reads offline:
   the SVG output, which needs no font files), copied into ``mathjax/`` next to the pages from
   ``node_modules/mathjax`` (pinned in package.json, installed by ``npm ci``; ``make site`` does it).
 - The pages use the template ``tools/site_templates/course``, an extension of nbconvert's "lab"
-  template (rather than post-processing its HTML: the blocks are named, so an nbconvert upgrade
-  that moves them fails loudly instead of leaving a CDN link behind). It replaces the lab
-  template's MathJax 2 block by MathJax 3's configuration, drops require.js, the widget manager
-  and mermaid (each would come from a CDN; the pages have no JavaScript output, no live widget
-  and no diagram), and adds the site's CSS (``SITE_CSS``).
+  template (nbconvert's documented way to change its output, rather than regular expressions over
+  the HTML it writes; should an nbconvert upgrade rename a block, tests/test_site.py fails on the
+  CDN link or MathJax 2 block it would leave). It replaces the lab template's MathJax 2 block by
+  MathJax 3's configuration, drops require.js, the widget manager and mermaid (each would come
+  from a CDN; the pages have no JavaScript output, no live widget and no diagram), and adds the
+  site's CSS (``SITE_CSS``).
 - ``SITE_CSS`` gives code, prompts and links WCAG AA contrast (4.5:1) and underlines links in the
   text. ``tools/site_audit.py`` (and ``tests/test_site_browser.py``) open every page in headless
   Chromium with the network off and check math, requests and axe-core's WCAG 2 A/AA rules.
