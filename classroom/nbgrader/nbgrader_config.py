@@ -8,8 +8,9 @@ from the teacher's environment (``make teacher`` -> .venv-teacher/, see docs/tea
     cd ~/course && nbgrader generate_assignment 05_lstm_cell && nbgrader autograde 05_lstm_cell
 
 The names below are the classes nbgrader 0.9 itself configures (nbgrader.coursedir.CourseDirectory,
-nbgrader.preprocessors.Execute, nbgrader.preprocessors.LimitOutput); nbgrader ignores a misspelt one
-without an error, so the test loads this file and reads every value back from those classes.
+nbgrader.preprocessors.Execute, nbgrader.preprocessors.LimitOutput). A misspelt name only gets a
+warning in nbgrader's log (and none for a misspelt class), so tests/test_nbgrader.py reads every value
+back through those classes.
 """
 
 import os
