@@ -3,6 +3,7 @@
 Copy this file into your course folder (the folder that holds ``source/``) and run nbgrader there,
 from the teacher's environment (``make teacher`` -> .venv-teacher/, see docs/teaching.md)::
 
+    . .venv-teacher/bin/activate      # nbgrader runs `alembic` from PATH to create gradebook.db
     python tools/make_student.py --nbgrader-source ~/course/source
     cp classroom/nbgrader/nbgrader_config.py ~/course/
     cd ~/course && nbgrader generate_assignment 05_lstm_cell && nbgrader autograde 05_lstm_cell
