@@ -87,8 +87,8 @@ c.Spawner.http_timeout = 120
 
 # Memory and CPU per learner. The local process spawner does NOT enforce these: it only passes them
 # to the learner's server as MEM_LIMIT and CPU_LIMIT (which a resource-usage display can show).
-# KubeSpawner (Zero to JupyterHub) and TLJH's systemd spawner enforce both, and also honour
-# mem_guarantee / cpu_guarantee (what the scheduler reserves per learner).
+# KubeSpawner (Zero to JupyterHub) and TLJH's systemd spawner enforce both; only KubeSpawner also
+# honours mem_guarantee / cpu_guarantee (what the Kubernetes scheduler reserves per learner).
 c.Spawner.mem_limit = os.environ.get("RNNLIB_HUB_MEM_LIMIT", "1G")
 c.Spawner.cpu_limit = float(os.environ.get("RNNLIB_HUB_CPU_LIMIT", "1"))
 
