@@ -1,5 +1,6 @@
 """Figures that read for everyone: colour-blind-safe colours, labelled axes, text that reads on a
-projector, and alt text on every markdown image.
+projector, and alt text on every markdown image; explorers whose controls have names and whose live
+figures have a text alternative that follows every move (the end of this file).
 
 Every public function of rnnlib/viz/*.py that draws a figure has an example call in EXAMPLES (a new
 one without an example fails test_every_public_viz_function_has_an_example, so none is skipped
@@ -22,12 +23,14 @@ test is a strict xfail, so it fails as soon as a figure is fixed and the entry m
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import pkgutil
 import re
 from pathlib import Path
 
+import ipywidgets as widgets
 import matplotlib.colors as mcolors
 import nbformat
 import numpy as np
@@ -40,6 +43,7 @@ from rnnlib.lessons.configurations import configuration_steps, gradient_reach, l
 from rnnlib.model import CharLanguageModel
 from rnnlib.train import History
 from rnnlib.viz.style import FONT_MIN_ANNOTATION_PT, FONT_MIN_PT, PALETTE, figure_to_png
+from rnnlib.widgets import base as widget_base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -372,3 +376,159 @@ def test_every_markdown_image_has_alt_text():
 def test_alt_text_check_sees_missing_alt():
     assert image_alt_problems("![](fig.png) ![a cat](cat.png)") == ["markdown image 'fig.png' has no alt text"]
     assert len(image_alt_problems('<img src="a.png"> <img src="b.png" alt="b"> <img alt="" src="c">')) == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# Explorers a screen reader can use (issue 14, part 4): every control has a name, every live figure
+# a text alternative (the <img>'s title, from the image widget's tooltip) that follows each move.
+# The same explorers are audited with axe-core in JupyterLab by tests/test_browser.py.
+# ----------------------------------------------------------------------------------------------
+
+EXPLORER_MODULES = ["start_here", "sequences_and_shapes", "rnn_recurrence", "unrolled_many_to_one",
+                    "vanishing_gradient", "lstm_cell", "lstm_vs_rnn", "configurations", "both_ways_and_gru"]
+
+
+def _explorer_cases():
+    """(name, explorer, control, new value) of every module's benchmark_cases (fresh explorers)."""
+    cases = []
+    for module in EXPLORER_MODULES:
+        mod = importlib.import_module(f"rnnlib.widgets.{module}")
+        if hasattr(mod, "benchmark_cases"):
+            cases += mod.benchmark_cases()
+    return cases
+
+
+@pytest.fixture(scope="module")
+def explorer_cases():
+    from rnnlib.widgets.start_here import widget_check
+    return _explorer_cases(), [widget_check()]
+
+
+def test_every_explorer_class_is_checked(explorer_cases):
+    cases, extra = explorer_cases
+    checked = {type(ex) for _, ex, _, _ in cases} | {type(ex) for ex in extra}
+    defined = set()
+    for module in EXPLORER_MODULES:
+        mod = importlib.import_module(f"rnnlib.widgets.{module}")
+        defined |= {obj for _, obj in inspect.getmembers(mod, inspect.isclass)
+                    if issubclass(obj, widget_base.Explorer) and obj.__module__ == mod.__name__}
+    pkg = importlib.import_module("rnnlib.widgets")
+    modules = {m.name for m in pkgutil.iter_modules(pkg.__path__)} - {"base", "__init__"}
+    assert modules == set(EXPLORER_MODULES), "a new explorer module must be added to EXPLORER_MODULES"
+    assert defined and defined <= checked, f"explorers without a case: {sorted(c.__name__ for c in defined - checked)}"
+
+
+def test_every_control_has_a_name(explorer_cases):
+    cases, extra = explorer_cases
+    explorers = {id(ex): ex for _, ex, _, _ in cases} | {id(ex): ex for ex in extra}
+    report = {}
+    for ex in explorers.values():
+        missing, unnameable = widget_base.unnamed_controls(ex)
+        if missing:
+            report[type(ex).__name__] = [f"{type(w).__name__}({getattr(w, 'description', '')!r})" for w in missing]
+        # what ipywidgets cannot name: only sliders, each with its visible label; never a Play widget
+        assert all(isinstance(w, widget_base.UNNAMEABLE) and not isinstance(w, widgets.Play)
+                   and w.description.strip() for w in unnameable)
+    assert not report, f"controls without an accessible name: {report}"
+
+
+def test_unnamed_controls_sees_unnamed_ones():
+    box = widgets.VBox([widgets.Button(icon="play"), widgets.Text(), widgets.Text(tooltip="word"),
+                        widgets.Dropdown(options=["a"], description="pick"), widgets.Play(description="go"),
+                        widgets.IntSlider(description="k"), widgets.IntSlider(), widgets.HTML("text")])
+    missing, unnameable = widget_base.unnamed_controls(box)
+    kids = box.children
+    assert missing == [kids[0], kids[1], kids[4], kids[6]]
+    assert unnameable == [kids[5]]
+
+
+def test_every_figure_has_a_text_alternative(explorer_cases):
+    cases, _ = explorer_cases
+    for name, ex, _, _ in cases:
+        images = [w for w in widget_base._widget_tree(ex)
+                  if isinstance(w, widgets.Image) and "rnnlib-figure" in w._dom_classes]
+        assert images, f"{name}: no figure"
+        for image in images:
+            assert image.tooltip and len(image.tooltip) > 40, f"{name}: figure without a text alternative"
+        assert ex.live.alt_text == ex.live.describe()
+
+
+# the text each case's figure must say after its move (None: the move does not redraw the figure)
+EXPECTED_TEXT = {
+    "volume: N": "(N, T, D) = (512, 19, 26)", "volume: T": "(512, 7, 26)", "volume: D": "(512, 7, 80)",
+    "volume: H": None, "volume: dtype": None,
+    "recurrence: step slider": "Step t = 6 of 8 of 'hopeless', letter 'e'",
+    "recurrence: new word": "of 'wonderful', letter 'o'",
+    "unrolled: type a letter": "'hopelessl'", "unrolled: long word": "12 letters of 'hopelessness'",
+    "unrolled: gradient on": "The gradient flowing back", "unrolled: type with gradient": "'helpless'",
+    "microscope: scale": "spectral radius 1.50", "microscope: T=100": "t = 1 to 100",
+    "microscope: activation": "RNN (relu", "microscope: kind": "Gradient norms",
+    "microscope: forget bias": "forget bias 3",
+    "lstm_cell: x": "x_t = -1.50", "lstm_cell: c_prev": "c_(t-1) = 2.00",
+    "lstm_cell: b_f": "f = 0.01", "lstm_cell: preset": "i = 0.00, f = 0.99",
+    "latch: forget_bias": "forget bias 3.0", "latch: input_closed": "pre-activation 4.0 during the hold",
+    "latch: lag 200": "T = 201 steps",
+    "twin: type a word": "'hopelessness'",
+    "configurations: type a letter": "many-to-one on joys", "configurations: pick one": "encoder-decoder",
+    "writing: temperature": "temperature 0.50", "writing: seed": "seed 1", "writing: step": "step 1 of",
+    "both ways: type a word": "'unbelievabl_'",
+    "gru_cell: x": "x_t = -1.50", "gru_cell: h_prev": "h_(t-1) = -0.70", "gru_cell: b_z": "z = 0.01",
+    "gru_cell: preset": "z ≈ 1",
+}
+
+
+def test_figure_text_follows_every_move(explorer_cases):
+    cases, _ = explorer_cases
+    assert {name for name, *_ in cases} == set(EXPECTED_TEXT), "every benchmark case needs an expected text"
+    for name, ex, control, value in cases:
+        before, redraws = ex.live.alt_text, ex.live.redraws
+        ex.controls[control].value = value
+        assert ex.last_error is None, f"{name}: {ex.last_error}"
+        expected, after = EXPECTED_TEXT[name], ex.live.alt_text
+        if expected is None:
+            assert ex.live.redraws == redraws and after == before, f"{name}: the figure did not change, nor its text"
+            continue
+        assert ex.live.redraws > redraws and after != before, f"{name}: the text did not follow the figure"
+        assert expected in after, f"{name}: expected {expected!r} in the figure's text, got {after!r}"
+        assert after == ex.live.describe()
+
+
+def test_live_figure_needs_a_text_alternative():
+    from rnnlib.viz.style import new_figure
+    fig = new_figure(figsize=(1, 1))
+    with pytest.raises(TypeError, match="describe"):
+        widget_base.LiveFigure(fig)
+    with pytest.raises(ValueError, match="non-empty"):
+        widget_base.LiveFigure(fig, describe=lambda: "  ")
+    live = widget_base.LiveFigure(fig, describe=lambda: "an empty square")
+    assert live.image.tooltip == "an empty square" and bytes(live.image.value).startswith(b"\x89PNG")
+    # ipywidgets 8.1.9's view reads the model's description before it sets the title: without one
+    # the picture fails to display ("Error displaying widget")
+    assert live.image.get_state()["description"] == ""
+
+
+def test_html_to_text():
+    assert widget_base.html_to_text("h<sub>t</sub> = <b>0.98</b>&nbsp;&rarr; x<sup>2</sup><br>next") == \
+        "h_t = 0.98 → x^2 next"
+    with pytest.raises(TypeError, match="str of HTML"):
+        widget_base.html_to_text(None)
+
+
+def test_step_player_plays_on_the_event_loop():
+    slider = widgets.IntSlider(value=4, min=1, max=4)
+    player = widget_base.StepPlayer(slider, 0.01, "count to four")
+    assert player.button.description == "play" and "count to four" in player.button.tooltip
+    seen = []
+    slider.observe(lambda change: seen.append(change["new"]), names="value")
+
+    async def press_play():
+        player.button.value = True  # at the end: starts again from the minimum
+        for _ in range(200):  # at most 2 s: far more than 3 steps of 10 ms need
+            await asyncio.sleep(0.01)
+            if not player.button.value:
+                break
+
+    asyncio.run(press_play())
+    assert seen == [1, 2, 3, 4] and not player.button.value and player.button.description == "play"
+    with pytest.raises(TypeError, match="IntSlider"):
+        widget_base.StepPlayer(widgets.FloatSlider(), 1, "x")

@@ -3,7 +3,9 @@
 For every notebook ``notebooks/NN_*.ipynb`` (a copy, so the committed files are never touched):
 open it in JupyterLab, Run > Run All Cells, wait for the kernel to go idle, and check that no
 cell shows an error, no widget failed ("Error displaying widget") or is stuck at "Loading
-widget...", and every explorer (``.rnnlib-explorer``) rendered its controls and figures. Then
+widget...", and every explorer (``.rnnlib-explorer``) rendered its controls and figures; axe-core
+audits the explorers (WCAG 2 A/AA: zero violations inside the course's widgets, but for the slider
+handles ipywidgets cannot name, listed in the notes: ``browser.lab.KNOWN_AXE_LIMITS``). Then
 drive every explorer like a person (arrow keys on a slider, typing in a text box, picking a
 dropdown option) and check that the figure really changed, was replaced in place (no figure or
 output piled up below) and that the explorer's error area stayed empty. The latency from the
@@ -104,7 +106,8 @@ class _LatencySummary:
         terminalreporter.write(self.markdown)
         for rep in self.reports:
             terminalreporter.write_line(f"{rep.notebook}: Run All {rep.run_all_s or 0:.1f} s, "
-                                        f"whole check {rep.total_s:.1f} s")
+                                        f"whole check {rep.total_s:.1f} s, axe-core violations in the explorers "
+                                        f"by rule (elements): {rep.axe_violations or 'none'}")
             for note in rep.notes:
                 terminalreporter.write_line(f"  note: {note}")
 

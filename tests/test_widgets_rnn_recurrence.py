@@ -49,10 +49,19 @@ def test_new_word_sets_slider_max_and_clamps(explorer):
     explorer.controls["word"].value = "bad"
     assert explorer.last_error is None
     assert explorer.controls["t"].max == 3 and explorer.controls["t"].value == 3
-    assert explorer.play.max == 3
     assert explorer.live.redraws == redraws + 1  # the clamp did not trigger a second update
     assert "'bad'" in explorer.painter.bar_title.get_text()
     assert "negative" in explorer.numbers.value  # 'bad' is in the data set
+    # the play button plays to the new end: from the last step it starts again at 1
+    player = explorer.player
+    player.button.value = True
+    assert explorer.controls["t"].value == 1 and player.button.description == "pause"
+    player.step()
+    player.step()
+    assert explorer.controls["t"].value == 3
+    assert not player.button.value and player.button.description == "play"  # stopped at the end
+    player.step()
+    assert explorer.controls["t"].value == 3
 
 
 def test_word_outside_lexicon_and_whitespace(explorer):

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ..lessons.both_ways_and_gru import GRU_EXAMPLE, gru_step_values, read_both_ways, reader_models
 from ..model import BlankReader
 from ..viz.both_ways_and_gru import READERS, BothWaysPlot, GRUCellDiagram, top_from_probs
-from .base import Explorer, LiveFigure, PresetExplorer
+from .base import Explorer, LiveFigure, PresetExplorer, html_to_text
 
 __all__ = []
 
@@ -101,7 +101,7 @@ class BothWaysExplorer(Explorer):
         self.summary = widgets.HTML()
         self.result = None
         self._draw(word)
-        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
+        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png, describe=self.figure_text)
         super().__init__({"word": text}, [text, self.live.image, self.summary])
         self.watch()
 
@@ -121,6 +121,13 @@ class BothWaysExplorer(Explorer):
         self.plot.update(r["word"], r["states"]["fwd"], r["states"]["bwd"], r["probs"], truth=r["truth"])
         self.result = r
         self.summary.value = self.describe()
+
+    def figure_text(self):
+        """The text alternative of the figure: what it shows, then the summary's text."""
+        r = self.result
+        return (f"'{r['word']}': heatmaps of the forward states (read from the left) and the backward states "
+                f"(read from the right) reaching the blank at letter {r['p']}, and bars of the three readers' "
+                f"likeliest letters. " + html_to_text(self.describe()))
 
     def describe(self):
         """The summary (HTML): the readers' top letters, then what the lexicon says."""
@@ -175,7 +182,8 @@ def both_ways_benchmark_cases():
 
 # === 3. the GRU cell (helper H4) ===
 
-__all__ += ["GRU_PRESETS", "GRUCellExplorer", "gru_cell_explorer", "describe_gru_step", "gru_benchmark_cases"]
+__all__ += ["GRU_PRESETS", "GRUCellExplorer", "gru_cell_explorer", "describe_gru_step", "gru_figure_text",
+            "gru_benchmark_cases"]
 
 # preset -> input-side biases (b_xr, b_xz, b_xn); None keeps the current slider value. With the
 # explorer's weights (|x_t| <= 3, |h_(t-1)| <= 1) a bias of +-10 puts a gate within 0.002 of 0 or 1.
@@ -227,6 +235,27 @@ def describe_gru_step(values):
     return text.replace("-", "\u2212").replace("h_(t\u22121)", "h_(t-1)")
 
 
+def gru_figure_text(values):
+    """The text alternative of the drawn GRU cell: its inputs, gates, candidate and new state.
+
+    Parameters
+    ----------
+    values : dict
+        From :func:`rnnlib.lessons.both_ways_and_gru.gru_step_values`.
+
+    Returns
+    -------
+    str
+        "The GRU cell (one unit) with x_t = ..., h_(t-1) = ...: reset gate r = ..., " then
+        :func:`describe_gru_step`.
+    """
+    missing = [k for k in ("x", "h_prev", "r") if k not in values]
+    if missing:
+        raise ValueError(f"values must come from gru_step_values; missing {missing}")
+    return (f"The GRU cell (one unit) with x_t = {float(values['x']):.2f}, h_(t-1) = {float(values['h_prev']):.2f}: "
+            f"reset gate r = {float(values['r']):.2f}, update gate " + describe_gru_step(values))
+
+
 class GRUCellExplorer(PresetExplorer):
     r"""One step of a one-unit GRU, drawn, with sliders for its inputs and its input-side biases.
 
@@ -273,7 +302,8 @@ class GRUCellExplorer(PresetExplorer):
                                        style=_GRU_STYLE, layout=widgets.Layout(width="340px")),
         }
         self.diagram = GRUCellDiagram(self.values, title="The GRU cell (one unit): move the sliders")
-        self.live = LiveFigure(self.diagram.fig, render=self.diagram.to_png)
+        self.live = LiveFigure(self.diagram.fig, render=self.diagram.to_png,
+                               describe=lambda: gru_figure_text(self.values))
         self.summary = widgets.HTML(html.escape(describe_gru_step(self.values)))
         self.summary.add_class("rnnlib-summary")
         weights = [", ".join(f"{w:g}" for w in ws) for ws in (self.Wx, self.Wh, self.bh)]

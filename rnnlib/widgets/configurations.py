@@ -23,7 +23,7 @@ from ..lessons.configurations import CONFIGURATIONS, configuration_steps
 from ..model import CharLanguageModel
 from ..viz.configurations import ConfigurationDiagram, WritingPlot
 from ..viz.style import canvas_to_png
-from .base import Explorer, LiveFigure
+from .base import Explorer, LiveFigure, StepPlayer, html_to_text
 
 __all__ = ["ConfigurationsExplorer", "configurations_explorer", "WritingExplorer", "writing_explorer",
            "written_word", "benchmark_cases", "MAX_LETTERS"]
@@ -68,7 +68,8 @@ class ConfigurationsExplorer(Explorer):
         self.summary = widgets.HTML()
         self.steps = None
         self._render_now(configuration, word)
-        self.live = LiveFigure(self.fig, render=self._png)
+        self.live = LiveFigure(self.fig, render=self._png,
+                               describe=lambda: "The unrolled network: " + html_to_text(self.summary.value))
         super().__init__(controls, [widgets.HBox([controls["configuration"], controls["word"]]), self.live.image,
                                     self.summary])
         self.watch()
@@ -169,8 +170,8 @@ class WritingExplorer(Explorer):
     Controls: ``temperature`` (FloatSlider 0 (greedy) .. 2), ``seed`` (IntText), ``prefix`` (Text,
     letters imposed after ``<start>``), ``condition`` (Dropdown, only for a model with
     ``n_conditions``), ``step`` (IntSlider over the steps of the written word; a new word, from
-    any other control, moves it to the word's last step; moving it alone writes no new word; a Play
-    button next to it moves it in the browser).
+    any other control, moves it to the word's last step; moving it alone writes no new word; a play
+    button next to it walks through the steps).
 
     Attributes
     ----------
@@ -209,8 +210,7 @@ class WritingExplorer(Explorer):
             raise ValueError(f"condition must be None for a model without conditions (n_conditions = 0); "
                              f"got {condition!r}")
         controls["step"] = widgets.IntSlider(value=1, min=1, max=1, description="step t", continuous_update=True)
-        self.play = widgets.Play(value=1, min=1, max=1, interval=700, description="play the steps")
-        widgets.jslink((self.play, "value"), (controls["step"], "value"))
+        self.player = StepPlayer(controls["step"], 0.7, "walk through the written word's steps")
         self.plot = WritingPlot(max_steps=self.max_len + 1)
         self.summary = widgets.HTML()
         self.result = None
@@ -218,10 +218,10 @@ class WritingExplorer(Explorer):
         self._busy = False
         self.controls = controls
         self._render_now()  # a new word: the step slider starts on its last step, the whole word written
-        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
+        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png, describe=self.figure_text)
         rows = [widgets.HBox([controls["temperature"], controls["seed"]]),
                 widgets.HBox([controls["prefix"]] + ([controls["condition"]] if "condition" in controls else [])),
-                widgets.HBox([self.play, controls["step"]]), self.live.image, self.summary]
+                widgets.HBox([self.player.button, controls["step"]]), self.live.image, self.summary]
         super().__init__(controls, rows)
         self.watch()
 
@@ -244,7 +244,6 @@ class WritingExplorer(Explorer):
             self._busy = True  # moving the slider's range must not start a second update
             try:
                 step.max = max(K, step.min)
-                self.play.max = step.max
                 step.value = step.max
             finally:
                 self._busy = False
@@ -256,6 +255,11 @@ class WritingExplorer(Explorer):
                  + (f", prefix '{prefix}'" if prefix else "") + cond + ")")
         self.plot.update(r["probs"], r["chosen"], r["n_imposed"], step, title=title)
         self.summary.value = self.describe(step)
+
+    def figure_text(self):
+        """The text alternative of the figure: what it plots, then the selected step's summary."""
+        return (f"Next-letter probabilities at each of the {self.result['probs'].shape[0]} steps of the written word, "
+                f"the selected step's likeliest letters beside them. " + html_to_text(self.summary.value))
 
     def describe(self, step):
         """The summary line for the selected step (HTML)."""

@@ -7,19 +7,22 @@ r"""Explorers of the LSTM cell: one step with sliders, and the one-bit latch.
   number of held steps k; a plot of the stored cell state over the steps and how often the bit is
   read back correctly.
 
-Both draw their figure once and update its text, colours and lines in place.
+Both draw their figure once and update its text, colours and lines in place; the figures' text
+alternatives (:func:`cell_figure_text`, :func:`latch_figure_text`) say the values they show.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
+from ..activations import sigmoid
 from ..lessons.lstm_cell import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
 from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram
 from .base import Explorer, LiveFigure, PresetExplorer
 
 __all__ = ["LSTMCellExplorer", "lstm_cell_explorer", "LatchExplorer", "latch_explorer", "benchmark_cases",
-           "CELL_PRESETS"]
+           "CELL_PRESETS", "cell_figure_text", "latch_figure_text"]
 
 # preset -> biases (b_i, b_f, b_g, b_o); None keeps the current slider value
 CELL_PRESETS = {
@@ -32,6 +35,61 @@ CELL_PRESETS = {
 
 _SLIDER_STYLE = {"description_width": "150px"}
 _SLIDER_LAYOUT = {"width": "340px"}
+
+
+def cell_figure_text(values):
+    """The text alternative of the drawn LSTM cell: its inputs, gates and new states.
+
+    Parameters
+    ----------
+    values : dict of str to float
+        From :func:`rnnlib.lessons.lstm_cell.cell_step_values`.
+
+    Returns
+    -------
+    str
+        For example "The LSTM cell (one unit) with x_t = 1.00, h_(t-1) = 0.50, c_(t-1) = 0.50: gates
+        i = 0.73, f = 0.88, g = 0.46, o = 0.62; c_t = f c_(t-1) + i g = 0.44 + 0.34 = 0.78; h_t = o tanh(c_t) = 0.40."
+    """
+    missing = [k for k in ("x", "h_prev", "c_prev", "i", "f", "g", "o", "fc", "ig", "c", "h") if k not in values]
+    if missing:
+        raise ValueError(f"values must come from cell_step_values; missing {missing}")
+    v = {k: float(values[k]) for k in values}
+    return (f"The LSTM cell (one unit) with x_t = {v['x']:.2f}, h_(t-1) = {v['h_prev']:.2f}, "
+            f"c_(t-1) = {v['c_prev']:.2f}: gates i = {v['i']:.2f}, f = {v['f']:.2f}, g = {v['g']:.2f}, "
+            f"o = {v['o']:.2f}; c_t = f c_(t-1) + i g = {v['fc']:.2f} {'-' if v['ig'] < 0 else '+'} {abs(v['ig']):.2f} "
+            f"= {v['c']:.2f}; "
+            f"h_t = o tanh(c_t) = {v['h']:.2f}.")
+
+
+def latch_figure_text(run_one, run_zero, forget_bias, input_closed, accuracy, n_sequences):
+    """The text alternative of the latch plot: how much of the bit the cell state keeps.
+
+    Parameters
+    ----------
+    run_one, run_zero : dict of str to numpy.ndarray
+        :func:`rnnlib.lessons.lstm_cell.latch_run` for the bit 1 and the bit 0 (``"c"``: (T,)).
+    forget_bias, input_closed : float
+        The sliders' values.
+    accuracy : float
+        Fraction of ``n_sequences`` read back correctly.
+    n_sequences : int
+
+    Returns
+    -------
+    str
+    """
+    c1, c0 = np.asarray(run_one["c"], dtype=float), np.asarray(run_zero["c"], dtype=float)
+    if c1.ndim != 1 or c1.shape != c0.shape or c1.size < 1:
+        raise ValueError(f"run_one['c'] and run_zero['c'] must be 1-D arrays of the same length; "
+                         f"got shapes {c1.shape} and {c0.shape}")
+    T = c1.size
+    f = float(sigmoid(np.float64(forget_bias)))
+    return (f"The stored cell state c_t over T = {T} steps (the bit written at t = 1, then {T - 1} held steps), "
+            f"for the bit 1 and the bit 0, with forget bias {forget_bias:.1f} (forget gate f = {f:.4f}) and "
+            f"input gate pre-activation {input_closed:.1f} during the hold: c_1 = {c1[0]:.2f} for the bit 1, "
+            f"c_T = {c1[-1]:.2f} for the bit 1 and {c0[-1]:.2f} for the bit 0; read back correctly in "
+            f"{100 * accuracy:.0f}% of {n_sequences} sequences.")
 
 
 def _slider(description, value, lo, hi, step=0.05, readout_format=".2f"):
@@ -79,7 +137,8 @@ class LSTMCellExplorer(PresetExplorer):
                                        layout=widgets.Layout(width="340px")),
         }
         self.diagram = LSTMCellDiagram(self.values, title="The LSTM cell (one unit): move the sliders")
-        self.live = LiveFigure(self.diagram.fig, render=self.diagram.to_png)
+        self.live = LiveFigure(self.diagram.fig, render=self.diagram.to_png,
+                               describe=lambda: cell_figure_text(self.values))
         weights = ", ".join(f"{w:g}" for w in self.Wx), ", ".join(f"{w:g}" for w in self.Wh)
         note = widgets.HTML(
             f"<small>Pre-activations <i>a = x<sub>t</sub> W<sub>x</sub> + h<sub>t-1</sub> W<sub>h</sub> + b</i> "
@@ -138,7 +197,10 @@ class LatchExplorer(Explorer):
         }
         runs, accuracy = self._compute(forget_bias, input_closed, lag)
         self.plot = LatchPlot(*runs, forget_bias, accuracy)
-        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
+        self._shown = (runs, forget_bias, input_closed, accuracy)  # what the figure shows, for its text
+        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png,
+                               describe=lambda: latch_figure_text(*self._shown[0], *self._shown[1:],
+                                                                  self.n_sequences))
         note = widgets.HTML(
             "<small>The bit arrives at t = 1 and opens the input gate; after that only distractors arrive. "
             "Lower the forget bias and watch the stored value decay; open the input gate during the hold "
@@ -157,8 +219,10 @@ class LatchExplorer(Explorer):
     def render(self):
         c = self.controls
         forget_bias = c["forget_bias"].value
-        runs, accuracy = self._compute(forget_bias, c["input_closed"].value, c["lag"].value)
+        input_closed = c["input_closed"].value
+        runs, accuracy = self._compute(forget_bias, input_closed, c["lag"].value)
         self.plot.update(*runs, forget_bias, accuracy)
+        self._shown = (runs, forget_bias, input_closed, accuracy)
         self.live.redraw()
 
 

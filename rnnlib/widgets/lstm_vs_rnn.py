@@ -15,7 +15,7 @@ from ..data import check_word
 from ..lessons.lstm_vs_rnn import WordModels, cell_state_limit, word_internals
 from ..model import SequenceClassifier
 from ..viz.lstm_vs_rnn import TwinStatesPlot
-from .base import Explorer, LiveFigure
+from .base import Explorer, LiveFigure, html_to_text
 
 __all__ = ["TwinExplorer", "twin_explorer", "benchmark_cases"]
 
@@ -48,7 +48,7 @@ class TwinExplorer(Explorer):
                                    max_letters=MAX_LETTERS)
         self.info = widgets.HTML()
         self._draw(check_word(word, MAX_LETTERS))
-        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png)
+        self.live = LiveFigure(self.plot.fig, render=self.plot.to_png, describe=self.figure_text)
         super().__init__({"word": text}, [widgets.HBox([text, self.info]), self.live.image])
         self.watch()
 
@@ -56,7 +56,13 @@ class TwinExplorer(Explorer):
         rnn_states, p_rnn = word_internals(self.models["rnn"], word)
         lstm_states, p_lstm = word_internals(self.models["lstm"], word)
         self.plot.update(word, rnn_states, lstm_states, p_rnn, p_lstm)
+        self._word = word
         self.info.value = self.describe(word, p_rnn, p_lstm)
+
+    def figure_text(self):
+        """The text alternative of the figure: the word, what the heatmaps show, both predictions."""
+        return (f"Heatmaps, unit by letter, of '{self._word}' as the two models read it: the RNN's hidden state h, "
+                "then the LSTM's h, candidate g, cell state c and gates i, f, o. " + html_to_text(self.info.value))
 
     def describe(self, word, p_rnn, p_lstm):
         """One line of HTML: both predictions and what the lexicon says about the word."""

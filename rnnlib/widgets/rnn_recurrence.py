@@ -7,6 +7,7 @@ r"""Explorer of notebook 02: type a word, move through its steps, see every term
 
 Controls: ``word`` (a text box with example words; any lower-case a-z word works) and ``t``
 (the step, 1..T, its maximum follows the word's length; a play button steps through the word).
+The figure's text alternative (:func:`recurrence_figure_text`) says the step, the letter and h_t.
 Shown: the bars of :math:`x_t W_x`, :math:`h_{t-1} W_h`, :math:`b`, :math:`a_t` and
 :math:`h_t = \tanh(a_t)`, a heatmap of :math:`h_1 \dots h_t`, and the same numbers as a table
 (with the read-out score :math:`s = h_T W_y + b_y` at the last step). An invalid word (upper case,
@@ -25,9 +26,10 @@ from ..data import check_word, word_sentiment_data
 from ..lessons.rnn_recurrence import demo_parameters, word_steps
 from ..losses import affine_forward
 from ..viz.rnn_recurrence import TERM_COLOURS, TERMS, WORD_STEPS_FIGSIZE, WordStepsFigure
-from .base import Explorer, LiveFigure
+from .base import Explorer, LiveFigure, StepPlayer
 
-__all__ = ["RecurrenceExplorer", "recurrence_explorer", "benchmark_cases", "EXAMPLE_WORDS", "MAX_LETTERS"]
+__all__ = ["RecurrenceExplorer", "recurrence_explorer", "recurrence_figure_text", "benchmark_cases",
+           "EXAMPLE_WORDS", "MAX_LETTERS"]
 
 EXAMPLE_WORDS = ("good", "hope", "bad", "love", "hate", "joy", "sad", "great", "awful", "hopeless", "wonderful")
 MAX_LETTERS = 20  # the longest lexicon word has 19 letters; longer ones would not fit the heatmap
@@ -38,6 +40,32 @@ _ROW_NAMES = {
     "a": "= a<sub>t</sub>",
     "h": "h<sub>t</sub> = tanh(a<sub>t</sub>)",
 }
+
+
+def _vector(values):
+    return "(" + ", ".join(f"{v:.2f}" for v in values) + ")"
+
+
+def recurrence_figure_text(steps, t):
+    """The text alternative of the explorer's figure: what it shows at step ``t``.
+
+    Parameters
+    ----------
+    steps : rnnlib.lessons.rnn_recurrence.WordSteps
+        The word's intermediates.
+    t : int
+        The step shown, 1..T.
+
+    Returns
+    -------
+    str
+        For example "Step t = 2 of 'good', letter 'o': bars of the terms of a_t for each of the 4
+        units, a_t = (...) and h_t = tanh(a_t) = (...); heatmap of h_1 to h_2."
+    """
+    s = steps.step(t)  # also checks t
+    return (f"Step t = {t} of {steps.T} of '{steps.word}', letter '{steps.word[t - 1]}': bars of x_t W_x, "
+            f"h_(t-1) W_h and b for each of the {steps.H} units, their sum a_t = {_vector(s.a)} and "
+            f"h_t = tanh(a_t) = {_vector(s.h)}; heatmap of the states h_1 to h_{t}.")
 
 
 def _lexicon():
@@ -71,14 +99,14 @@ class RecurrenceExplorer(Explorer):
                                     continuous_update=False, layout=widgets.Layout(width="260px"))
         step = widgets.IntSlider(value=t, min=1, max=self.steps.T, description="step t",
                                  continuous_update=True, layout=widgets.Layout(width="340px"))
-        self.play = widgets.Play(value=t, min=1, max=self.steps.T, interval=900, description="read the word")
-        widgets.jslink((self.play, "value"), (step, "value"))
+        self.player = StepPlayer(step, 0.9, "read the word letter by letter")
         self.painter = WordStepsFigure(self.steps, t, figsize=figsize, dpi=dpi)
-        self.live = LiveFigure(self.painter.fig, render=self.painter.to_png)
+        self.live = LiveFigure(self.painter.fig, render=self.painter.to_png,
+                               describe=lambda: recurrence_figure_text(self.steps, step.value))
         self.numbers = widgets.HTML()
         hint = widgets.HTML("<small>Type a word and press Enter (or pick an example); move the step or press "
                             "play.</small>")
-        controls = widgets.HBox([word_box, step, self.play])
+        controls = widgets.HBox([word_box, step, self.player.button])
         self._syncing = False
         super().__init__({"word": word_box, "t": step}, [hint, controls, self.live.image, self.numbers])
         self.watch()
@@ -99,11 +127,11 @@ class RecurrenceExplorer(Explorer):
             p = self.params
             self.steps = word_steps(word, p["Wx"], p["Wh"], p["b"])
             self._syncing = True
-            try:  # the slider's (and play button's) maximum follows the word's length
+            try:  # the slider's maximum follows the word's length
                 slider = self.controls["t"]
                 if slider.value > self.steps.T:
                     slider.value = self.steps.T
-                slider.max = self.play.max = self.steps.T
+                slider.max = self.steps.T
             finally:
                 self._syncing = False
         t = self.controls["t"].value

@@ -13,7 +13,7 @@ from ..viz.sequences_and_shapes import VolumeBlock
 from ..viz.style import new_figure
 from .base import Explorer, LiveFigure
 
-__all__ = ["VolumeExplorer", "volume_explorer", "volume_table_html", "benchmark_cases"]
+__all__ = ["VolumeExplorer", "volume_explorer", "volume_table_html", "volume_figure_text", "benchmark_cases"]
 
 SLIDER_RANGES = {"N": (1, 8192), "T": (1, 50), "D": (1, 100), "H": (1, 256)}
 
@@ -47,6 +47,23 @@ def volume_table_html(N, T, D, H, n_classes=1, dtype="float64"):
     return f"<table style='{style}'>{head}{''.join(cells)}</table>{note}"
 
 
+def volume_figure_text(N, T, D):
+    """The text alternative of the explorer's block: the batch's shape and its number of values.
+
+    Returns
+    -------
+    str
+        For example "A batch x of shape (N, T, D) = (32, 19, 26) drawn as a block, edges on a log
+        scale: 32 sequences of 19 steps of 26 numbers, 15,808 numbers in all."
+    """
+    for name, value in (("N", N), ("T", T), ("D", D)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return (f"A batch x of shape (N, T, D) = ({N}, {T}, {D}) drawn as a block, edges on a log scale: "
+            f"{N} sequence{'s' if N != 1 else ''} of {T} step{'s' if T != 1 else ''} of {D} "
+            f"number{'s' if D != 1 else ''}, {N * T * D:,} numbers in all.")
+
+
 class VolumeExplorer(Explorer):
     """Sliders N, T, D, H and a dtype toggle; the block and the cost table follow live.
 
@@ -72,7 +89,7 @@ class VolumeExplorer(Explorer):
         fig, ax = new_figure(figsize=(5.0, 3.4), dpi=80, nrows=1, ncols=1)
         limits = tuple(SLIDER_RANGES[k][1] for k in ("N", "T", "D"))
         self.block = VolumeBlock(ax, N, T, D, limits=limits, captions=False)  # the counts are in the table
-        self.live = LiveFigure(fig)
+        self.live = LiveFigure(fig, describe=lambda: volume_figure_text(*(controls[k].value for k in "NTD")))
         fig.set_layout_engine("none")  # keep the layout of the first draw: the box moves, the axes need not
         self._drawn = (N, T, D)
         self.table = widgets.HTML(value="")

@@ -20,9 +20,36 @@ from ..viz.style import CMAP_DIVERGING, canvas_to_png, figure_to_png, new_figure
 from ..viz.unrolled_many_to_one import COLORBAR_LABEL, HIDDEN_NORM, UnrolledDiagram
 from .base import Explorer, LiveFigure
 
-__all__ = ["UnrolledExplorer", "unrolled_explorer", "benchmark_cases", "MAX_LETTERS"]
+__all__ = ["UnrolledExplorer", "unrolled_explorer", "unrolled_figure_text", "benchmark_cases", "MAX_LETTERS"]
 
 MAX_LETTERS = 14
+
+
+def unrolled_figure_text(word, prob, grad_norms=None):
+    r"""The text alternative of the unrolled diagram: the word, the prediction, the gradient's path.
+
+    Parameters
+    ----------
+    word : str
+    prob : float
+        P(positive) read out after the last letter.
+    grad_norms : array-like of shape (T,), optional
+        :math:`\lVert \partial L / \partial h_t \rVert` for t = 1..T, when the gradient is drawn.
+
+    Returns
+    -------
+    str
+    """
+    T = len(word)
+    text = (f"The RNN unrolled over the {T} letters of '{word}': one column of hidden state h_t per letter, "
+            f"the last state read out as P(positive) = {float(prob):.2f}.")
+    if grad_norms is not None:
+        g = [float(v) for v in grad_norms]
+        if len(g) != T:
+            raise ValueError(f"grad_norms must have one value per letter ({T}); got {len(g)}")
+        text += (f" The gradient flowing back: |dL/dh_t| = {g[-1]:.2g} at the last step t = {T} and "
+                 f"{g[0]:.2g} at the first step.")
+    return text
 
 
 class UnrolledExplorer(Explorer):
@@ -53,7 +80,10 @@ class UnrolledExplorer(Explorer):
         self.canvas = FigureCanvasAgg(self.fig)
         self.ax = self.fig.add_axes((0.01, 0.01, 0.98, 0.9))
         self.diagram = UnrolledDiagram(self.ax, MAX_LETTERS, hidden_size=model.hidden_size)
-        self.live = LiveFigure(self.fig, render=self._png)
+        self._shown = None  # (word, prob, grad_norms) drawn now, for the text alternative
+        self.live = LiveFigure(self.fig, render=self._png,
+                               describe=lambda: unrolled_figure_text(*self._shown) if self._shown
+                               else "The RNN unrolled over a word (drawing...)")
         self.colorbar = widgets.Image(value=figure_to_png(_colorbar_figure()), format="png")
         self.readout = widgets.HTML()
         body = [widgets.HBox([controls["word"], controls["gradient"]]),
@@ -72,6 +102,7 @@ class UnrolledExplorer(Explorer):
         trace = unrolled_trace(self.model, word, label if self.controls["gradient"].value else None)
         prob, grad_norms = trace["prob"], trace.get("grad_norms")
         self.diagram.update(word, **trace, title=f"'{word}': hidden states and P(positive) = {prob:.2f}")
+        self._shown = (word, prob, grad_norms)
         self.live.redraw()
         verdict = "positive" if prob > 0.5 else "negative"
         self.readout.value = (f"<b>{word}</b>: P(positive) = {prob:.3f} &rarr; the model says <b>{verdict}</b>"

@@ -10,7 +10,26 @@ from ..lessons.vanishing_gradient import microscope
 from ..viz.vanishing_gradient import MicroscopePlot
 from .base import Explorer, LiveFigure
 
-__all__ = ["GradientMicroscope", "gradient_microscope", "benchmark_cases"]
+__all__ = ["GradientMicroscope", "gradient_microscope", "microscope_figure_text", "benchmark_cases"]
+
+
+def microscope_figure_text(result):
+    """The text alternative of the microscope's two plots: how the error signal changes back in time.
+
+    Parameters
+    ----------
+    result : rnnlib.lessons.vanishing_gradient.MicroscopeResult
+
+    Returns
+    -------
+    str
+    """
+    r = result
+    T = len(r.steps)
+    return (f"Gradient norms per step t = 1 to {T}, log scale. Left, the RNN ({r.activation}, W_h of spectral "
+            f"radius {r.radius:.2f}): |dL/dh_t| changes by a factor {r.rnn_ratio:.1e} from step {T} back to step 1, "
+            f"under the bound {r.bound[0]:.1e}. Right, the LSTM (forget bias {r.forget_bias:g}): |dL/dc_t| "
+            f"changes by a factor {r.lstm_ratio:.1e}.")
 
 
 class GradientMicroscope(Explorer):
@@ -49,7 +68,7 @@ class GradientMicroscope(Explorer):
         # layout: redraws skip constrained layout and no label is cut off later.
         for ax in (self.plot.ax_rnn, self.plot.ax_lstm):
             ax.set_ylim(1e-300, 1e-200)
-        self.live = LiveFigure(self.plot.fig)
+        self.live = LiveFigure(self.plot.fig, describe=lambda: microscope_figure_text(self.result))
         self.plot.fig.set_layout_engine(None)
         self.plot.update(self.result)
         self.live.redraw()
