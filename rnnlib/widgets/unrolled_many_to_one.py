@@ -18,7 +18,7 @@ from ..lessons.unrolled_many_to_one import unrolled_trace
 from ..model import SequenceClassifier
 from ..viz.style import CMAP_DIVERGING, canvas_to_png, figure_to_png, new_figure
 from ..viz.unrolled_many_to_one import COLORBAR_LABEL, HIDDEN_NORM, UnrolledDiagram
-from .base import Explorer, LiveFigure
+from .base import Explorer, FigureImage, LiveFigure
 
 __all__ = ["UnrolledExplorer", "unrolled_explorer", "unrolled_figure_text", "benchmark_cases", "MAX_LETTERS"]
 
@@ -84,7 +84,9 @@ class UnrolledExplorer(Explorer):
         self.live = LiveFigure(self.fig, render=self._png,
                                describe=lambda: unrolled_figure_text(*self._shown) if self._shown
                                else "The RNN unrolled over a word (drawing...)")
-        self.colorbar = widgets.Image(value=figure_to_png(_colorbar_figure()), format="png")
+        self.colorbar = FigureImage(value=figure_to_png(_colorbar_figure()), format="png",
+                                    tooltip="Colour scale of the hidden values h_t (tanh): blue -1, white 0, "
+                                            "red +1")
         self.readout = widgets.HTML()
         body = [widgets.HBox([controls["word"], controls["gradient"]]),
                 widgets.HBox([self.live.image, self.colorbar]), self.readout]
