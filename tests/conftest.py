@@ -53,3 +53,34 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if type(item).__name__ == "IPyNbCell" and hasattr(item, "output_timeout"):
             item.output_timeout = 60
+
+
+@pytest.fixture(scope="session")
+def chromium_or_reason():
+    """Debian's Chromium, headless, through Playwright; or the reason it cannot start (a str).
+
+    One Playwright and one browser for the whole session, shared by every browser test (JupyterLab,
+    the hub, the static site): Playwright's sync API refuses to start while another instance is
+    running in the same thread. Each test module turns a reason into a FAILURE with install advice
+    (never a skip).
+    """
+    from browser.lab import INSTALL_HINT, BrowserUnavailable, launch_chromium
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        yield f"Playwright for Python is not installed ({exc}). {INSTALL_HINT}"
+        return
+    pw = sync_playwright().start()
+    try:
+        try:
+            browser = launch_chromium(pw)
+        except BrowserUnavailable as exc:
+            yield str(exc)
+            return
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()

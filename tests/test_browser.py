@@ -35,13 +35,10 @@ from pathlib import Path
 import pytest
 from browser.lab import (
     BROKEN_MS,
-    INSTALL_HINT,
     NOTEBOOK_GLOB,
-    BrowserUnavailable,
     LabServer,
     check_notebook,
     copy_notebooks,
-    launch_chromium,
     write_latency,
 )
 
@@ -69,29 +66,12 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, headless, through Playwright; or the reason it cannot start (as a str).
+def chromium(chromium_or_reason):
+    """Debian's Chromium (tests/conftest.py: one per session); or the reason it cannot start (a str).
 
     A missing browser makes every notebook test FAIL with install advice (never a skip).
     """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        yield f"Playwright for Python is not installed ({exc}). {INSTALL_HINT}"
-        return
-    pw = sync_playwright().start()
-    try:
-        try:
-            browser = launch_chromium(pw)
-        except BrowserUnavailable as exc:
-            yield str(exc)
-            return
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        pw.stop()
+    return chromium_or_reason
 
 
 class _LatencySummary:

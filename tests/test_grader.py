@@ -340,3 +340,34 @@ def test_kernel_environment_is_reduced_and_imports_this_rnnlib(monkeypatch):
     assert env["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/somewhere"]  # the folder holding rnnlib
     assert env["OPENBLAS_NUM_THREADS"] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
     assert "SECRET_API_TOKEN" in grade._kernel_env(keep_env=True)
+
+
+@pytest.mark.parametrize("failures, status", [(1, "incorrect"), (2, "error")])
+def test_a_kernel_that_dies_before_any_cell_is_started_again_once(tmp_path, monkeypatch, failures, status):
+    """A kernel start that fails (a busy machine) is retried once; a second failure is reported.
+
+    The submission's function is wrong on purpose: "incorrect" shows that it ran and was checked."""
+    real = grade._client_class()
+    starts = []
+
+    class FlakyStart(real):
+        def setup_kernel(self, **kwargs):
+            starts.append(1)
+            if len(starts) <= failures:
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            return super().setup_kernel(**kwargs)
+
+    monkeypatch.setattr(grade, "_client_class", lambda: FlakyStart)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "def rnn_step_forward_mine(x, h_prev, Wx, Wh, b):\n    return h_prev")])
+    path = tmp_path / "ann.ipynb"
+    nbformat.write(nb, path)
+    (course,) = [c for c in grade.course_notebooks() if c["name"] == SOURCE.name]
+    result = grade.grade_notebook(path, course, timeout=120, check_timeout=60)
+    assert len(starts) == min(failures + 1, grade.KERNEL_START_ATTEMPTS) == 2
+    assert result["exercises"]["rnn_step"]["status"] == status
+    if failures == 1:
+        assert result["problems"] == []
+    else:
+        assert result["problems"] == ["could not run the notebook: RuntimeError: Kernel died before replying to "
+                                      "kernel_info"]

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from browser.hub import COURSE_FOLDER, FIRST_NOTEBOOK, Hub, HubLearner, gitpuller_link, make_course_repo, prepare_home
-from browser.lab import INSTALL_HINT, BrowserUnavailable, check_notebook, launch_chromium
+from browser.lab import check_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -104,24 +104,11 @@ def hub(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless (a missing browser FAILS the test with install advice)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        pytest.fail(f"Playwright for Python is not installed ({exc}). {INSTALL_HINT}", pytrace=False)
-    pw = sync_playwright().start()
-    try:
-        try:
-            chromium = launch_chromium(pw)
-        except BrowserUnavailable as exc:
-            pytest.fail(str(exc), pytrace=False)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        pw.stop()
+def browser(chromium_or_reason):
+    """Debian's Chromium (tests/conftest.py: one per session); a missing browser FAILS with install advice."""
+    if isinstance(chromium_or_reason, str):
+        pytest.fail(chromium_or_reason, pytrace=False)
+    return chromium_or_reason
 
 
 @pytest.mark.browser

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser.lab import INSTALL_HINT, BrowserUnavailable, launch_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -29,24 +28,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium, headless, through Playwright; a missing browser FAILS with install advice."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        pytest.fail(f"Playwright for Python is not installed ({exc}). {INSTALL_HINT}")
-    pw = sync_playwright().start()
-    try:
-        try:
-            browser = launch_chromium(pw)
-        except BrowserUnavailable as exc:
-            pytest.fail(str(exc))
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        pw.stop()
+def chromium(chromium_or_reason):
+    """Debian's Chromium (tests/conftest.py: one per session); a missing browser FAILS with install advice."""
+    if isinstance(chromium_or_reason, str):
+        pytest.fail(chromium_or_reason)
+    return chromium_or_reason
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,9 @@ DEFAULT_SOURCE = Path("notebooks")
 STATUSES = ("correct", "incorrect", "not attempted", "missing", "error", "timeout", "kernel died", "not run",
             "not submitted")
 MAX_OUTPUT_BYTES = 2_000_000  # per cell: a cell printing forever cannot fill the grader's memory
+# A kernel that dies before any cell ran (a busy machine: seen once in CI with --jobs 2, "Kernel died
+# before replying to kernel_info") is started again, once: that is not the learner's doing.
+KERNEL_START_ATTEMPTS = 2
 # Seconds per cell of the learner's notebook (nbgrader's per-cell `timeout`): the longest cell of the
 # course, notebook 03's training cell, took 30-34 s on a 2-core machine with a load average of 3-5
 # (the whole notebook 67 s when graded with --jobs 2 next to the other notebooks): about 5 times that.
@@ -434,60 +437,69 @@ def _execute(nb, workdir, path, course, specs, result, timeout, check_timeout, e
         if (execute_reply or {}).get("content", {}).get("ename") == _TIMEOUT_NAME:
             timed_out.add(cell_index)
 
-    client = _client_class()(
-        nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True, record_timing=False,
-        error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": "time limit reached", "traceback": []},
-        timeout_func=cell_limit,
-        iopub_timeout=4, resources={"metadata": {"path": str(workdir)}}, on_cell_executed=on_cell_executed)
-    client._output_bytes, client._truncated = {}, set()
+    def new_client():
+        client = _client_class()(
+            nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True, record_timing=False,
+            error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": "time limit reached", "traceback": []},
+            timeout_func=cell_limit,
+            iopub_timeout=4, resources={"metadata": {"path": str(workdir)}}, on_cell_executed=on_cell_executed)
+        client._output_bytes, client._truncated = {}, set()
+        return client
+
     stderr_path = workdir / ".kernel-stderr.txt"
     start = time.monotonic()
     state = "ran"
     current = [None]  # the cell being executed
     interrupted = []  # cells stopped by the per-cell limit
-    try:
-        with open(stderr_path, "wb") as stderr, client.setup_kernel(env=_kernel_env(keep_env), stderr=stderr):
-            count = 0
-            for index in range(n_student_cells):
-                cell = nb.cells[index]
-                if cell.cell_type != "code" or not cell.source.strip():
-                    continue
-                if time.monotonic() >= deadline[0]:
-                    state = "timeout"
-                    skipped = sum(1 for c in nb.cells[index:n_student_cells]
-                                  if c.cell_type == "code" and c.source.strip())
-                    result["problems"].append(f"time limit ({timeout:g} s) reached before {_describe(nb, index)}: "
-                                              f"{skipped} code cell(s) skipped, exercises checked on what ran")
-                    break
-                count += 1
-                current[0] = index
-                client.execute_cell(cell, index, execution_count=count)
-                if index in timed_out and limited_by.get(index) == "cell":
-                    interrupted.append(index)
-                    result["problems"].append(f"{_describe(nb, index)} did not finish in {cell_timeout:g} s (the "
-                                              "limit per cell) and was interrupted; the later cells still ran")
-                    continue
-                if index in timed_out:
-                    state = "timeout"
-                    skipped = sum(1 for c in nb.cells[index + 1:n_student_cells]
-                                  if c.cell_type == "code" and c.source.strip())
-                    result["problems"].append(f"time limit ({timeout:g} s) reached in {_describe(nb, index)}: "
-                                              f"{skipped} later code cell(s) skipped, exercises checked on what ran")
-                    break
-                for output in cell.get("outputs", []):
-                    if output.get("output_type") == "error":
-                        result["cell_errors"].append([_describe(nb, index), _error_text(output)])
-            deadline[0] = time.monotonic() + check_timeout * max(1, len(specs)) + 10  # the alarms' safety net
-            per_cell[0] = None
-            current[0] = len(nb.cells) - 1
-            client.execute_cell(grading, len(nb.cells) - 1, execution_count=count + 1)
-            if len(nb.cells) - 1 in timed_out:
-                state = "check timeout"
-    except DeadKernelError:
-        state = "kernel died"
-    except Exception as exc:  # kernel failed to start, zmq trouble, ...: report, grade the others
-        state = "failed"
-        result["problems"].append(f"could not run the notebook: {type(exc).__name__}: {exc}")
+    for attempt in range(KERNEL_START_ATTEMPTS):
+        client = new_client()
+        try:
+            with open(stderr_path, "wb") as stderr, client.setup_kernel(env=_kernel_env(keep_env), stderr=stderr):
+                count = 0
+                for index in range(n_student_cells):
+                    cell = nb.cells[index]
+                    if cell.cell_type != "code" or not cell.source.strip():
+                        continue
+                    if time.monotonic() >= deadline[0]:
+                        state = "timeout"
+                        skipped = sum(1 for c in nb.cells[index:n_student_cells]
+                                      if c.cell_type == "code" and c.source.strip())
+                        result["problems"].append(f"time limit ({timeout:g} s) reached before {_describe(nb, index)}: "
+                                                  f"{skipped} code cell(s) skipped, exercises checked on what ran")
+                        break
+                    count += 1
+                    current[0] = index
+                    client.execute_cell(cell, index, execution_count=count)
+                    if index in timed_out and limited_by.get(index) == "cell":
+                        interrupted.append(index)
+                        result["problems"].append(f"{_describe(nb, index)} did not finish in {cell_timeout:g} s (the "
+                                                  "limit per cell) and was interrupted; the later cells still ran")
+                        continue
+                    if index in timed_out:
+                        state = "timeout"
+                        skipped = sum(1 for c in nb.cells[index + 1:n_student_cells]
+                                      if c.cell_type == "code" and c.source.strip())
+                        result["problems"].append(
+                            f"time limit ({timeout:g} s) reached in {_describe(nb, index)}: "
+                            f"{skipped} later code cell(s) skipped, exercises checked on what ran")
+                        break
+                    for output in cell.get("outputs", []):
+                        if output.get("output_type") == "error":
+                            result["cell_errors"].append([_describe(nb, index), _error_text(output)])
+                deadline[0] = time.monotonic() + check_timeout * max(1, len(specs)) + 10  # the alarms' safety net
+                per_cell[0] = None
+                current[0] = len(nb.cells) - 1
+                client.execute_cell(grading, len(nb.cells) - 1, execution_count=count + 1)
+                if len(nb.cells) - 1 in timed_out:
+                    state = "check timeout"
+        except DeadKernelError:
+            state = "kernel died"
+        except Exception as exc:  # kernel failed to start, zmq trouble, ...: report, grade the others
+            if current[0] is None and attempt + 1 < KERNEL_START_ATTEMPTS:
+                continue  # no cell ran: the kernel did not start (a busy machine), not the learner's doing
+            state = "failed"
+            result["problems"].append(f"could not run the notebook: {type(exc).__name__}: {exc}")
+        break
     result["seconds"] = round(time.monotonic() - start, 1)
     for index in sorted(client._truncated):
         where = _describe(nb, index) if index < n_student_cells else "the checks"
