@@ -51,6 +51,16 @@ def test_state_sent_to_the_browser():
     assert ".rnnlib-slider" in state["_css"]
 
 
+def test_printed_like_ipywidgets_sliders():
+    # the explorers' saved text outputs (nbval compares them) do not change with the new sliders
+    assert repr(IntSlider(value=3, min=0, max=10, description="move me")) == \
+        "IntSlider(value=3, description='move me', max=10)"
+    assert repr(FloatSlider(value=8.0, min=-4.0, max=12.0, step=0.5, description="forget bias b_f",
+                            continuous_update=False, readout_format=".1f", style={"description_width": "150px"})) == \
+        ("FloatSlider(value=8.0, continuous_update=False, description='forget bias b_f', max=12.0, min=-4.0, "
+         "readout_format='.1f', step=0.5)")
+
+
 def test_bad_arguments_say_what_was_expected():
     with pytest.raises(TraitError, match="max must be at least min|min must be at most max"):
         IntSlider(value=1, min=5, max=1)  # which of the two is checked first is traitlets' choice

@@ -304,8 +304,15 @@ class _Slider(anywidget.AnyWidget):
         return proposal["value"]
 
     def __repr__(self):
-        return (f"{type(self).__name__}(value={self.value!r}, min={self.min!r}, max={self.max!r}, "
-                f"step={self.step!r}, description={self.description!r})")
+        # as ipywidgets' sliders print (anywidget prints only the type): the notebooks' saved
+        # text outputs of the explorers stay the same
+        return self._gen_repr_from_keys(self._repr_keys())
+
+    def _repr_keys(self):  # the value first, then what differs from the defaults (ipywidgets' order)
+        yield "value"
+        for key in super()._repr_keys():
+            if key not in ("value", "description_width"):
+                yield key
 
 
 class IntSlider(_Slider):
