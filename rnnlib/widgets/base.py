@@ -178,7 +178,8 @@ export default {
     };
     const fromModel = () => {
       label.textContent = model.get("description");
-      el.style.setProperty("--rnnlib-slider-label-width", model.get("description_width") || "");
+      // a width such as "150px", or "initial" (the label's own width); "" keeps the CSS default
+      label.style.flexBasis = model.get("description_width");
       // range first, then the value, so the browser does not clamp it to the old range
       input.min = model.get("min");
       input.max = model.get("max");
@@ -222,7 +223,7 @@ _SLIDER_CSS = """
   font-size: var(--jp-widgets-font-size, 13px); color: var(--jp-widgets-label-color, var(--jp-ui-font-color1));
 }
 .rnnlib-slider-label {
-  flex: 0 0 var(--rnnlib-slider-label-width, var(--jp-widgets-inline-label-width, 80px));
+  flex: 0 0 var(--jp-widgets-inline-label-width, 80px);
   margin-right: 8px; text-align: right; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
 }
 .rnnlib-slider input[type="range"] {
