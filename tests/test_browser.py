@@ -4,8 +4,8 @@ For every notebook ``notebooks/NN_*.ipynb`` (a copy, so the committed files are 
 open it in JupyterLab, Run > Run All Cells, wait for the kernel to go idle, and check that no
 cell shows an error, no widget failed ("Error displaying widget") or is stuck at "Loading
 widget...", and every explorer (``.rnnlib-explorer``) rendered its controls and figures; axe-core
-audits the explorers (WCAG 2 A/AA: zero violations inside the course's widgets, but for the slider
-handles ipywidgets cannot name, listed in the notes: ``browser.lab.KNOWN_AXE_LIMITS``). Then
+audits the explorers (WCAG 2 A/AA: zero violations inside the course's widgets, sliders included:
+they are named ``<input type="range">``, rnnlib.widgets.base.IntSlider / FloatSlider). Then
 drive every explorer like a person (arrow keys on a slider, typing in a text box, picking a
 dropdown option) and check that the figure really changed, was replaced in place (no figure or
 output piled up below) and that the explorer's error area stayed empty. The latency from the

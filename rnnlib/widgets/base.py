@@ -11,22 +11,30 @@ readers read it as the image's name, and a pointer shows it on hover. :class:`Li
 ``describe`` function and sets the text in the same message as every new picture, so the two never
 disagree. Every control of an explorer has a name (its ``description``, or a ``tooltip`` where the
 front end puts it on the control): :func:`unnamed_controls` lists those that have neither.
+
+The explorers' sliders are :class:`IntSlider` and :class:`FloatSlider` from this module, not
+ipywidgets': ipywidgets 8.1 draws a noUiSlider ``<div role="slider">`` handle that no label can
+name. Ours render the browser's own ``<input type="range">`` (anywidget), named by its
+``<label for=...>``, with the same keyword arguments as ipywidgets' sliders.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import numbers
+import re
 import traceback
 from html.parser import HTMLParser
 
+import anywidget
 import ipywidgets as widgets
-from traitlets import Unicode
+from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 
 from ..viz.style import figure_to_png
 
-__all__ = ["LiveFigure", "FigureImage", "StepPlayer", "Explorer", "PresetExplorer", "error_box", "html_to_text",
-           "unnamed_controls"]
+__all__ = ["LiveFigure", "FigureImage", "IntSlider", "FloatSlider", "StepPlayer", "Explorer", "PresetExplorer",
+           "error_box", "html_to_text", "unnamed_controls"]
 
 
 class _TextOfHTML(HTMLParser):
@@ -134,6 +142,246 @@ class LiveFigure:
         """The text alternative of the picture shown now (the ``title`` of the ``<img>``)."""
         return self.image.tooltip
 
+# The slider's front end (an anywidget ES module). A native <input type="range"> has the slider
+# role, takes its name from the <label for=...>, and moves with arrow keys, Page Up/Down,
+# Home/End and the mouse with no code of ours; the <output> is the readout, also given to screen
+# readers as aria-valuetext (they would otherwise read the raw number, e.g. 0.15000000000000002).
+_SLIDER_ESM = """
+// The keys a range input moves with. JupyterLab's notebook binds ArrowLeft/Right (and more) in
+// command mode, on a keydown that bubbles to the document: kept inside the slider, they move it.
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End",
+                             "PageUp", "PageDown"]);
+export default {
+  render({ model, el }) {
+    // unique on the page: each view has its own <label for=id> (views of one model too)
+    const id = `rnnlib-slider-${Math.random().toString(36).slice(2)}`;
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    const output = document.createElement("output");
+    label.htmlFor = id;
+    label.className = "rnnlib-slider-label";
+    input.type = "range";
+    input.id = id;
+    output.setAttribute("for", id);
+    el.classList.add("rnnlib-slider");
+    el.append(label, input, output);
+
+    // like ipywidgets' readout: ".2f" -> 2 decimals; an IntSlider's "d" -> a whole number
+    const readout = (v) => {
+      const digits = /^\\.(\\d+)f$/.exec(model.get("readout_format"));
+      return digits ? Number(v).toFixed(Number(digits[1])) : String(Math.round(v));
+    };
+    const showValue = (v) => {
+      const text = readout(v);
+      output.value = text;
+      input.setAttribute("aria-valuetext", text);
+    };
+    const fromModel = () => {
+      label.textContent = model.get("description");
+      // a width such as "150px", or "initial" (the label's own width); "" keeps the CSS default
+      label.style.flexBasis = model.get("description_width");
+      // range first, then the value, so the browser does not clamp it to the old range
+      input.min = model.get("min");
+      input.max = model.get("max");
+      input.step = model.get("step");
+      input.value = model.get("value");
+      input.disabled = model.get("disabled");
+      const tip = model.get("tooltip");
+      for (const node of [label, input]) tip ? node.setAttribute("title", tip) : node.removeAttribute("title");
+      showValue(model.get("value"));
+    };
+    const send = () => {
+      model.set("value", Number(input.value));
+      model.save_changes();
+    };
+    // continuous_update: send every move ("input"); otherwise only the released value ("change")
+    input.addEventListener("input", () => {
+      showValue(Number(input.value));
+      if (model.get("continuous_update")) send();
+    });
+    input.addEventListener("change", () => {
+      if (!model.get("continuous_update")) send();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (SLIDER_KEYS.has(event.key)) event.stopPropagation();
+    });
+    const names = ["value", "min", "max", "step", "description", "description_width", "disabled",
+                   "readout_format", "tooltip"];
+    for (const name of names) model.on(`change:${name}`, fromModel);
+    fromModel();
+    return () => { for (const name of names) model.off(`change:${name}`, fromModel); };
+  },
+};
+"""
+
+# A row like an ipywidgets slider's: right-aligned label, track, readout; JupyterLab's theme
+# colours (the label and readout use the theme's main font colour: contrast AA on light and dark).
+_SLIDER_CSS = """
+.rnnlib-slider {
+  display: flex; align-items: center; box-sizing: border-box;
+  height: var(--jp-widgets-inline-height, 28px); margin: var(--jp-widgets-margin, 2px);
+  font-size: var(--jp-widgets-font-size, 13px); color: var(--jp-widgets-label-color, var(--jp-ui-font-color1));
+}
+.rnnlib-slider-label {
+  flex: 0 0 var(--jp-widgets-inline-label-width, 80px);
+  margin-right: 8px; text-align: right; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+}
+.rnnlib-slider input[type="range"] {
+  flex: 1 1 auto; min-width: 60px; margin: 0 4px; accent-color: var(--jp-brand-color1, #1976d2);
+}
+.rnnlib-slider input[type="range"]:focus-visible {
+  outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 2px;
+}
+.rnnlib-slider input[type="range"]:disabled { opacity: 0.6; }
+.rnnlib-slider output {
+  flex: 0 0 auto; min-width: 40px; margin-left: 4px; font-variant-numeric: tabular-nums;
+  color: var(--jp-widgets-readout-color, var(--jp-ui-font-color1));
+}
+"""
+
+
+class _Integer(Int):
+    """An Int trait that also takes numpy's integers (``np.int64(3)`` -> 3), never a bool."""
+
+    def validate(self, obj, value):
+        if isinstance(value, bool):  # True would be 1 silently
+            self.error(obj, value)
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        return super().validate(obj, value)
+
+
+class _Real(Float):
+    """A Float trait that also takes ints and numpy's numbers (kept as float), never a bool."""
+
+    def validate(self, obj, value):
+        if isinstance(value, bool):
+            self.error(obj, value)
+        if isinstance(value, numbers.Real):
+            return float(value)
+        return super().validate(obj, value)
+
+
+class _Slider(anywidget.AnyWidget):
+    """A slider drawn as the browser's ``<input type="range">``; see :class:`IntSlider`."""
+
+    _esm = _SLIDER_ESM
+    _css = _SLIDER_CSS
+    description = Unicode("", help="The visible label, the slider's accessible name.").tag(sync=True)
+    description_width = Unicode("", help="CSS width of the label ('' = JupyterLab's default).").tag(sync=True)
+    continuous_update = Bool(True, help="Send every move (True) or only the released value.").tag(sync=True)
+    disabled = Bool(False).tag(sync=True)
+
+    def __init__(self, value, min, max, step, *, style=None, **kwargs):  # noqa: A002 - ipywidgets' names
+        if style is not None:
+            if not isinstance(style, dict) or set(style) - {"description_width"}:
+                raise ValueError(f"style must be a dict with only 'description_width' (a CSS width); got {style!r}")
+            kwargs.setdefault("description_width", style.get("description_width", ""))
+        super().__init__(value=value, min=min, max=max, step=step, **kwargs)
+
+    # Like ipywidgets' bounded sliders: a value outside [min, max] is clamped, min > max is an error.
+    @validate("value")
+    def _clamp_value(self, proposal):
+        return type(proposal["value"])(sorted((self.min, proposal["value"], self.max))[1])
+
+    @validate("min")
+    def _check_min(self, proposal):
+        if proposal["value"] > self.max:
+            raise TraitError(f"min must be at most max ({self.max}); got min = {proposal['value']}")
+        self.value = max(self.value, proposal["value"])
+        return proposal["value"]
+
+    @validate("max")
+    def _check_max(self, proposal):
+        if proposal["value"] < self.min:
+            raise TraitError(f"max must be at least min ({self.min}); got max = {proposal['value']}")
+        self.value = min(self.value, proposal["value"])
+        return proposal["value"]
+
+    @validate("step")
+    def _check_step(self, proposal):
+        if not proposal["value"] > 0:
+            raise TraitError(f"step must be positive; got {proposal['value']}")
+        return proposal["value"]
+
+    def __repr__(self):
+        # as ipywidgets' sliders print (anywidget prints only the type): the notebooks' saved
+        # text outputs of the explorers stay the same
+        return self._gen_repr_from_keys(self._repr_keys())
+
+    def _repr_keys(self):  # the value first, then what differs from the defaults (ipywidgets' order)
+        yield "value"
+        for key in super()._repr_keys():
+            if key not in ("value", "description_width"):
+                yield key
+
+
+class IntSlider(_Slider):
+    """A whole-number slider with an accessible name; the keywords of ``ipywidgets.IntSlider``.
+
+    Parameters
+    ----------
+    value, min, max, step : int
+        As in ipywidgets (defaults 0, 0, 100, 1); a value outside [min, max] is clamped.
+    description : str
+        The visible label, which is also the slider's accessible name.
+    continuous_update : bool
+        True: the value is sent while the slider moves; False: when it is released.
+    readout_format : str
+        Only ``"d"`` (a whole number).
+    style : dict, optional
+        ``{"description_width": "150px"}`` (a CSS width, or ``"initial"`` for the label's own width).
+    **kwargs
+        ``disabled``, ``tooltip`` (shown on hover), ``layout`` (e.g. ``Layout(width="340px")``).
+    """
+
+    value = _Integer(0).tag(sync=True)
+    min = _Integer(0).tag(sync=True)
+    max = _Integer(100).tag(sync=True)
+    step = _Integer(1).tag(sync=True)
+    readout_format = Unicode("d").tag(sync=True)
+
+    def __init__(self, value=0, min=0, max=100, step=1, **kwargs):  # noqa: A002
+        super().__init__(value, min, max, step, **kwargs)
+
+    @validate("readout_format")
+    def _check_format(self, proposal):
+        if proposal["value"] != "d":
+            raise TraitError(f"an IntSlider's readout_format must be 'd'; got {proposal['value']!r}")
+        return proposal["value"]
+
+
+class FloatSlider(_Slider):
+    """A slider of real numbers with an accessible name; the keywords of ``ipywidgets.FloatSlider``.
+
+    Parameters
+    ----------
+    value, min, max, step : float
+        As in ipywidgets (defaults 0.0, 0.0, 10.0, 0.1); ints are kept as floats.
+    readout_format : str
+        ``".Nf"``: N decimals (default ``".2f"``).
+    **kwargs
+        ``description``, ``continuous_update``, ``style``, ``disabled``, ``tooltip``, ``layout``
+        as in :class:`IntSlider`.
+    """
+
+    value = _Real(0.0).tag(sync=True)
+    min = _Real(0.0).tag(sync=True)
+    max = _Real(10.0).tag(sync=True)
+    step = _Real(0.1).tag(sync=True)
+    readout_format = Unicode(".2f").tag(sync=True)
+
+    def __init__(self, value=0.0, min=0.0, max=10.0, step=0.1, **kwargs):  # noqa: A002
+        super().__init__(value, min, max, step, **kwargs)
+
+    @validate("readout_format")
+    def _check_format(self, proposal):
+        if not re.fullmatch(r"\.\d+f", proposal["value"]):
+            raise TraitError(f"a FloatSlider's readout_format must be '.Nf' (N decimals, e.g. '.2f'); "
+                             f"got {proposal['value']!r}")
+        return proposal["value"]
+
+
 
 class StepPlayer:
     """A "play" toggle that moves an integer slider one step at a time up to its maximum.
@@ -145,7 +393,7 @@ class StepPlayer:
 
     Parameters
     ----------
-    slider : ipywidgets.IntSlider
+    slider : IntSlider
         The slider to move; pressing play at its maximum starts again from its minimum.
     interval_s : float
         Seconds between two steps.
@@ -159,8 +407,9 @@ class StepPlayer:
     """
 
     def __init__(self, slider, interval_s, what):
-        if not isinstance(slider, widgets.IntSlider):
-            raise TypeError(f"slider must be an ipywidgets.IntSlider; got {type(slider).__name__}")
+        if not isinstance(slider, IntSlider):
+            raise TypeError(f"slider must be an rnnlib.widgets.base.IntSlider; got {type(slider).__module__}."
+                            f"{type(slider).__name__}")
         if not interval_s > 0:
             raise ValueError(f"interval_s must be a positive number of seconds; got {interval_s!r}")
         self.slider = slider
@@ -213,9 +462,10 @@ def error_box():
     return widgets.HTML(value="", layout=widgets.Layout(display="none"))
 
 
-# Controls whose front end (ipywidgets 8.1) cannot be given an accessible name from Python: the
-# sliders' handle is a noUiSlider <div role="slider"> that gets neither the description (a <label>
-# names only form fields) nor the tooltip (it goes to the label), and Play's buttons are icon-only.
+# ipywidgets 8.1 controls that cannot be given an accessible name from Python: a slider's handle is
+# a noUiSlider <div role="slider"> that gets neither the description (a <label> names only form
+# fields) nor the tooltip (it goes to the label), and Play's buttons are icon-only. An explorer uses
+# the IntSlider / FloatSlider of this module and StepPlayer instead.
 UNNAMEABLE = (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntRangeSlider,
               widgets.FloatRangeSlider, widgets.SelectionSlider, widgets.SelectionRangeSlider, widgets.Play)
 # Controls whose text box or list takes the tooltip as its title when the description is empty
@@ -229,15 +479,15 @@ def _widget_tree(root):
 
 
 def _has_name(control):
-    """Whether the browser gives ``control`` an accessible name (None: it cannot, see UNNAMEABLE)."""
+    """Whether the browser gives ``control`` an accessible name."""
     if isinstance(control, UNNAMEABLE):
-        return None
+        return False
     if isinstance(control, (widgets.Button, widgets.ToggleButton)):
         return bool(control.description.strip() or (control.tooltip or "").strip())
     if isinstance(control, widgets.ToggleButtons):  # each button shows its option's label
         return all(str(label).strip() for label in control._options_labels)
-    if isinstance(control, _TITLED_BY_TOOLTIP) and (control.tooltip or "").strip():
-        return True
+    if isinstance(control, (_TITLED_BY_TOOLTIP, _Slider)) and (control.tooltip or "").strip():
+        return True  # the title of the field (a slider's <input>) when its label is empty
     return bool(control.description.strip())  # the <label for=...> of the field
 
 
@@ -251,27 +501,21 @@ def unnamed_controls(root):
 
     Returns
     -------
-    missing : list of ipywidgets.Widget
-        Controls with neither a description nor a tooltip that the front end puts on them.
-    unnameable : list of ipywidgets.Widget
-        Controls that ipywidgets 8.1 cannot name at all (:data:`UNNAMEABLE`: slider handles, Play
-        buttons); a slider is listed only if it has at least a visible label (its description),
-        otherwise it is in ``missing``.
+    list of ipywidgets.Widget
+        Controls with neither a description nor a tooltip that the front end puts on them, and
+        every control ipywidgets 8.1 cannot name at all (:data:`UNNAMEABLE`: its sliders, Play).
     """
     if not isinstance(root, widgets.Widget):
         raise TypeError(f"root must be an ipywidgets Widget; got {type(root).__name__}")
-    missing, unnameable = [], []
+    missing = []
     for widget in _widget_tree(root):
-        if not isinstance(widget, widgets.ValueWidget) and not isinstance(widget, widgets.Button):
+        if not isinstance(widget, (widgets.ValueWidget, widgets.Button, _Slider)):
             continue
         if isinstance(widget, (widgets.HTML, widgets.HTMLMath, widgets.Label, widgets.Image, widgets.Valid)):
             continue  # shown, not operated
-        named = _has_name(widget)
-        if named is None and not isinstance(widget, widgets.Play) and widget.description.strip():
-            unnameable.append(widget)
-        elif not named:
+        if not _has_name(widget):
             missing.append(widget)
-    return missing, unnameable
+    return missing
 
 
 class Explorer(widgets.VBox):

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ..lessons.both_ways_and_gru import GRU_EXAMPLE, gru_step_values, read_both_ways, reader_models
 from ..model import BlankReader
 from ..viz.both_ways_and_gru import READERS, BothWaysPlot, GRUCellDiagram, top_from_probs
-from .base import Explorer, LiveFigure, PresetExplorer, html_to_text
+from .base import Explorer, FloatSlider, LiveFigure, PresetExplorer, html_to_text
 
 __all__ = []
 
@@ -199,9 +199,9 @@ _GRU_LAYOUT = {"width": "340px"}
 
 
 def _gru_slider(description, value, lo, hi, step=0.05):
-    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                               continuous_update=False, readout_format=".2f", style=_GRU_STYLE,
-                               layout=widgets.Layout(**_GRU_LAYOUT))
+    return FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                       continuous_update=False, readout_format=".2f", style=_GRU_STYLE,
+                       layout=widgets.Layout(**_GRU_LAYOUT))
 
 
 def describe_gru_step(values):

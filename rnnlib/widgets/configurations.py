@@ -23,7 +23,7 @@ from ..lessons.configurations import CONFIGURATIONS, configuration_steps
 from ..model import CharLanguageModel
 from ..viz.configurations import ConfigurationDiagram, WritingPlot
 from ..viz.style import canvas_to_png
-from .base import Explorer, LiveFigure, StepPlayer, html_to_text
+from .base import Explorer, FloatSlider, IntSlider, LiveFigure, StepPlayer, html_to_text
 
 __all__ = ["ConfigurationsExplorer", "configurations_explorer", "WritingExplorer", "writing_explorer",
            "written_word", "benchmark_cases", "MAX_LETTERS"]
@@ -193,9 +193,9 @@ class WritingExplorer(Explorer):
         self.model = model
         self.max_len = int(max_len)
         controls = {
-            "temperature": widgets.FloatSlider(value=float(temperature), min=0.0, max=2.0, step=0.05,
-                                               description="temperature", readout_format=".2f",
-                                               continuous_update=True, style={"description_width": "initial"}),
+            "temperature": FloatSlider(value=float(temperature), min=0.0, max=2.0, step=0.05,
+                                       description="temperature", readout_format=".2f",
+                                       continuous_update=True, style={"description_width": "initial"}),
             "seed": widgets.IntText(value=int(seed), description="seed", layout=widgets.Layout(width="160px")),
             "prefix": widgets.Text(value=prefix, description="prefix", continuous_update=True,
                                    placeholder="letters imposed first (optional)",
@@ -209,7 +209,7 @@ class WritingExplorer(Explorer):
         elif condition is not None:
             raise ValueError(f"condition must be None for a model without conditions (n_conditions = 0); "
                              f"got {condition!r}")
-        controls["step"] = widgets.IntSlider(value=1, min=1, max=1, description="step t", continuous_update=True)
+        controls["step"] = IntSlider(value=1, min=1, max=1, description="step t", continuous_update=True)
         self.player = StepPlayer(controls["step"], 0.7, "walk through the written word's steps")
         self.plot = WritingPlot(max_steps=self.max_len + 1)
         self.summary = widgets.HTML()

@@ -19,7 +19,7 @@ import numpy as np
 from ..activations import sigmoid
 from ..lessons.lstm_cell import CELL_EXAMPLE, cell_step_values, latch_accuracy, latch_run
 from ..viz.lstm_cell import LatchPlot, LSTMCellDiagram
-from .base import Explorer, LiveFigure, PresetExplorer
+from .base import Explorer, FloatSlider, IntSlider, LiveFigure, PresetExplorer
 
 __all__ = ["LSTMCellExplorer", "lstm_cell_explorer", "LatchExplorer", "latch_explorer", "benchmark_cases",
            "CELL_PRESETS", "cell_figure_text", "latch_figure_text"]
@@ -93,9 +93,9 @@ def latch_figure_text(run_one, run_zero, forget_bias, input_closed, accuracy, n_
 
 
 def _slider(description, value, lo, hi, step=0.05, readout_format=".2f"):
-    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                               continuous_update=False, readout_format=readout_format, style=_SLIDER_STYLE,
-                               layout=widgets.Layout(**_SLIDER_LAYOUT))
+    return FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                       continuous_update=False, readout_format=readout_format, style=_SLIDER_STYLE,
+                       layout=widgets.Layout(**_SLIDER_LAYOUT))
 
 
 class LSTMCellExplorer(PresetExplorer):
@@ -191,9 +191,9 @@ class LatchExplorer(Explorer):
         controls = {
             "forget_bias": _slider("forget bias b_f", forget_bias, -4.0, 12.0, 0.5, ".1f"),
             "input_closed": _slider("input gate a_i (hold)", input_closed, -8.0, 8.0, 0.5, ".1f"),
-            "lag": widgets.IntSlider(value=lag, min=1, max=200, step=1, description="held steps k",
-                                     continuous_update=False, style=_SLIDER_STYLE,
-                                     layout=widgets.Layout(**_SLIDER_LAYOUT)),
+            "lag": IntSlider(value=lag, min=1, max=200, step=1, description="held steps k",
+                             continuous_update=False, style=_SLIDER_STYLE,
+                             layout=widgets.Layout(**_SLIDER_LAYOUT)),
         }
         runs, accuracy = self._compute(forget_bias, input_closed, lag)
         self.plot = LatchPlot(*runs, forget_bias, accuracy)

@@ -26,7 +26,7 @@ from ..data import check_word, word_sentiment_data
 from ..lessons.rnn_recurrence import demo_parameters, word_steps
 from ..losses import affine_forward
 from ..viz.rnn_recurrence import TERM_COLOURS, TERMS, WORD_STEPS_FIGSIZE, WordStepsFigure
-from .base import Explorer, LiveFigure, StepPlayer
+from .base import Explorer, IntSlider, LiveFigure, StepPlayer
 
 __all__ = ["RecurrenceExplorer", "recurrence_explorer", "recurrence_figure_text", "benchmark_cases",
            "EXAMPLE_WORDS", "MAX_LETTERS"]
@@ -97,8 +97,8 @@ class RecurrenceExplorer(Explorer):
         word_box = widgets.Combobox(value=word, options=list(EXAMPLE_WORDS), ensure_option=False,
                                     description="word", placeholder="lower-case letters a-z",
                                     continuous_update=False, layout=widgets.Layout(width="260px"))
-        step = widgets.IntSlider(value=t, min=1, max=self.steps.T, description="step t",
-                                 continuous_update=True, layout=widgets.Layout(width="340px"))
+        step = IntSlider(value=t, min=1, max=self.steps.T, description="step t",
+                         continuous_update=True, layout=widgets.Layout(width="340px"))
         self.player = StepPlayer(step, 0.9, "read the word letter by letter")
         self.painter = WordStepsFigure(self.steps, t, figsize=figsize, dpi=dpi)
         self.live = LiveFigure(self.painter.fig, render=self.painter.to_png,

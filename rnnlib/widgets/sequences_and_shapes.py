@@ -11,7 +11,7 @@ import ipywidgets as widgets
 from ..lessons.sequences_and_shapes import volume_rows
 from ..viz.sequences_and_shapes import VolumeBlock
 from ..viz.style import new_figure
-from .base import Explorer, LiveFigure
+from .base import Explorer, IntSlider, LiveFigure
 
 __all__ = ["VolumeExplorer", "volume_explorer", "volume_table_html", "volume_figure_text", "benchmark_cases"]
 
@@ -81,9 +81,9 @@ class VolumeExplorer(Explorer):
         for name, value in (("N", N), ("T", T), ("D", D), ("H", H)):
             lo, hi = SLIDER_RANGES[name]
             # N, T, D redraw the block (~25 ms of CPU): update on release; H only rewrites the table
-            controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=name,
-                                               continuous_update=(name == "H"),
-                                               layout=widgets.Layout(width="320px"))
+            controls[name] = IntSlider(value=value, min=lo, max=hi, description=name,
+                                       continuous_update=(name == "H"),
+                                       layout=widgets.Layout(width="320px"))
         controls["dtype"] = widgets.ToggleButtons(options=["float64", "float32"], value="float64",
                                                   description="dtype", style={"button_width": "70px"})
         fig, ax = new_figure(figsize=(5.0, 3.4), dpi=80, nrows=1, ncols=1)

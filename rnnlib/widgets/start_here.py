@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..lessons.start_here import WIDGET_FIX
-from .base import Explorer
+from .base import Explorer, IntSlider
 
 __all__ = ["widget_check"]
 
@@ -15,7 +15,7 @@ class WidgetCheck(Explorer):
     kernel and the browser are talking."""
 
     def __init__(self):
-        slider = widgets.IntSlider(value=3, min=0, max=10, description="move me")
+        slider = IntSlider(value=3, min=0, max=10, description="move me")
         self.echo = widgets.HTML()
         help_text = widgets.HTML(f"<small>{WIDGET_FIX}</small>")
         super().__init__({"slider": slider}, [slider, self.echo, help_text])

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 from ..activations import ACTIVATIONS
 from ..lessons.vanishing_gradient import microscope
 from ..viz.vanishing_gradient import MicroscopePlot
-from .base import Explorer, LiveFigure
+from .base import Explorer, FloatSlider, IntSlider, LiveFigure
 
 __all__ = ["GradientMicroscope", "gradient_microscope", "microscope_figure_text", "benchmark_cases"]
 
@@ -47,19 +47,19 @@ class GradientMicroscope(Explorer):
         style = {"description_width": "150px"}
         layout = widgets.Layout(width="420px")
         controls = {
-            "scale": widgets.FloatSlider(value=scale, min=0.1, max=3.0, step=0.05,
-                                         description="spectral radius of W_h", style=style, layout=layout,
-                                         continuous_update=False, readout_format=".2f"),
-            "T": widgets.IntSlider(value=T, min=5, max=100, step=1, description="sequence length T",
-                                   style=style, layout=layout, continuous_update=False),
+            "scale": FloatSlider(value=scale, min=0.1, max=3.0, step=0.05,
+                                 description="spectral radius of W_h", style=style, layout=layout,
+                                 continuous_update=False, readout_format=".2f"),
+            "T": IntSlider(value=T, min=5, max=100, step=1, description="sequence length T",
+                           style=style, layout=layout, continuous_update=False),
             "activation": widgets.Dropdown(options=sorted(ACTIVATIONS), value=activation,
                                            description="RNN activation \u03c6", style=style, layout=layout),
             "kind": widgets.Dropdown(options=[("orthogonal (equal singular values)", "orthogonal"),
                                               ("random Gaussian", "random")], value=kind,
                                      description="W_h", style=style, layout=layout),
-            "forget_bias": widgets.FloatSlider(value=forget_bias, min=-2.0, max=5.0, step=0.5,
-                                               description="LSTM forget bias", style=style, layout=layout,
-                                               continuous_update=False),
+            "forget_bias": FloatSlider(value=forget_bias, min=-2.0, max=5.0, step=0.5,
+                                       description="LSTM forget bias", style=style, layout=layout,
+                                       continuous_update=False),
         }
         self.seed = seed
         self.result = self._compute(controls)

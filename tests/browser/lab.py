@@ -413,7 +413,7 @@ JS_RENDER_PROBLEMS = "() => {" + _JS_OWN_TEXT + f"""
 }}"""
 
 CONTROL_SELECTOR = ", ".join([
-    ".noUi-handle[role=slider]",
+    ".rnnlib-slider input[type=range]",
     ".widget-dropdown select",
     ".widget-text input[type=text]",
     ".widget-text input[type=number]",
@@ -440,15 +440,17 @@ JS_EXPLORERS = f"""(controlSelector) => {{
       const box = el.closest('.widget-inline-hbox') || el.closest('.jupyter-widgets');
       const clean = (t) => (t || '').replace(/\\u200b/g, '').trim();  // ipywidgets pads empty labels
       const label = clean(box?.querySelector(':scope > .widget-label')?.textContent)
+                    || clean(el.labels?.[0]?.textContent)
                     || clean(el.closest('label')?.textContent) || clean(el.getAttribute('aria-label'));
       let kind = 'unknown';
       const c = {{id: cid, label}};
-      if (el.classList.contains('noUi-handle')) {{
+      if (el.type === 'range') {{  // the course's sliders: a native <input type="range">
         kind = 'slider';
-        c.now = parseFloat(el.getAttribute('aria-valuenow'));
-        c.min = parseFloat(el.getAttribute('aria-valuemin'));
-        c.max = parseFloat(el.getAttribute('aria-valuemax'));
-        c.disabled = !!el.closest('[disabled]') || el.getAttribute('aria-disabled') === 'true';
+        c.now = parseFloat(el.value);
+        c.min = parseFloat(el.min);
+        c.max = parseFloat(el.max);
+        c.readout = el.getAttribute('aria-valuetext');
+        c.disabled = el.disabled;
       }} else if (el.tagName === 'SELECT') {{
         kind = 'dropdown'; c.index = el.selectedIndex; c.n = el.options.length; c.disabled = el.disabled;
       }} else if (el.tagName === 'TEXTAREA' || el.type === 'text') {{
@@ -662,11 +664,6 @@ class NotebookReport:
     axe_violations: dict = field(default_factory=dict)  # axe rule id -> elements, inside the explorers
 
 
-# What ipywidgets 8.1 cannot name from Python: a slider's handle is a noUiSlider <div role="slider">
-# that gets neither the widget's description (its <label> names only form fields) nor its tooltip
-# (set on the label); ipywidgets does not pass noUiSlider's handleAttributes. These are reported in
-# the notes of every run (with their count), never silently dropped; any other violation fails.
-KNOWN_AXE_LIMITS = {"aria-input-field-name": '<div class="noUi-handle'}
 EXPLORER_AXE_CONTEXT = "{include: [['.rnnlib-explorer']]}"
 
 
@@ -676,23 +673,17 @@ def audit_explorers(page):
     Returns
     -------
     counts : dict of str to int
-        Rule id -> number of failing elements, every violation included.
+        Rule id -> number of failing elements.
     failures : list of str
-        One line per violation that is not a known limit of ipywidgets (see KNOWN_AXE_LIMITS).
-    known : int
-        Failing elements that are a known limit (unnamed slider handles).
+        One line per failing element (every one is a failure: no known exceptions).
     """
-    counts, failures, known = {}, [], 0
+    counts, failures = {}, []
     for v in run_axe(page, context=EXPLORER_AXE_CONTEXT):
         counts[v["id"]] = len(v["nodes"])
-        prefix = KNOWN_AXE_LIMITS.get(v["id"])
         for node in v["nodes"]:
-            if prefix is not None and node["html"].startswith(prefix):
-                known += 1
-            else:
-                failures.append(f"axe {v['id']} ({v.get('impact')}): {v['help']}: {node['target']} "
-                                f"{node['html'][:160]}")
-    return counts, failures, known
+            failures.append(f"axe {v['id']} ({v.get('impact')}): {v['help']}: {node['target']} "
+                            f"{node['html'][:160]}")
+    return counts, failures
 
 
 def code_cells_to_run(path):
@@ -946,11 +937,8 @@ def check_notebook(context, server, relpath, notebook_path, screenshot_dir=None,
             return report
         infos = session.explorers()
         if infos:
-            report.axe_violations, failures, known = audit_explorers(page)
+            report.axe_violations, failures = audit_explorers(page)
             report.problems += failures
-            if known:
-                report.notes.append(f"{known} slider handle(s) without an accessible name: ipywidgets 8.1 cannot "
-                                    "name a noUiSlider handle from Python (each has a visible label)")
         expected = expected_explorers(notebook_path)
         if len(infos) < expected:
             report.problems.append(f"{len(infos)} explorer(s) (.rnnlib-explorer) rendered, but the notebook "
