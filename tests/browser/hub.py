@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from browser.lab import LAB_SETTINGS
+from browser.lab import write_lab_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # classroom/ is a folder of the repository, not an installed package
@@ -32,11 +32,7 @@ SERVER_CONFIG = {"LabApp": {"expose_app_in_browser": True}}
 def prepare_home(home):
     """Write the harness's JupyterLab settings into a learner's home before their server starts."""
     home = Path(home)
-    settings = home / ".jupyter" / "lab" / "user-settings"
-    for plugin, values in LAB_SETTINGS.items():
-        path = settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values, indent=2))
+    write_lab_settings(home / ".jupyter" / "lab" / "user-settings")
     (home / ".jupyter" / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG, indent=2))
     return home
 

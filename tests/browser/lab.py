@@ -99,6 +99,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def write_lab_settings(settings_dir):
+    """Write the harness's JupyterLab settings (:data:`LAB_SETTINGS`) into a user-settings folder."""
+    for plugin, values in LAB_SETTINGS.items():
+        path = Path(settings_dir) / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2))
+
+
 def copy_notebooks(src_dir, dst_dir):
     """Copy a notebook folder (without checkpoints/caches) so the browser never touches the originals."""
     shutil.copytree(src_dir, dst_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -166,18 +174,12 @@ class LabServer:
     def base_url(self):
         return f"http://127.0.0.1:{self.port}/"
 
-    def _write_settings(self, settings_dir):
-        for plugin, values in LAB_SETTINGS.items():
-            path = settings_dir / f"{plugin}.jupyterlab-settings"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(values, indent=2))
-
     def start(self):
         names = ("config", "data", "runtime", "settings", "workspaces", "ipython")
         dirs = {name: self.work_dir / name for name in names}
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
-        self._write_settings(dirs["settings"])
+        write_lab_settings(dirs["settings"])
         env = dict(os.environ)
         env.pop("MPLBACKEND", None)  # the kernel should behave as on a learner's machine
         env.update(
